@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BranchesConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "branches"
+    verbose_name = _("组织与党员")
+
+    def ready(self):
+        from . import panels  # noqa: F401  (registers home-page panels)

@@ -1,0 +1,348 @@
+"""Organization tree, people, committees, terms and the shared notification/policy pieces.
+
+The tree uses a materialized path (``/1/7/42/``) so that "everything under a node" is one
+indexed prefix query at any depth.
+"""
+
+from datetime import date
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class User(AbstractUser):
+    display_name = models.CharField(_("姓名"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self):
+        return self.display_name or self.username
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        WORK_COMMITTEE = "work_committee", _("省直机关工委")
+        UNIT_COMMITTEE = "unit_committee", _("机关党委")
+        GENERAL_BRANCH = "general_branch", _("党总支")
+        BRANCH = "branch", _("党支部")
+        PARTY_CELL = "party_cell", _("党小组")
+
+    class Category(models.TextChoices):
+        PARTY_GOVERNMENT = "party_government", _("党政机关")
+        JUDICIAL = "judicial", _("政法机关")
+        PUBLIC_INSTITUTION = "public_institution", _("事业单位")
+        STATE_ENTERPRISE = "state_enterprise", _("国有企业")
+        OTHER = "other", _("其他")
+
+    # Which kinds may sit directly under which: the tree must follow the Party structure.
+    ALLOWED_PARENTS = {
+        Kind.WORK_COMMITTEE: (),
+        Kind.UNIT_COMMITTEE: (Kind.WORK_COMMITTEE,),
+        Kind.GENERAL_BRANCH: (Kind.UNIT_COMMITTEE,),
+        Kind.BRANCH: (Kind.UNIT_COMMITTEE, Kind.GENERAL_BRANCH),
+        Kind.PARTY_CELL: (Kind.BRANCH,),
+    }
+
+    name = models.CharField(_("名称"), max_length=120)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级组织"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(max_length=255, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(editable=False, default=0)
+    # The unit committee (机关党委) this node belongs to; null for the work committee itself.
+    unit = models.ForeignKey(
+        "self", verbose_name=_("所属单位"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="unit_members",
+    )
+    unit_name = models.CharField(_("机关名称"), max_length=120, blank=True)
+    category = models.CharField(
+        _("分类"), max_length=24, choices=Category.choices, default=Category.PARTY_GOVERNMENT
+    )
+    is_joint = models.BooleanField(_("联合党支部"), default=False)
+    units_covered = models.PositiveSmallIntegerField(_("覆盖单位数"), default=1)
+    is_temporary = models.BooleanField(_("临时党支部"), default=False)
+    locations = models.PositiveSmallIntegerField(_("办公地点数"), default=1)
+    established_on = models.DateField(_("成立日期"), null=True, blank=True)
+    is_active = models.BooleanField(_("有效"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("党组织")
+        verbose_name_plural = _("党组织")
+        ordering = ["path"]
+        indexes = [
+            models.Index(fields=["path"], name="org_path_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["kind", "unit"], name="org_kind_unit"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True, kind="work_committee")
+                | Q(parent__isnull=False) & ~Q(kind="work_committee"),
+                name="org_root_is_work_committee",
+            ),
+            models.CheckConstraint(condition=Q(units_covered__gte=1), name="org_units_covered_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("branches:org-detail", args=[self.pk])
+
+    @property
+    def is_branch(self):
+        return self.kind == self.Kind.BRANCH
+
+
+class Member(models.Model):
+    class Gender(models.TextChoices):
+        MALE = "male", _("男")
+        FEMALE = "female", _("女")
+
+    class Status(models.TextChoices):
+        FULL = "full", _("正式党员")
+        PROBATIONARY = "probationary", _("预备党员")
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("在册")
+        TRANSFERRED = "transferred", _("已转出")
+        REMOVED = "removed", _("已除名")
+
+    branch = models.ForeignKey(
+        Organization, verbose_name=_("所在支部"), on_delete=models.PROTECT, related_name="members"
+    )
+    cell = models.ForeignKey(
+        Organization, verbose_name=_("党小组"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="cell_members",
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices)
+    birth_date = models.DateField(_("出生日期"))
+    joined_on = models.DateField(_("入党日期"))
+    status = models.CharField(_("党员类别"), max_length=16, choices=Status.choices, default=Status.FULL)
+    probation_ends_on = models.DateField(_("预备期满日期"), null=True, blank=True)
+    full_since = models.DateField(_("转正日期"), null=True, blank=True)
+    is_leading_cadre = models.BooleanField(_("党员领导干部"), default=False)
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.ACTIVE)
+    state_changed_on = models.DateField(_("状态变更日期"), null=True, blank=True)
+    user = models.OneToOneField(
+        User, verbose_name=_("登录账号"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="member",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("党员")
+        verbose_name_plural = _("党员")
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["branch", "state", "status"], name="member_branch_state")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="full") | Q(probation_ends_on__isnull=False),
+                name="member_probation_end_required",
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_date__lt=models.F("joined_on")), name="member_born_before_joining"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("branches:member-edit", args=[self.pk])
+
+    def party_standing_years(self, on=None):
+        """Whole years of full membership on a date (党龄 counts from conversion)."""
+        on = on or timezone.localdate()
+        start = self.full_since or self.joined_on
+        if self.status != self.Status.FULL or start > on:
+            return 0
+        return on.year - start.year - ((on.month, on.day) < (start.month, start.day))
+
+
+class Term(models.Model):
+    """One term of a branch's committee (or of its lone secretary when it has no committee)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("在任")
+        CLOSED = "closed", _("已结束")
+
+    branch = models.ForeignKey(
+        Organization, verbose_name=_("党组织"), on_delete=models.PROTECT, related_name="terms"
+    )
+    elected_on = models.DateField(_("选举日期"))
+    # Stored per term: the 2018 transition rule lets older terms keep their old length.
+    length_years = models.PositiveSmallIntegerField(_("任期（年）"), default=3)
+    ends_on = models.DateField(_("任期届满日期"))
+    has_committee = models.BooleanField(_("设支部委员会"), default=True)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    closed_on = models.DateField(_("结束日期"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("届次")
+        verbose_name_plural = _("届次")
+        ordering = ["-elected_on"]
+        indexes = [models.Index(fields=["status", "ends_on"], name="term_status_ends")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["branch"], condition=Q(status="active"), name="term_one_active_per_branch"
+            ),
+            models.CheckConstraint(condition=Q(ends_on__gt=models.F("elected_on")), name="term_ends_after_election"),
+            models.CheckConstraint(
+                condition=Q(length_years__gte=1, length_years__lte=5), name="term_length_1_to_5"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.branch} {self.elected_on:%Y-%m-%d}—{self.ends_on:%Y-%m-%d}"
+
+    @staticmethod
+    def compute_ends_on(elected_on, length_years):
+        try:
+            return elected_on.replace(year=elected_on.year + length_years)
+        except ValueError:  # 29 February
+            return date(elected_on.year + length_years, 2, 28)
+
+    def days_to_expiry(self, today=None):
+        return (self.ends_on - (today or timezone.localdate())).days
+
+
+class Post(models.Model):
+    """A committee post held by a member during a term; ``ended_on`` set means vacated."""
+
+    class Role(models.TextChoices):
+        SECRETARY = "secretary", _("书记")
+        DEPUTY_SECRETARY = "deputy_secretary", _("副书记")
+        ORGANIZATION = "organization_officer", _("组织委员")
+        PUBLICITY = "publicity_officer", _("宣传委员")
+        DISCIPLINE = "discipline_officer", _("纪检委员")
+        YOUTH = "youth_officer", _("青年委员")
+        OTHER = "other", _("其他委员")
+
+    APPROVAL_ROLES = (Role.SECRETARY, Role.DEPUTY_SECRETARY)
+
+    term = models.ForeignKey(Term, verbose_name=_("届次"), on_delete=models.CASCADE, related_name="posts")
+    member = models.ForeignKey(Member, verbose_name=_("党员"), on_delete=models.PROTECT, related_name="posts")
+    role = models.CharField(_("职务"), max_length=24, choices=Role.choices)
+    started_on = models.DateField(_("任职日期"))
+    approved_on = models.DateField(_("上级批准日期"), null=True, blank=True)
+    ended_on = models.DateField(_("离任日期"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("委员职务")
+        verbose_name_plural = _("委员职务")
+        ordering = ["term", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["term"], condition=Q(role="secretary", ended_on__isnull=True),
+                name="post_one_secretary_per_term",
+            ),
+            models.UniqueConstraint(
+                fields=["term", "member", "role"], condition=Q(ended_on__isnull=True),
+                name="post_member_role_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="post_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} {self.member}"
+
+
+class RoleAssignment(models.Model):
+    """Grants a user a role over an organization and everything below it."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("系统管理员")
+        PROVINCIAL_STAFF = "provincial_staff", _("省直机关工委工作人员")
+        UNIT_STAFF = "unit_staff", _("机关党委工作人员")
+        SECRETARY = "secretary", _("支部书记")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("管辖组织"), on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("角色授权")
+        verbose_name_plural = _("角色授权")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "organization"], name="role_assignment_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.organization}"
+
+
+class PolicySetting(models.Model):
+    """An admin-set override of one policy default (see branches/policy.py for the keys)."""
+
+    key = models.CharField(_("键"), max_length=80, unique=True)
+    value = models.JSONField(_("值"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("政策参数")
+        verbose_name_plural = _("政策参数")
+
+    def __str__(self):
+        return self.key
+
+
+class Notification(models.Model):
+    """In-app notification. ``dedupe_key`` makes each notice land once per recipient."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("类别"), max_length=40)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    link = models.CharField(_("链接"), max_length=300, blank=True)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    dedupe_key = models.CharField(max_length=120)
+    requires_ack = models.BooleanField(_("需确认"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "dedupe_key"], name="notification_once"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class JobHeartbeat(models.Model):
+    """Last run of each periodic job, so operators can see that beat and workers are alive."""
+
+    name = models.CharField(max_length=80, unique=True)
+    last_run_at = models.DateTimeField()
+    runs = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,269 @@
+"""Writes to the organization tree, roster, terms, posts and notifications.
+
+Every function is keyword-only, runs in a transaction and raises ValidationError with a
+message in the user's language when a business rule is broken.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import JobHeartbeat, Member, Notification, Organization, Post, RoleAssignment, Term
+from .policy import policy_get
+
+Kind = Organization.Kind
+
+
+def _validate_parent(kind, parent):
+    allowed = Organization.ALLOWED_PARENTS[kind]
+    if not allowed:
+        if parent is not None:
+            raise ValidationError(_("省直机关工委是根组织，不能有上级组织。"))
+        return
+    if parent is None or parent.kind not in allowed:
+        names = "、".join(str(Kind(k).label) for k in allowed)
+        raise ValidationError(
+            _("%(kind)s的上级组织必须是：%(names)s。") % {"kind": Kind(kind).label, "names": names}
+        )
+
+
+def _unit_of(kind, parent):
+    if kind == Kind.UNIT_COMMITTEE:
+        return None  # set to itself after insert
+    if parent is None:
+        return None
+    return parent if parent.kind == Kind.UNIT_COMMITTEE else parent.unit
+
+
+@transaction.atomic
+def organization_create(*, name, kind, parent=None, **fields):
+    """Create a node of the tree; path, depth and unit are derived from the parent."""
+    _validate_parent(kind, parent)
+    org = Organization(name=name, kind=kind, parent=parent, unit=_unit_of(kind, parent), **fields)
+    org.full_clean(exclude=["path", "unit"])
+    org.save()
+    org.path = f"{parent.path if parent else '/'}{org.pk}/"
+    org.depth = parent.depth + 1 if parent else 0
+    update = ["path", "depth"]
+    if kind == Kind.UNIT_COMMITTEE:
+        org.unit = org
+        update.append("unit")
+    org.save(update_fields=update)
+    return org
+
+
+@transaction.atomic
+def organization_update(*, organization, **fields):
+    """Change a node's own attributes (not its place in the tree)."""
+    for name, value in fields.items():
+        setattr(organization, name, value)
+    organization.full_clean(exclude=["path", "unit", "parent"])
+    organization.save(update_fields=list(fields))
+    return organization
+
+
+@transaction.atomic
+def organization_move(*, organization, new_parent):
+    """Move a node and its whole subtree under ``new_parent`` (two UPDATEs, any depth)."""
+    _validate_parent(organization.kind, new_parent)
+    if new_parent.path.startswith(organization.path):
+        raise ValidationError(_("不能把组织移动到它自己的下级组织中。"))
+    old_path = organization.path
+    new_path = f"{new_parent.path}{organization.pk}/"
+    depth_shift = new_parent.depth + 1 - organization.depth
+    subtree = Organization.objects.select_for_update().filter(path__startswith=old_path)
+    subtree.update(
+        path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+        depth=F("depth") + depth_shift,
+    )
+    Organization.objects.filter(pk=organization.pk).update(parent=new_parent)
+    if organization.kind != Kind.UNIT_COMMITTEE:
+        Organization.objects.filter(path__startswith=new_path).exclude(
+            kind=Kind.UNIT_COMMITTEE
+        ).update(unit=_unit_of(organization.kind, new_parent))
+    organization.refresh_from_db()
+    return organization
+
+
+@transaction.atomic
+def member_create(*, branch, **fields):
+    if branch.kind != Kind.BRANCH:
+        raise ValidationError(_("党员只能编入党支部。"))
+    cell = fields.get("cell")
+    if cell is not None and cell.parent_id != branch.pk:
+        raise ValidationError(_("所选党小组不属于该支部。"))
+    member = Member(branch=branch, **fields)
+    member.full_clean()
+    member.save()
+    return member
+
+
+@transaction.atomic
+def member_update(*, member, **fields):
+    cell = fields.get("cell", member.cell)
+    if cell is not None and cell.parent_id != member.branch_id:
+        raise ValidationError(_("所选党小组不属于该支部。"))
+    for name, value in fields.items():
+        setattr(member, name, value)
+    member.full_clean()
+    member.save(update_fields=list(fields))
+    return member
+
+
+@transaction.atomic
+def term_start(*, branch, elected_on, length_years=None, has_committee=True):
+    """Open a new term, closing the branch's active one (and its posts) on the election day."""
+    if branch.kind not in (Kind.BRANCH, Kind.GENERAL_BRANCH):
+        raise ValidationError(_("只有党支部和党总支有届次。"))
+    if branch.is_temporary:
+        raise ValidationError(_("临时党支部不进行换届选举。"))
+    if elected_on > timezone.localdate():
+        raise ValidationError(_("选举日期不能晚于今天。"))
+    length_years = length_years or policy_get("term.default_length_years")
+    previous = Term.objects.select_for_update().filter(branch=branch, status=Term.Status.ACTIVE).first()
+    if previous is not None:
+        if elected_on < previous.elected_on:
+            raise ValidationError(_("新一届的选举日期不能早于上一届。"))
+        term_close(term=previous, closed_on=elected_on)
+    term = Term(
+        branch=branch, elected_on=elected_on, length_years=length_years,
+        ends_on=Term.compute_ends_on(elected_on, length_years), has_committee=has_committee,
+    )
+    term.full_clean()
+    term.save()
+    return term
+
+
+@transaction.atomic
+def term_close(*, term, closed_on):
+    Post.objects.filter(term=term, ended_on__isnull=True).update(ended_on=closed_on)
+    updated = Term.objects.filter(pk=term.pk, status=Term.Status.ACTIVE).update(
+        status=Term.Status.CLOSED, closed_on=closed_on
+    )
+    if not updated:
+        raise ValidationError(_("该届次已经结束。"))
+    term.refresh_from_db()
+    return term
+
+
+@transaction.atomic
+def post_assign(*, term, member, role, started_on, approved_on=None):
+    """Give ``member`` a post in ``term``; the branch must match and the secretary be single."""
+    if term.status != Term.Status.ACTIVE:
+        raise ValidationError(_("只能在当前届次中任命职务。"))
+    if member.branch_id != term.branch_id:
+        raise ValidationError(_("只能任命本支部的党员。"))
+    if member.status != Member.Status.FULL:
+        raise ValidationError(_("预备党员没有被选举权，不能担任委员。"))
+    if role == Post.Role.SECRETARY and term.posts.filter(role=role, ended_on__isnull=True).exists():
+        raise ValidationError(_("本届已有在任书记，请先办理原书记离任。"))
+    if approved_on is not None and role not in Post.APPROVAL_ROLES:
+        approved_on = None
+    post = Post(term=term, member=member, role=role, started_on=started_on, approved_on=approved_on)
+    post.full_clean()
+    post.save()
+    return post
+
+
+@transaction.atomic
+def post_end(*, post, ended_on):
+    if post.ended_on is not None:
+        raise ValidationError(_("该职务已离任。"))
+    if ended_on < post.started_on:
+        raise ValidationError(_("离任日期不能早于任职日期。"))
+    post.ended_on = ended_on
+    post.save(update_fields=["ended_on"])
+    return post
+
+
+@transaction.atomic
+def post_approve(*, post, approved_on):
+    if post.role not in Post.APPROVAL_ROLES:
+        raise ValidationError(_("只有书记、副书记需要上级批准。"))
+    post.approved_on = approved_on
+    post.save(update_fields=["approved_on"])
+    return post
+
+
+@transaction.atomic
+def role_assign(*, user, role, organization):
+    assignment, _created = RoleAssignment.objects.get_or_create(
+        user=user, role=role, organization=organization
+    )
+    return assignment
+
+
+def notification_send(*, recipients, kind, title, body="", link="", organization=None,
+                      dedupe_key, requires_ack=False, email_template=None, email_context=None):
+    """Notify each recipient once per ``dedupe_key`` in-app and, if a template is given, by email.
+
+    Returns the users newly notified. Rows already present (a rerun, a second worker) are
+    skipped, and those users get no second email: the unique (recipient, dedupe_key) row
+    is the claim.
+    """
+    recipients = [user for user in recipients if user is not None]
+    created = []
+    for user in recipients:
+        with transaction.atomic():
+            _notice, was_created = Notification.objects.get_or_create(
+                recipient=user, dedupe_key=dedupe_key,
+                defaults={
+                    "kind": kind, "title": title, "body": body, "link": link,
+                    "organization": organization, "requires_ack": requires_ack,
+                },
+            )
+        if was_created:
+            created.append(user)
+    if email_template:
+        context = {**(email_context or {}), "title": title, "body": body, "link": link}
+        for user in created:
+            if user.email:
+                _send_templated_email(user=user, template=email_template, context=context)
+    return created
+
+
+def _send_templated_email(*, user, template, context):
+    from django.conf import settings
+
+    context = {**context, "user": user, "base_url": settings.PORTAL_BASE_URL}
+    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+    text = render_to_string(f"emails/{template}.txt", context)
+    message = EmailMultiAlternatives(subject, text, to=[user.email])
+    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
+    message.send()
+
+
+def notifications_mark_read(*, user, ids=None):
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())
+
+
+def notification_acknowledge(*, notification, user):
+    if notification.recipient_id != user.pk:
+        raise ValidationError(_("只能确认发给自己的通知。"))
+    now = timezone.now()
+    Notification.objects.filter(pk=notification.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=now, read_at=now
+    )
+    notification.refresh_from_db()
+    return notification
+
+
+def job_heartbeat_record(*, name):
+    """Increment-or-create the heartbeat row atomically (safe with several workers)."""
+    now = timezone.now()
+    with transaction.atomic():
+        heartbeat, created = JobHeartbeat.objects.get_or_create(
+            name=name, defaults={"last_run_at": now, "runs": 1}
+        )
+        if not created:
+            JobHeartbeat.objects.filter(pk=heartbeat.pk).update(last_run_at=now, runs=F("runs") + 1)
+            heartbeat.refresh_from_db()
+    return heartbeat

@@ -1,0 +1,9 @@
+from celery import shared_task
+
+
+@shared_task
+def heartbeat():
+    """Stamp the heartbeat row; proves beat scheduled it and a worker ran it."""
+    from .services import job_heartbeat_record
+
+    return job_heartbeat_record(name="heartbeat").runs

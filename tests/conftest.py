@@ -1,0 +1,108 @@
+"""Shared fixtures: a small tree and the persona users every test can use.
+
+    工委 (root)
+    ├── 甲厅机关党委 (unit_a)
+    │   ├── 第一党支部 (branch_a)  ── 第一党小组 (cell_a)
+    │   └── 第二党支部 (branch_b)   (sibling of branch_a)
+    └── 乙厅机关党委 (unit_b)
+        └── 乙厅第一党支部 (branch_c)
+"""
+
+import os
+
+import pytest
+
+from branches.models import Organization
+
+from .factories import Role, UserFactory, grant, make_org
+
+# Playwright's sync API runs an event loop in the main thread; the ORM would otherwise
+# refuse to run from tests and fixtures.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+Kind = Organization.Kind
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # Debian's chromium; `playwright install` cannot download browsers here.
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 1366, "height": 900}}
+
+
+@pytest.fixture
+def tree(db):
+    root = make_org("省直机关工委", Kind.WORK_COMMITTEE)
+    unit_a = make_org("甲厅机关党委", Kind.UNIT_COMMITTEE, root, unit_name="甲厅")
+    unit_b = make_org("乙厅机关党委", Kind.UNIT_COMMITTEE, root, unit_name="乙厅")
+    branch_a = make_org("甲厅第一党支部", Kind.BRANCH, unit_a)
+    branch_b = make_org("甲厅第二党支部", Kind.BRANCH, unit_a)
+    branch_c = make_org("乙厅第一党支部", Kind.BRANCH, unit_b)
+    cell_a = make_org("第一党小组", Kind.PARTY_CELL, branch_a)
+    return {
+        "root": root, "unit_a": unit_a, "unit_b": unit_b, "branch_a": branch_a,
+        "branch_b": branch_b, "branch_c": branch_c, "cell_a": cell_a,
+    }
+
+
+@pytest.fixture
+def personas(tree):
+    """One user per role; the secretary runs branch_a, unit staff look after unit_a."""
+    admin = UserFactory(username="admin", is_staff=True, is_superuser=True)
+    grant(admin, Role.ADMIN, tree["root"])
+    provincial = UserFactory(username="provincial")
+    grant(provincial, Role.PROVINCIAL_STAFF, tree["root"])
+    unit_staff = UserFactory(username="unit_staff")
+    grant(unit_staff, Role.UNIT_STAFF, tree["unit_a"])
+    secretary = UserFactory(username="secretary")
+    grant(secretary, Role.SECRETARY, tree["branch_a"])
+    outsider = UserFactory(username="outsider")
+    grant(outsider, Role.SECRETARY, tree["branch_c"])
+    return {
+        "admin": admin, "provincial": provincial, "unit_staff": unit_staff,
+        "secretary": secretary, "outsider": outsider,
+    }
+
+
+@pytest.fixture
+def client_for(client):
+    """``client_for(user)`` logs the test client in as that user (axes forbids client.login)."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+def pytest_sessionstart(session):
+    """In CI every service must be there: fail the run instead of skipping tests."""
+    if os.environ.get("CI") != "true":
+        return
+    from django.conf import settings
+
+    missing = []
+    if not settings.IS_POSTGRES:
+        missing.append("DATABASE_URL (PostgreSQL)")
+    if not os.environ.get("REDIS_URL"):
+        missing.append("REDIS_URL")
+    if not os.path.exists(CHROMIUM):
+        missing.append(f"chromium at {CHROMIUM}")
+    if missing:
+        pytest.exit("CI is missing required services: " + ", ".join(missing), returncode=1)
+
+
+def require_service(name, available):
+    """Skip locally when a service is absent; in CI the session start already failed."""
+    if not available:
+        pytest.skip(f"{name} not available (set it up with scripts/services.sh)")
