@@ -1,0 +1,13 @@
+"""Models of the branches app, one module per concept; import new modules here."""
+
+from .org import (  # noqa: F401
+    JobHeartbeat,
+    Member,
+    Notification,
+    Organization,
+    PolicySetting,
+    Post,
+    RoleAssignment,
+    Term,
+    User,
+)
