@@ -6,3 +6,7 @@ class AssessmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "assessments"
     verbose_name = _("标准与评分")
+
+    def ready(self):
+        # Real rules first; placeholders ("no data yet") last so they never shadow a real rule.
+        from . import rules_pending  # noqa: F401

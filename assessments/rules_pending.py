@@ -1,0 +1,1 @@
+"""Placeholders for rule keys whose data the portal does not record yet."""
