@@ -1,0 +1,47 @@
+import importlib
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from branches.demo import DEMO_PASSWORD, DEMO_USERS, SCALES, seed_province
+from branches.models import Member, Organization, User
+
+# Feature seeders run after the base province, in this order; each is idempotent.
+FEATURE_SEEDERS = []
+
+
+class Command(BaseCommand):
+    help = "Build the demo province (deterministic and idempotent) and print the demo logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+        parser.add_argument(
+            "--allow-production", action="store_true",
+            help="Seed even with DEBUG off (demo users have a published password).",
+        )
+
+    def handle(self, *args, scale, allow_production, **options):
+        if settings.PRODUCTION and not allow_production:
+            raise CommandError("seed_demo creates users with a published password; refusing with DEBUG off.")
+        started = time.monotonic()
+        today = timezone.localdate()
+        result = seed_province(scale_name=scale, today=today, log=self.stdout.write)
+        for module_name in FEATURE_SEEDERS:
+            importlib.import_module(module_name).seed(scale=scale, today=today)
+        counts = Organization.objects.aggregate(
+            units=Count("pk", filter=Q(kind=Organization.Kind.UNIT_COMMITTEE)),
+            branches=Count("pk", filter=Q(kind=Organization.Kind.BRANCH)),
+        )
+        self.stdout.write(
+            f"Demo province ({scale}): {counts['units']} units, {counts['branches']} branches, "
+            f"{Member.objects.count()} members; {result['units_added']} units added "
+            f"in {time.monotonic() - started:.1f}s."
+        )
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        names = dict(User.objects.filter(username__in=[u[0] for u in DEMO_USERS]).values_list("username", "display_name"))
+        for username, _display, role, _node in DEMO_USERS:
+            self.stdout.write(f"  {username:8} {role.label}  {names.get(username, '')}")
+
