@@ -61,7 +61,8 @@ def branch_timeline(request, branch):
         data = selectors.timeline(branch, current)
         renewal = data["renewal"]
         status = renewal.status if renewal else Renewal.Status.STARTED
-        next_step = NEXT_STEP.get(status)
+        # A fresh term far from its deadline has nothing to do yet.
+        next_step = NEXT_STEP.get(status) if renewal or view.stage else None
         offsets = ladder.Offsets.from_policy(values)
         sent = {r.stage: r for r in data["reminders"]}
         ladder_rows = [
