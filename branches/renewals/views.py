@@ -100,14 +100,18 @@ def _step_page(request, branch, renewal, step, form, extra=None):
     })
 
 
-def _save(request, branch, call):
-    """Run a service call; on ValidationError, return the messages for the form."""
+def _submit(request, branch, form, call):
+    """On a valid POST run ``call(cleaned_data)`` and go back to the timeline; a broken rule's
+    messages go onto the form. None means: draw the page (again)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
     try:
-        call()
+        call(form.cleaned_data)
     except ValidationError as exc:
-        return exc.messages
+        form.add_error(None, exc.messages)
+        return None
     messages.success(request, _("已保存。"))
-    return None
+    return redirect("renewals:branch-timeline", branch.pk)
 
 
 @branch_permission_required(Action.VIEW)
@@ -116,15 +120,13 @@ def step_record(request, branch, step):
         raise Http404
     renewal = _renewal_for(branch, step, request.user)
     form = forms.StepForm(request.POST or None, request.FILES or None, initial={"version": renewal.version})
-    if request.method == "POST" and form.is_valid():
-        errors = _save(request, branch, lambda: services.renewal_step_record(
-            renewal=renewal, step=step, user=request.user, version=form.cleaned_data["version"],
-            done_on=form.cleaned_data["done_on"], document=form.cleaned_data["document"],
-            note=form.cleaned_data["note"],
-        ))
-        if errors is None:
-            return redirect("renewals:branch-timeline", branch.pk)
-        form.add_error(None, errors)
+    done = _submit(request, branch, form, lambda data: services.renewal_step_record(
+        renewal=renewal, step=step, user=request.user, version=data["version"],
+        done_on=data["done_on"], document=data["document"],
+        note=data["note"],
+    ))
+    if done:
+        return done
     return _step_page(request, branch, renewal, step, form)
 
 
@@ -134,17 +136,14 @@ def election_record(request, branch):
     members = Member.objects.filter(branch=branch, state=Member.State.ACTIVE, status=Member.Status.FULL)
     form = forms.ElectionForm(request.POST or None, request.FILES or None, members=members,
                               initial={"version": renewal.version})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        errors = _save(request, branch, lambda: services.renewal_election_record(
-            renewal=renewal, user=request.user, version=data["version"], held_on=data["held_on"],
-            expected_voters=data["expected_voters"], present_voters=data["present_voters"],
-            ballots_issued=data["ballots_issued"], ballots_returned=data["ballots_returned"],
-            seats=data["seats"], votes=form.votes(), document=data["document"], note=data["note"],
-        ))
-        if errors is None:
-            return redirect("renewals:branch-timeline", branch.pk)
-        form.add_error(None, errors)
+    done = _submit(request, branch, form, lambda data: services.renewal_election_record(
+        renewal=renewal, user=request.user, version=data["version"], held_on=data["held_on"],
+        expected_voters=data["expected_voters"], present_voters=data["present_voters"],
+        ballots_issued=data["ballots_issued"], ballots_returned=data["ballots_returned"],
+        seats=data["seats"], votes=form.votes(), document=data["document"], note=data["note"],
+    ))
+    if done:
+        return done
     return render(request, "branches/renewals/election_form.html", {
         "branch": branch, "renewal": renewal, "form": form,
         "min_quorum_note": _("到会人数须不少于应到会人数的五分之四；当选须获得超过应到会人数半数的赞成票。"),
@@ -158,15 +157,12 @@ def results_report(request, branch):
         raise Http404
     form = forms.ResultsForm(request.POST or None, request.FILES or None,
                              elected=renewal.election.elected_members(), initial={"version": renewal.version})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        errors = _save(request, branch, lambda: services.renewal_results_report(
-            renewal=renewal, user=request.user, version=data["version"], done_on=data["done_on"],
-            posts=form.posts(), document=data["document"], note=data["note"],
-        ))
-        if errors is None:
-            return redirect("renewals:branch-timeline", branch.pk)
-        form.add_error(None, errors)
+    done = _submit(request, branch, form, lambda data: services.renewal_results_report(
+        renewal=renewal, user=request.user, version=data["version"], done_on=data["done_on"],
+        posts=form.posts(), document=data["document"], note=data["note"],
+    ))
+    if done:
+        return done
     return _step_page(request, branch, renewal, Step.RESULTS_REPORT, form, {"election": renewal.election})
 
 
@@ -176,15 +172,12 @@ def renewal_complete(request, branch):
     if not hasattr(renewal, "election"):
         raise Http404
     form = forms.StepForm(request.POST or None, request.FILES or None, initial={"version": renewal.version})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        errors = _save(request, branch, lambda: services.renewal_complete(
-            renewal=renewal, user=request.user, version=data["version"], approved_on=data["done_on"],
-            document=data["document"], note=data["note"],
-        ))
-        if errors is None:
-            return redirect("renewals:branch-timeline", branch.pk)
-        form.add_error(None, errors)
+    done = _submit(request, branch, form, lambda data: services.renewal_complete(
+        renewal=renewal, user=request.user, version=data["version"], approved_on=data["done_on"],
+        document=data["document"], note=data["note"],
+    ))
+    if done:
+        return done
     return _step_page(request, branch, renewal, Step.SECRETARY_APPROVAL, form, {"election": renewal.election})
 
 
@@ -192,13 +185,11 @@ def renewal_complete(request, branch):
 def postponement_request(request, branch):
     term = _active_term(branch)
     form = forms.PostponementForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        errors = _save(request, branch, lambda: services.postponement_request(
-            term=term, user=request.user, **form.cleaned_data
-        ))
-        if errors is None:
-            return redirect("renewals:branch-timeline", branch.pk)
-        form.add_error(None, errors)
+    done = _submit(request, branch, form, lambda data: services.postponement_request(
+        term=term, user=request.user, **data
+    ))
+    if done:
+        return done
     return render(request, "branches/renewals/step_form.html", {
         "branch": branch, "step_label": _("申请延期或提前换届"), "form": form,
         "help": _("延期或提前换届须经上级党组织批准，累计一般不超过 %(m)d 个月。")
@@ -213,13 +204,11 @@ def postponement_decide(request, pk):
     )
     branch = postponement.term.branch
     form = forms.DecisionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        errors = _save(request, branch, lambda: services.postponement_decide(
-            postponement=postponement, user=request.user, **form.cleaned_data
-        ))
-        if errors is None:
-            return redirect("renewals:branch-timeline", branch.pk)
-        form.add_error(None, errors)
+    done = _submit(request, branch, form, lambda data: services.postponement_decide(
+        postponement=postponement, user=request.user, **data
+    ))
+    if done:
+        return done
     return render(request, "branches/renewals/step_form.html", {
         "branch": branch, "step_label": _("审批延期/提前换届申请"), "form": form, "postponement": postponement,
     })
