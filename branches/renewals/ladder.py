@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
+from django.utils.translation import gettext_lazy as _
 
 from branches.models import Renewal, TermReminder
 
@@ -163,4 +164,15 @@ STAGE_STATE = {
     Stage.POSTPONEMENT_EXPIRED: State.OVERDUE,
     Stage.SUPERVISION: State.SUPERVISED,
     Stage.VIOLATION: State.VIOLATION,
+}
+
+
+STATE_LABELS = {
+    State.IN_TERM: _("任期内"),
+    State.DUE: _("半年内届满"),
+    State.WARNING: _("未报请示"),
+    State.URGENT: _("即将届满"),
+    State.OVERDUE: _("已超期"),
+    State.SUPERVISED: _("督办中"),
+    State.VIOLATION: _("超期一年"),
 }

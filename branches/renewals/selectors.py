@@ -73,6 +73,10 @@ class TermView:
     def overdue_days(self):
         return -self.days_left
 
+    @property
+    def state_label(self):
+        return ladder.STATE_LABELS[self.state]
+
 
 def with_stages(terms, *, today=None, values=None):
     """Wrap annotated terms (``deadline``, ``renewal_status``) with their stage and state."""

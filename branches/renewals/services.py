@@ -97,12 +97,32 @@ def _check_date(*, renewal, done_on):
         )
 
 
+# Steps after which the higher organization has to decide: its staff get an in-app notice.
+AWAITING_DECISION = (Step.REQUEST, Step.CANDIDATES, Step.RESULTS_REPORT)
+
+
+def _notify_reviewers(*, branch, title, dedupe_key):
+    """In-app notice to the unit staff who look after ``branch`` (they approve its renewal)."""
+    users = _recipients_by_branch([(branch.pk, branch.path)])[branch.pk][ladder.UNIT_STAFF]
+    branch_services.notification_send(
+        recipients=users, kind="renewal_review", title=title, organization=branch,
+        link=reverse("renewals:branch-timeline", args=[branch.pk]), dedupe_key=dedupe_key,
+    )
+
+
 def _record(*, renewal, step, done_on, user, version, document=None, note=""):
     _check_date(renewal=renewal, done_on=done_on)
     _advance(renewal=renewal, step=step, version=version)
-    return RenewalStep.objects.create(
+    recorded = RenewalStep.objects.create(
         renewal=renewal, step=step, done_on=done_on, document=document or "", note=note, recorded_by=user
     )
+    if step in AWAITING_DECISION:
+        branch = renewal.term.branch
+        _notify_reviewers(
+            branch=branch, dedupe_key=f"renewal-review:{renewal.pk}:{step}",
+            title=_("%(branch)s已办理“%(step)s”，请审批") % {"branch": branch.name, "step": Step(step).label},
+        )
+    return recorded
 
 
 @transaction.atomic
@@ -244,7 +264,16 @@ def postponement_request(*, term, kind, until, reason, user):
                                cap_months=policy_get("renewal.postponement_max_months"))
     if Postponement.objects.filter(term=term, status=Postponement.Status.PENDING).exists():
         raise ValidationError(_("已有一份待审批的申请，请等待上级审批。"))
-    return Postponement.objects.create(term=term, kind=kind, until=until, reason=reason, requested_by=user)
+    postponement = Postponement.objects.create(
+        term=term, kind=kind, until=until, reason=reason, requested_by=user
+    )
+    _notify_reviewers(
+        branch=term.branch, dedupe_key=f"postponement-request:{postponement.pk}",
+        title=_("%(branch)s申请%(kind)s（至%(until)s），请审批")
+        % {"branch": term.branch.name, "kind": postponement.get_kind_display(),
+           "until": until.strftime("%Y-%m-%d")},
+    )
+    return postponement
 
 
 @transaction.atomic

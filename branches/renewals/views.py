@@ -18,7 +18,7 @@ from branches.models import CalendarToken, Member, Organization, Postponement, R
 from branches.permissions import Action, branch_permission_required, staff_required
 from branches.policy import policy_all
 
-from . import forms, ical, ladder, selectors, services
+from . import export, forms, ical, ladder, selectors, services
 
 Step = RenewalStep.Step
 # Who records each step: the branch records its own papers, the higher organization decides.
@@ -222,6 +222,13 @@ def postponement_list(request):
     })
 
 
+def _with_deadlines(rows):
+    deadlines = selectors.supervision_deadlines([row.term for row in rows])
+    for row in rows:
+        row.supervision_deadline = deadlines.get(row.term.pk)
+    return rows
+
+
 @staff_required
 def supervision_list(request):
     """Urgent, overdue, supervised and violating branches in the viewer's scope."""
@@ -231,11 +238,15 @@ def supervision_list(request):
     state = state if state in selectors.SUPERVISION_FILTERS else ""
     q = request.GET.get("q", "").strip()
     terms = selectors.supervision_list(request.user, today=today, state=state, q=q, values=values)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            export.supervision_workbook(_with_deadlines(selectors.with_stages(terms, today=today, values=values))),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="supervision-{today:%Y%m%d}.xlsx"'
+        return response
     page = Paginator(terms, 25).get_page(request.GET.get("page"))
-    rows = selectors.with_stages(page.object_list, today=today, values=values)
-    deadlines = selectors.supervision_deadlines([row.term for row in rows])
-    for row in rows:
-        row.supervision_deadline = deadlines.get(row.term.pk)
+    rows = _with_deadlines(selectors.with_stages(page.object_list, today=today, values=values))
     filters = [("", _("全部")), ("urgent", _("即将届满")), ("overdue", _("已超期")),
                ("supervision", _("督办中")), ("violation", _("超期一年")), ("postponed", _("已批准延期"))]
     return render(request, "branches/renewals/supervision_list.html", {

@@ -61,6 +61,8 @@ def test_overdue_branch_is_supervised_and_renewed_to_new_term(
     services.renewal_sweep()  # the daily job: overdue by 40 days means a supervision notice
 
     staff = login(browser, browser_context_args, live_server, "unit_staff")
+    expect(staff.locator("#renewal-staff-title")).to_have_text("换届督促")
+    shot(staff, "staff_home")
     staff.goto(f"{live_server.url}/renewals/supervision/")
     row = staff.locator("#supervision-table tbody tr", has_text="甲厅第一党支部")
     expect(row).to_contain_text("督办中")
@@ -69,6 +71,7 @@ def test_overdue_branch_is_supervised_and_renewed_to_new_term(
 
     secretary = login(browser, browser_context_args, live_server, "secretary")
     expect(secretary.locator("#unread-badge")).to_have_text("1")
+    expect(secretary.locator("#renewal-panel-title")).to_contain_text("换届倒计时")
     shot(secretary, "secretary_home")
     secretary.click("a[aria-label=通知]")
     notice = secretary.locator("#notification-list .list-group-item", has_text="【督办通知】甲厅第一党支部")

@@ -164,3 +164,20 @@ def test_advance_date_must_be_before_expiry(terms, personas):
     with pytest.raises(ValidationError, match="提前换届的选举日期必须早于任期届满日期"):
         services.postponement_request(term=terms["a"], kind="advance", until=date(2027, 7, 1),
                                       reason="x", user=personas["secretary"])
+
+
+def test_unit_staff_are_asked_to_decide_on_requests(terms, personas):
+    renewal = services.renewal_get_or_start(term=terms["a"])
+    record(renewal, Step.REQUEST, date(2027, 4, 1), personas["secretary"])
+    services.postponement_request(term=terms["a"], kind="postpone", until=date(2027, 12, 1),
+                                  reason="机构改革", user=personas["secretary"])
+    titles = list(personas["unit_staff"].notifications.order_by("pk").values_list("title", flat=True))
+    assert titles == ["甲厅第一党支部已办理“换届请示”，请审批", "甲厅第一党支部申请延期换届（至2027-12-01），请审批"]
+    assert not personas["provincial"].notifications.exists()
+
+
+def test_closed_term_cannot_start_a_renewal(terms):
+    terms["a"].status = Term.Status.CLOSED
+    terms["a"].save()
+    with pytest.raises(ValidationError, match="该届次已结束，不能再办理换届"):
+        services.renewal_get_or_start(term=terms["a"])

@@ -207,3 +207,22 @@ def test_staff_page_query_count_is_constant(client_for, personas, tree, terms, d
     _more_terms(tree, 15, 2)
     with django_assert_num_queries(small):
         client.get(url(name))
+
+
+def test_supervision_list_exports_excel_with_chinese_headers(client_for, personas, terms):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    response = client_for(personas["provincial"]).get(url("supervision") + "?format=xlsx&state=overdue")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("党支部", "所属单位", "任期届满", "换届期限", "状态", "超期天数", "换届进度", "督办整改期限")
+    names = sorted(r[0] for r in rows[1:])
+    assert names == ["乙厅第一党支部", "甲厅第一党支部"]
+    assert {r[4] for r in rows[1:]} == {"督办中"} and {r[5] for r in rows[1:]} == {36}
+
+
+def test_secretary_cannot_export_supervision_list(client_for, personas, terms):
+    assert client_for(personas["secretary"]).get(url("supervision") + "?format=xlsx").status_code == 403
