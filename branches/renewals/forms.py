@@ -1,12 +1,25 @@
 """Input shape of the renewal pages; business rules live in services."""
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Post, Postponement
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def max_upload_size(upload):
+    if upload and upload.size > settings.UPLOAD_MAX_BYTES:
+        raise ValidationError(
+            _("文件不能超过 %(mb)d MB。") % {"mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
+        )
+
+
+def document_field(label):
+    return forms.FileField(label=label, required=False, validators=[max_upload_size])
 
 
 class _Versioned(forms.Form):
@@ -16,7 +29,7 @@ class _Versioned(forms.Form):
 
 class StepForm(_Versioned):
     done_on = forms.DateField(label=_("日期"), widget=DATE, initial=timezone.localdate)
-    document = forms.FileField(label=_("文件（请示、批复、名单等扫描件）"), required=False)
+    document = document_field(_("文件（请示、批复、名单等扫描件）"))
     note = forms.CharField(label=_("说明"), max_length=300, required=False)
 
 
@@ -27,7 +40,7 @@ class ElectionForm(_Versioned):
     ballots_issued = forms.IntegerField(label=_("发出选票（张）"), min_value=0)
     ballots_returned = forms.IntegerField(label=_("收回选票（张）"), min_value=0)
     seats = forms.IntegerField(label=_("应选名额（名）"), min_value=1)
-    document = forms.FileField(label=_("选举大会记录、计票单"), required=False)
+    document = document_field(_("选举大会记录、计票单"))
     note = forms.CharField(label=_("说明"), max_length=300, required=False)
 
     def __init__(self, *args, members, **kwargs):
@@ -52,7 +65,7 @@ class ElectionForm(_Versioned):
 
 class ResultsForm(_Versioned):
     done_on = forms.DateField(label=_("上报日期"), widget=DATE, initial=timezone.localdate)
-    document = forms.FileField(label=_("选举结果报告"), required=False)
+    document = document_field(_("选举结果报告"))
     note = forms.CharField(label=_("说明"), max_length=300, required=False)
 
     ROLES = (Post.Role.SECRETARY, Post.Role.DEPUTY_SECRETARY, Post.Role.ORGANIZATION,

@@ -190,7 +190,7 @@ def timeline(branch, term):
     reminders = list(TermReminder.objects.filter(term=term))
     acks = dict(
         Notification.objects.filter(
-            dedupe_key__startswith=f"term-reminder:{term.pk}:", requires_ack=True
+            organization=branch, requires_ack=True, dedupe_key__startswith=f"term-reminder:{term.pk}:"
         ).values_list("dedupe_key", "acknowledged_at")
     )
     for reminder in reminders:

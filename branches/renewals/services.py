@@ -389,11 +389,23 @@ def renewal_sweep(*, today=None, now=None):
     TermReminder.objects.bulk_create(due, ignore_conflicts=True)
 
     token = uuid.uuid4()
+    # Keep this UPDATE free of joins: PostgreSQL re-checks only its own WHERE after waiting on
+    # a row lock, which is what stops a second run from claiming a row the first one took.
     claimed = TermReminder.objects.filter(
         Q(status=TermReminder.Status.PENDING)
         | Q(status=TermReminder.Status.SENDING, claimed_at__lt=now - SENDING_LEASE)
     ).update(status=TermReminder.Status.SENDING, claim=token, claimed_at=now)
-    sent = _send_claimed(token=token, now=now) if claimed else {"reminders": 0, "notifications": 0, "emails": 0}
+    sent = {"reminders": 0, "notifications": 0, "emails": 0}
+    if claimed:
+        try:
+            sent = _send_claimed(token=token, now=now)
+        except Exception:
+            # Nothing was committed (notices and "sent" roll back with the mail failure):
+            # hand the rows back so the retry, or tomorrow's run, sends them.
+            TermReminder.objects.filter(claim=token, status=TermReminder.Status.SENDING).update(
+                status=TermReminder.Status.PENDING, claim=None, claimed_at=None
+            )
+            raise
     return {"terms_checked": len(rows), "due": len(due), "claimed": claimed, **sent}
 
 

@@ -152,3 +152,21 @@ def test_sweep_query_count_does_not_grow_with_terms(tree, terms, personas, extra
     with django_assert_num_queries(11):
         result = services.renewal_sweep(today=date(2027, 1, 5))
     assert result["reminders"] >= extra
+
+
+def test_mail_failure_hands_claims_back_and_next_run_sends(terms, personas, monkeypatch):
+    import smtplib
+
+    def broken_connection(*args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("mail server down")
+
+    monkeypatch.setattr(services, "get_connection", broken_connection)
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        services.renewal_sweep(today=date(2026, 12, 30))
+    row = TermReminder.objects.get(term=terms["a"])
+    assert (row.status, row.claim) == ("pending", None)
+    assert not Notification.objects.exists()  # rolled back with the failed mail
+    monkeypatch.undo()
+    assert services.renewal_sweep(today=date(2026, 12, 30))["reminders"] == 2
+    # branch_a: secretary and unit staff; branch_c: its secretary (unit_b has no staff user).
+    assert reminder_notices(terms["a"]).count() == 2 and len(mail.outbox) == 3

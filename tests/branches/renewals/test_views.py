@@ -226,3 +226,27 @@ def test_supervision_list_exports_excel_with_chinese_headers(client_for, persona
 
 def test_secretary_cannot_export_supervision_list(client_for, personas, terms):
     assert client_for(personas["secretary"]).get(url("supervision") + "?format=xlsx").status_code == 403
+
+
+def test_oversized_document_is_refused(client_for, personas, tree, terms, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.UPLOAD_MAX_BYTES = 1024 * 1024
+    big = SimpleUploadedFile("请示.pdf", b"x" * (1024 * 1024 + 1), content_type="application/pdf")
+    response = client_for(personas["secretary"]).post(
+        url("step-record", tree["branch_a"].pk, "request"), {"version": 0, "done_on": "2027-08-01", "document": big}
+    )
+    assert "文件不能超过 1 MB。" in response.content.decode()
+
+
+def test_step_document_is_stored_and_linked(client_for, personas, tree, terms, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    paper = SimpleUploadedFile("qingshi.pdf", b"%PDF-1.4 request", content_type="application/pdf")
+    client = client_for(personas["secretary"])
+    client.post(url("step-record", tree["branch_a"].pk, "request"),
+                {"version": 0, "done_on": "2027-08-01", "document": paper})
+    step = services.RenewalStep.objects.get()
+    assert (tmp_path / step.document.name).read_bytes() == b"%PDF-1.4 request"
+    assert step.document.url in client.get(url("branch-timeline", tree["branch_a"].pk)).content.decode()
