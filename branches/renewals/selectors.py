@@ -176,7 +176,8 @@ def branch_terms(branch):
     """All terms of a branch, newest first, with deadline and renewal progress."""
     return list(
         Term.objects.filter(branch=branch)
-        .annotate(deadline=deadline_expression(), renewal_status=F("renewal__status"))
+        .annotate(deadline=deadline_expression(), renewal_status=F("renewal__status"),
+                  renewed_on=F("renewal__completed_on"))
         .order_by("-elected_on")
     )
 

@@ -113,7 +113,9 @@ def test_overdue_branch_is_supervised_and_renewed_to_new_term(
     submit_step(staff, live_server, f"{base}/approve-secretary/")
     expect(staff.locator("#term-now")).to_contain_text("任期内")
     expect(staff.locator("#renewal-steps .list-group-item-success")).to_have_count(0)  # new term: fresh steps
-    expect(staff.locator("#history-title ~ table")).to_contain_text("已结束")
+    history = staff.locator("#history-title ~ table tbody tr").nth(1)
+    expect(history).to_contain_text("已结束")
+    expect(history).to_contain_text(today.strftime("%Y-%m-%d"))  # renewal completed today
     shot(staff, "timeline_new_term")
     new_term = Term.objects.get(branch=branch, status=Term.Status.ACTIVE)
     assert new_term.elected_on == today
