@@ -13,7 +13,7 @@ def supervision_workbook(rows):
     sheet = book.active
     sheet.title = _("换届督办名单")
     headers = [_("党支部"), _("所属单位"), _("任期届满"), _("换届期限"), _("状态"), _("超期天数"),
-               _("换届进度"), _("督办整改期限")]
+               _("换届进度"), _("督办整改期限"), _("最近提醒"), _("书记签收")]
     sheet.append(headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -23,9 +23,10 @@ def supervision_workbook(rows):
         sheet.append([
             term.branch.name, term.branch.unit.name if term.branch.unit_id else "", term.ends_on,
             row.facts.deadline, str(row.state_label), max(row.overdue_days, 0), progress,
-            row.supervision_deadline,
+            row.supervision_deadline, row.last_reminder,
+            {True: _("已签收"), False: _("待签收")}.get(row.acknowledged, ""),
         ])
-    for column, width in zip("ABCDEFGH", (36, 30, 12, 12, 10, 10, 16, 14), strict=True):
+    for column, width in zip("ABCDEFGHIJ", (36, 30, 12, 12, 10, 10, 16, 14, 14, 10), strict=True):
         sheet.column_dimensions[column].width = width
     for cells in sheet.iter_rows(min_row=2, min_col=3, max_col=4):
         for cell in cells:

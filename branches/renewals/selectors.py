@@ -260,3 +260,23 @@ def supervision_deadlines(terms):
         TermReminder.objects.filter(term__in=terms, stage=TermReminder.Stage.SUPERVISION)
         .values_list("term_id", "deadline")
     )
+
+
+def latest_reminders(terms):
+    """{term_id: (stage, acknowledged)} of the highest rung sent to each term (two queries).
+
+    ``acknowledged`` is None when that rung needs no acknowledgement from the secretary.
+    """
+    latest = {}
+    for term_id, stage in TermReminder.objects.filter(
+        term__in=terms, status=TermReminder.Status.SENT
+    ).values_list("term_id", "stage"):
+        if term_id not in latest or ladder.RANK[stage] > ladder.RANK[latest[term_id]]:
+            latest[term_id] = stage
+    keys = {f"term-reminder:{term_id}:{stage}": term_id for term_id, stage in latest.items()}
+    acks = {}
+    for key, at in Notification.objects.filter(requires_ack=True, dedupe_key__in=list(keys)).values_list(
+        "dedupe_key", "acknowledged_at"
+    ):
+        acks[keys[key]] = acks.get(keys[key], False) or at is not None
+    return {term_id: (stage, acks.get(term_id)) for term_id, stage in latest.items()}

@@ -223,9 +223,14 @@ def postponement_list(request):
 
 
 def _with_deadlines(rows):
-    deadlines = selectors.supervision_deadlines([row.term for row in rows])
+    """Attach the supervision deadline and the latest reminder with its acknowledgement."""
+    terms = [row.term for row in rows]
+    deadlines = selectors.supervision_deadlines(terms)
+    latest = selectors.latest_reminders(terms)
     for row in rows:
         row.supervision_deadline = deadlines.get(row.term.pk)
+        stage, row.acknowledged = latest.get(row.term.pk, (None, None))
+        row.last_reminder = ladder.Stage(stage).label if stage else ""
     return rows
 
 

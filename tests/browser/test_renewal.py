@@ -80,6 +80,8 @@ def test_overdue_branch_is_supervised_and_renewed_to_new_term(
     notice.get_by_role("button", name="确认收到").click()
     expect(secretary.locator(".alert-success")).to_contain_text("已确认收到")
     expect(secretary.locator("#unread-badge")).to_have_count(0)
+    staff.reload()
+    expect(row).to_contain_text("督办通知 已签收")
 
     base = f"/renewals/branch/{branch.pk}"
     submit_step(secretary, live_server, f"{base}/step/request/")

@@ -112,6 +112,7 @@ def test_supervision_filter_and_search(client_for, personas, tree, terms, postpo
     services.renewal_sweep(today=TODAY)
     page = client.get(url("supervision") + "?state=supervision").content.decode()
     assert "乙厅第一党支部" in page and (TODAY + timedelta(days=30)).strftime("%Y-%m-%d") in page
+    assert "督办通知 <span class=\"badge bg-warning text-dark\">待签收</span>" in page
     assert "甲厅第三党支部" not in page
 
 
@@ -218,7 +219,8 @@ def test_supervision_list_exports_excel_with_chinese_headers(client_for, persona
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("党支部", "所属单位", "任期届满", "换届期限", "状态", "超期天数", "换届进度", "督办整改期限")
+    assert rows[0] == ("党支部", "所属单位", "任期届满", "换届期限", "状态", "超期天数", "换届进度", "督办整改期限",
+                       "最近提醒", "书记签收")
     names = sorted(r[0] for r in rows[1:])
     assert names == ["乙厅第一党支部", "甲厅第一党支部"]
     assert {r[4] for r in rows[1:]} == {"督办中"} and {r[5] for r in rows[1:]} == {36}
