@@ -187,7 +187,6 @@ class TermReminder(models.Model):
     claim = models.UUIDField(null=True, blank=True, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
-    recipients = models.PositiveSmallIntegerField(_("接收人数"), default=0)
     # Supervision notices (督办) carry a deadline for the rectification plan.
     deadline = models.DateField(_("整改期限"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

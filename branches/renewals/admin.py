@@ -37,7 +37,7 @@ class ElectionResultAdmin(SimpleHistoryAdmin):
 
 @admin.register(TermReminder)
 class TermReminderAdmin(admin.ModelAdmin):
-    list_display = ["term", "stage", "due_on", "status", "sent_at", "recipients", "deadline"]
+    list_display = ["term", "stage", "due_on", "status", "sent_at", "deadline"]
     list_filter = ["stage", "status"]
     search_fields = ["term__branch__name"]
     raw_id_fields = ["term"]

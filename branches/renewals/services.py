@@ -441,13 +441,11 @@ def _send_claimed(*, token, now):
             if user.email:
                 emails.append(_reminder_email(user=user, title=title, body=body, link=link,
                                               reminder=reminder, branch=branch, requires_ack=ack))
-        reminder.recipients = len(users)
-        reminder.status = TermReminder.Status.SENT
-        reminder.sent_at = now
     Notification.objects.bulk_create(notices, ignore_conflicts=True)
     if emails:
         get_connection().send_messages(emails)
-    TermReminder.objects.bulk_update(reminders, ["recipients", "status", "sent_at"])
+    # One UPDATE for the whole claim (a per-row bulk_update grows quadratically in SQL size).
+    TermReminder.objects.filter(claim=token).update(status=TermReminder.Status.SENT, sent_at=now)
     return {"reminders": len(reminders), "notifications": len(notices), "emails": len(emails)}
 
 

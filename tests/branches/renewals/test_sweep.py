@@ -36,7 +36,7 @@ def test_first_reminder_goes_to_secretary_with_ack_and_to_unit_staff(terms, pers
     assert "甲厅第一党支部任期将于2027-06-30届满" in notices["secretary"].title
     assert notices["secretary"].link == f"/renewals/branch/{terms['a'].branch_id}/"
     reminder = TermReminder.objects.get(term=terms["a"])
-    assert (reminder.stage, reminder.status, reminder.recipients) == (Stage.FIRST, "sent", 2)
+    assert (reminder.stage, reminder.status, reminder.due_on) == (Stage.FIRST, "sent", date(2026, 12, 30))
 
 
 def test_email_is_rendered_in_chinese_from_template(terms, personas):
