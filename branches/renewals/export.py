@@ -23,8 +23,8 @@ def supervision_workbook(rows):
         sheet.append([
             term.branch.name, term.branch.unit.name if term.branch.unit_id else "", term.ends_on,
             row.facts.deadline, str(row.state_label), max(row.overdue_days, 0), progress,
-            row.supervision_deadline, row.last_reminder,
-            {True: _("已签收"), False: _("待签收")}.get(row.acknowledged, ""),
+            row.supervision_deadline, str(row.last_reminder),
+            str({True: _("已签收"), False: _("待签收")}.get(row.acknowledged, "")),
         ])
     for column, width in zip("ABCDEFGHIJ", (36, 30, 12, 12, 10, 10, 16, 14, 14, 10), strict=True):
         sheet.column_dimensions[column].width = width

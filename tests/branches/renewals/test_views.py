@@ -215,6 +215,7 @@ def test_supervision_list_exports_excel_with_chinese_headers(client_for, persona
 
     from openpyxl import load_workbook
 
+    services.renewal_sweep(today=TODAY)
     response = client_for(personas["provincial"]).get(url("supervision") + "?format=xlsx&state=overdue")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(BytesIO(response.content)).active
@@ -224,6 +225,7 @@ def test_supervision_list_exports_excel_with_chinese_headers(client_for, persona
     names = sorted(r[0] for r in rows[1:])
     assert names == ["乙厅第一党支部", "甲厅第一党支部"]
     assert {r[4] for r in rows[1:]} == {"督办中"} and {r[5] for r in rows[1:]} == {36}
+    assert {r[8:] for r in rows[1:]} == {("督办通知", "待签收")}
 
 
 def test_secretary_cannot_export_supervision_list(client_for, personas, terms):
