@@ -254,3 +254,22 @@ def test_step_document_is_stored_and_linked(client_for, personas, tree, terms, s
     step = services.RenewalStep.objects.get()
     assert (tmp_path / step.document.name).read_bytes() == b"%PDF-1.4 request"
     assert step.document.url in client.get(url("branch-timeline", tree["branch_a"].pk)).content.decode()
+
+
+def test_timeline_query_count_does_not_grow_with_history(client_for, personas, tree, terms, voters,
+                                                         django_assert_num_queries):
+    client = client_for(personas["unit_staff"])
+    address = url("branch-timeline", tree["branch_a"].pk)
+    renewal = services.renewal_get_or_start(term=terms["a"])
+    steps = iter(services.SIMPLE_STEPS)
+    services.renewal_step_record(renewal=renewal, step=next(steps), done_on=date(2027, 8, 1),
+                                 user=personas["admin"], version=renewal.version)
+    small = _queries(client, address)
+    for step in steps:
+        services.renewal_step_record(renewal=renewal, step=step, done_on=date(2027, 8, 1),
+                                     user=personas["admin"], version=renewal.version)
+    Postponement.objects.create(term=terms["a"], until=date(2027, 12, 1), reason="a", status="rejected")
+    Postponement.objects.create(term=terms["a"], until=date(2027, 11, 1), reason="b", status="approved")
+    services.renewal_sweep(today=TODAY)
+    with django_assert_num_queries(small):
+        client.get(address)
