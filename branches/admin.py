@@ -75,3 +75,6 @@ class PolicySettingAdmin(SimpleHistoryAdmin):
 
 admin.site.register(Notification)
 admin.site.register(JobHeartbeat)
+
+
+from .renewals import admin as renewals_admin  # noqa: E402, F401  (registers renewal admin pages)

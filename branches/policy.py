@@ -32,6 +32,26 @@ DEFAULTS = {
     "committee.vacancy_max_days": 60,
     # Default term length for new terms (TERM 2018).
     "term.default_length_years": 3,
+    # Renewal reminder ladder (domain.md §5.4 proposal), months relative to the expiry T:
+    # first reminder (acknowledged by the secretary), second if no request is on file,
+    # urgent if no approved request, supervision notice after T, violation of the 1-year cap.
+    "renewal.first_reminder_months": 6,
+    "renewal.second_reminder_months": 3,
+    "renewal.urgent_reminder_months": 1,
+    "renewal.supervision_after_months": 1,
+    "renewal.violation_after_months": 12,
+    # Days the supervision notice (督办) gives for a rectification plan.
+    "renewal.supervision_deadline_days": 30,
+    # TERM/ELEC Art. 3: postponement or advancement normally at most 1 year in total.
+    "renewal.postponement_max_months": 12,
+    # Election arithmetic (§5.3): quorum "present*5 >= expected*4"; strict mode uses ">" (1990 wording).
+    "renewal.election_quorum_strict": False,
+    # Winners need more than half of "expected" voters (2020) or of those "present" (older rules).
+    "renewal.election_majority_basis": "expected",
+    # Competitive election: committee candidates >= ceil(seats * (1 + margin)) (ELEC Art. 13).
+    "renewal.election_candidate_margin_percent": 20,
+    # When false a too-small candidate margin is only a warning kept with the result.
+    "renewal.election_margin_blocks": True,
 }
 
 

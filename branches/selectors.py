@@ -50,5 +50,14 @@ def scope_counts(user, *, today, expiring_until):
     }
 
 
-def notification_list(user):
-    return Notification.objects.filter(recipient=user).select_related("organization")
+NOTIFICATION_FILTERS = ("unread", "ack")
+
+
+def notification_list(user, *, filter=""):
+    """The user's notifications; ``filter`` "unread" or "ack" (acknowledgement still owed)."""
+    notices = Notification.objects.filter(recipient=user).select_related("organization")
+    if filter == "unread":
+        notices = notices.filter(read_at__isnull=True)
+    elif filter == "ack":
+        notices = notices.filter(requires_ack=True, acknowledged_at__isnull=True)
+    return notices

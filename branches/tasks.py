@@ -7,3 +7,6 @@ def heartbeat():
     from .services import job_heartbeat_record
 
     return job_heartbeat_record(name="heartbeat").runs
+
+
+from .renewals.tasks import renewal_sweep  # noqa: E402, F401  (registers the renewal sweep)

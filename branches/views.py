@@ -15,8 +15,15 @@ def home(request):
 
 
 def notification_list(request):
-    page = Paginator(selectors.notification_list(request.user), 20).get_page(request.GET.get("page"))
-    return render(request, "branches/notification_list.html", {"page_obj": page})
+    current = request.GET.get("filter", "")
+    current = current if current in selectors.NOTIFICATION_FILTERS else ""
+    page = Paginator(selectors.notification_list(request.user, filter=current), 20).get_page(
+        request.GET.get("page")
+    )
+    filters = [("", _("全部")), ("unread", _("未读")), ("ack", _("待确认"))]
+    return render(request, "branches/notification_list.html", {
+        "page_obj": page, "filters": filters, "current": current,
+    })
 
 
 @require_POST

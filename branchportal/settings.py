@@ -219,11 +219,17 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Synced into django-celery-beat's tables when beat starts; admins edit times there.
+# Entries below are copied into django-celery-beat's tables the first time beat starts; after
+# that admins edit them in /admin/django_celery_beat/periodictask/ and a restart keeps their
+# edits (see branchportal/beat.py).
+CELERY_BEAT_SCHEDULER = "branchportal.beat:SeedOnceDatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Records that beat and a worker are alive; /healthz and the admin page show it.
     "heartbeat": {"task": "branches.tasks.heartbeat", "schedule": crontab(minute="*/5")},
+    # Term renewal ladder: decides each active term's reminder stage and sends each
+    # (term, stage) once. Daily at 06:30 so notices are there when offices open; a missed
+    # day is caught up by the next run.
+    "renewal-sweep": {"task": "branches.renewals.tasks.renewal_sweep", "schedule": crontab(hour=6, minute=30)},
 }
 
 CACHES = {

@@ -11,3 +11,11 @@ from .org import (  # noqa: F401
     Term,
     User,
 )
+from .renewals import (  # noqa: F401
+    CalendarToken,
+    ElectionResult,
+    Postponement,
+    Renewal,
+    RenewalStep,
+    TermReminder,
+)

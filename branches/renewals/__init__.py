@@ -1,0 +1,1 @@
+"""Term renewal (换届) engine: ladder, procedure, election checks, calendar feed."""

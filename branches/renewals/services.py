@@ -1,0 +1,477 @@
+"""Writes of the renewal engine: the daily ladder sweep, procedure steps, election results,
+postponements and calendar tokens. Keyword-only, atomic, Chinese ValidationError messages."""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from branches import services as branch_services
+from branches.models import (
+    CalendarToken,
+    ElectionResult,
+    Member,
+    Notification,
+    Post,
+    Postponement,
+    Renewal,
+    RenewalStep,
+    RoleAssignment,
+    Term,
+    TermReminder,
+)
+from branches.policy import policy_all, policy_get
+
+from . import election, ladder, selectors
+
+Status = Renewal.Status
+Step = RenewalStep.Step
+Stage = TermReminder.Stage
+
+# Step -> (status it requires, status it leads to). Election, results and the final approval
+# carry more data and have their own services below, but follow the same table.
+TRANSITIONS = {
+    Step.REQUEST: (Status.STARTED, Status.REQUEST_SUBMITTED),
+    Step.REQUEST_APPROVAL: (Status.REQUEST_SUBMITTED, Status.REQUEST_APPROVED),
+    Step.CANDIDATES: (Status.REQUEST_APPROVED, Status.CANDIDATES_SUBMITTED),
+    Step.CANDIDATE_APPROVAL: (Status.CANDIDATES_SUBMITTED, Status.CANDIDATES_APPROVED),
+    Step.ELECTION: (Status.CANDIDATES_APPROVED, Status.ELECTION_HELD),
+    Step.RESULTS_REPORT: (Status.ELECTION_HELD, Status.RESULTS_REPORTED),
+    Step.SECRETARY_APPROVAL: (Status.RESULTS_REPORTED, Status.COMPLETED),
+}
+SIMPLE_STEPS = (Step.REQUEST, Step.REQUEST_APPROVAL, Step.CANDIDATES, Step.CANDIDATE_APPROVAL)
+
+# A claim older than this belongs to a worker that died (task time limit is a few minutes).
+SENDING_LEASE = timedelta(minutes=15)
+NOTIFICATION_KIND = "term_reminder"
+
+
+# --- the procedure -------------------------------------------------------------------------
+
+@transaction.atomic
+def renewal_get_or_start(*, term):
+    """The renewal of ``term`` (created on first use); only an active term can be renewed."""
+    renewal = Renewal.objects.filter(term=term).first()
+    if renewal is not None:
+        return renewal
+    if term.status != Term.Status.ACTIVE:
+        raise ValidationError(_("该届次已结束，不能再办理换届。"))
+    renewal, _created = Renewal.objects.get_or_create(term=term)
+    return renewal
+
+
+def _advance(*, renewal, step, version):
+    """Move the renewal one step on, only from the expected status and version.
+
+    0 rows updated means another user recorded something first: the caller's page is stale.
+    """
+    required, target = TRANSITIONS[step]
+    if renewal.status != required:
+        raise ValidationError(
+            _("当前进度为“%(now)s”，不能办理“%(step)s”。")
+            % {"now": renewal.get_status_display(), "step": Step(step).label}
+        )
+    updated = Renewal.objects.filter(pk=renewal.pk, status=required, version=version).update(
+        status=target, version=F("version") + 1
+    )
+    if not updated:
+        raise ValidationError(_("该换届已被他人更新，请刷新页面后重试。"))
+    renewal.refresh_from_db()
+
+
+def _check_date(*, renewal, done_on):
+    if done_on > timezone.localdate():
+        raise ValidationError(_("日期不能晚于今天。"))
+    last = renewal.steps.order_by("-done_on").values_list("done_on", flat=True).first()
+    if last is not None and done_on < last:
+        raise ValidationError(
+            _("日期不能早于上一步骤的日期（%(d)s）。") % {"d": last.strftime("%Y-%m-%d")}
+        )
+
+
+# Steps after which the higher organization has to decide: its staff get an in-app notice.
+AWAITING_DECISION = (Step.REQUEST, Step.CANDIDATES, Step.RESULTS_REPORT)
+
+
+def _notify_reviewers(*, branch, title, dedupe_key):
+    """In-app notice to the unit staff who look after ``branch`` (they approve its renewal)."""
+    users = _recipients_by_branch([(branch.pk, branch.path)])[branch.pk][ladder.UNIT_STAFF]
+    branch_services.notification_send(
+        recipients=users, kind="renewal_review", title=title, organization=branch,
+        link=reverse("renewals:branch-timeline", args=[branch.pk]), dedupe_key=dedupe_key,
+    )
+
+
+def _record(*, renewal, step, done_on, user, version, document=None, note=""):
+    _check_date(renewal=renewal, done_on=done_on)
+    _advance(renewal=renewal, step=step, version=version)
+    recorded = RenewalStep.objects.create(
+        renewal=renewal, step=step, done_on=done_on, document=document or "", note=note, recorded_by=user
+    )
+    if step in AWAITING_DECISION:
+        branch = renewal.term.branch
+        _notify_reviewers(
+            branch=branch, dedupe_key=f"renewal-review:{renewal.pk}:{step}",
+            title=_("%(branch)s已办理“%(step)s”，请审批") % {"branch": branch.name, "step": Step(step).label},
+        )
+    return recorded
+
+
+@transaction.atomic
+def renewal_step_record(*, renewal, step, done_on, user, version, document=None, note=""):
+    """Record a plain step (request, approval, candidate list, candidate approval)."""
+    if step not in SIMPLE_STEPS:
+        raise ValidationError(_("该步骤需要填写专门的表单。"))
+    return _record(renewal=renewal, step=step, done_on=done_on, user=user, version=version,
+                   document=document, note=note)
+
+
+def _eligible_members(branch):
+    """Full, active members of the branch: the only people who vote and may be elected."""
+    return Member.objects.filter(branch=branch, state=Member.State.ACTIVE, status=Member.Status.FULL)
+
+
+@transaction.atomic
+def renewal_election_record(*, renewal, user, version, held_on, expected_voters, present_voters,
+                            ballots_issued, ballots_returned, seats, votes, document=None, note=""):
+    """Validate and store the figures of the election assembly (§5.3).
+
+    ``votes`` maps member id -> yes votes for every candidate. Raises ValidationError listing
+    every broken rule; warnings allowed by policy are kept on the result.
+    """
+    term = renewal.term
+    full_members = dict(_eligible_members(term.branch).values_list("pk", "name"))
+    if expected_voters > len(full_members):
+        raise ValidationError(
+            _("应到会人数（%(e)d）不能超过支部正式党员人数（%(f)d）。")
+            % {"e": expected_voters, "f": len(full_members)}
+        )
+    strangers = [pk for pk in votes if pk not in full_members]
+    if strangers:
+        raise ValidationError(_("候选人必须是本支部的正式党员。"))
+    outcome = election.evaluate(
+        expected=expected_voters, present=present_voters, issued=ballots_issued,
+        returned=ballots_returned, seats=seats, votes=votes, competitive=term.has_committee,
+        rules=election.Rules.from_policy(policy_all()),
+    )
+    if not outcome.valid:
+        raise ValidationError(outcome.errors)
+    _record(renewal=renewal, step=Step.ELECTION, done_on=held_on, user=user, version=version,
+            document=document, note=note)
+    return ElectionResult.objects.create(
+        renewal=renewal, held_on=held_on, expected_voters=expected_voters,
+        present_voters=present_voters, ballots_issued=ballots_issued,
+        ballots_returned=ballots_returned, seats=seats,
+        candidates=[
+            {"member": pk, "name": full_members[pk], "votes": count}
+            for pk, count in sorted(votes.items(), key=lambda item: -item[1])
+        ],
+        elected=outcome.elected, warnings=outcome.warnings,
+    )
+
+
+POST_ROLES = (Post.Role.SECRETARY, Post.Role.DEPUTY_SECRETARY, Post.Role.ORGANIZATION,
+              Post.Role.PUBLICITY, Post.Role.DISCIPLINE)
+
+
+@transaction.atomic
+def renewal_results_report(*, renewal, user, version, done_on, posts, document=None, note=""):
+    """Report the result upward with the posts the new committee assigned (§5.2 steps 9-10).
+
+    ``posts`` maps a Post.Role value to a member id; the secretary is required, each person
+    holds one listed post, and everyone must be among the elected.
+    """
+    result = renewal.election
+    posts = {role: pk for role, pk in posts.items() if pk}
+    if Post.Role.SECRETARY not in posts:
+        raise ValidationError(_("请选定新一届书记。"))
+    if any(role not in POST_ROLES for role in posts):
+        raise ValidationError(_("职务不正确。"))
+    if any(pk not in result.elected for pk in posts.values()):
+        raise ValidationError(_("书记、副书记和委员分工只能从当选人中产生。"))
+    if len(set(posts.values())) != len(posts):
+        raise ValidationError(_("同一人不能同时担任两个分工职务。"))
+    step = _record(renewal=renewal, step=Step.RESULTS_REPORT, done_on=done_on, user=user,
+                   version=version, document=document, note=note)
+    ElectionResult.objects.filter(pk=result.pk).update(posts=posts)
+    return step
+
+
+@transaction.atomic
+def renewal_complete(*, renewal, user, version, approved_on, document=None, note=""):
+    """Higher organization approves the secretary/deputy: the new term and its posts start,
+    the outgoing term and its posts close, and the reminder ladder stops for that term."""
+    result = renewal.election
+    _record(renewal=renewal, step=Step.SECRETARY_APPROVAL, done_on=approved_on, user=user,
+            version=version, document=document, note=note)
+    branch = renewal.term.branch
+    new_term = branch_services.term_start(
+        branch=branch, elected_on=result.held_on, length_years=renewal.term.length_years,
+        has_committee=result.seats >= policy_get("committee.min_size"),
+    )
+    role_of = {pk: role for role, pk in result.posts.items()}
+    members = Member.objects.in_bulk(result.elected)
+    for pk in result.elected:
+        role = role_of.get(pk, Post.Role.OTHER)
+        branch_services.post_assign(
+            term=new_term, member=members[pk], role=role, started_on=result.held_on,
+            approved_on=approved_on if role in Post.APPROVAL_ROLES else None,
+        )
+    Renewal.objects.filter(pk=renewal.pk).update(new_term=new_term, completed_on=approved_on)
+    renewal.refresh_from_db()
+    return new_term
+
+
+# --- postponement and advancement ----------------------------------------------------------
+
+def _check_postponement_window(*, term, kind, until, cap_months):
+    if kind == Postponement.Kind.POSTPONE:
+        latest = ladder.months(term.ends_on, cap_months)
+        if until <= term.ends_on:
+            raise ValidationError(_("延期后的换届期限必须晚于任期届满日期。"))
+        if until > latest:
+            raise ValidationError(
+                _("延期累计不得超过 %(m)d 个月，最晚只能延至 %(d)s。")
+                % {"m": cap_months, "d": latest.strftime("%Y-%m-%d")}
+            )
+    else:
+        earliest = ladder.months(term.ends_on, -cap_months)
+        if until >= term.ends_on:
+            raise ValidationError(_("提前换届的选举日期必须早于任期届满日期。"))
+        if until < max(earliest, timezone.localdate()):
+            raise ValidationError(
+                _("提前换届的日期不能早于今天，也不能早于届满前 %(m)d 个月（%(d)s）。")
+                % {"m": cap_months, "d": earliest.strftime("%Y-%m-%d")}
+            )
+
+
+@transaction.atomic
+def postponement_request(*, term, kind, until, reason, user):
+    """File a postponement/advancement request; one may be pending per term."""
+    if term.status != Term.Status.ACTIVE:
+        raise ValidationError(_("该届次已结束，不能申请延期或提前换届。"))
+    if not reason.strip():
+        raise ValidationError(_("请填写申请理由。"))
+    _check_postponement_window(term=term, kind=kind, until=until,
+                               cap_months=policy_get("renewal.postponement_max_months"))
+    if Postponement.objects.filter(term=term, status=Postponement.Status.PENDING).exists():
+        raise ValidationError(_("已有一份待审批的申请，请等待上级审批。"))
+    postponement = Postponement.objects.create(
+        term=term, kind=kind, until=until, reason=reason, requested_by=user
+    )
+    _notify_reviewers(
+        branch=term.branch, dedupe_key=f"postponement-request:{postponement.pk}",
+        title=_("%(branch)s申请%(kind)s（至%(until)s），请审批")
+        % {"branch": term.branch.name, "kind": postponement.get_kind_display(),
+           "until": until.strftime("%Y-%m-%d")},
+    )
+    return postponement
+
+
+@transaction.atomic
+def postponement_decide(*, postponement, approve, user, note="", decided_on=None):
+    """Approve or reject a pending request; an approved postponement moves the deadline."""
+    if approve:
+        _check_postponement_window(
+            term=postponement.term, kind=postponement.kind, until=postponement.until,
+            cap_months=policy_get("renewal.postponement_max_months"),
+        )
+    elif not note.strip():
+        raise ValidationError(_("不予批准时请填写审批意见。"))
+    status = Postponement.Status.APPROVED if approve else Postponement.Status.REJECTED
+    updated = Postponement.objects.filter(pk=postponement.pk, status=Postponement.Status.PENDING).update(
+        status=status, decided_by=user, decided_on=decided_on or timezone.localdate(), decision_note=note
+    )
+    if not updated:
+        raise ValidationError(_("该申请已经审批过了。"))
+    postponement.refresh_from_db()
+    if postponement.requested_by_id:
+        branch = postponement.term.branch
+        branch_services.notification_send(
+            recipients=[postponement.requested_by], kind="postponement_decision",
+            title=_("%(branch)s%(kind)s申请%(status)s")
+            % {"branch": branch.name, "kind": postponement.get_kind_display(),
+               "status": postponement.get_status_display()},
+            body=note, link=reverse("renewals:branch-timeline", args=[branch.pk]),
+            organization=branch, dedupe_key=f"postponement:{postponement.pk}",
+        )
+    return postponement
+
+
+# --- the daily ladder sweep ----------------------------------------------------------------
+
+def _recipients_by_branch(branches):
+    """{branch_id: {role: [users]}} for (branch_id, path) pairs, in one query.
+
+    The secretary holds the secretary role on the branch itself; unit and provincial staff
+    hold their role on an ancestor (their organization's path is a prefix of the branch's).
+    """
+    Role = RoleAssignment.Role
+    branch_ids = [pk for pk, _path in branches]
+    assignments = (
+        RoleAssignment.objects.filter(user__is_active=True)
+        .filter(Q(role=Role.SECRETARY, organization_id__in=branch_ids)
+                | Q(role__in=[Role.UNIT_STAFF, Role.PROVINCIAL_STAFF]))
+        .select_related("user", "organization")
+        .only("role", "organization__path", "organization__kind", "user__email",
+              "user__display_name", "user__username", "user__is_active")
+    )
+    by_path = {}
+    for assignment in assignments:
+        by_path.setdefault(assignment.organization.path, []).append(assignment)
+    result = {}
+    for branch_id, path in branches:
+        roles = {ladder.SECRETARY: [], ladder.UNIT_STAFF: [], ladder.PROVINCIAL_STAFF: []}
+        parts = path.strip("/").split("/")
+        for depth in range(1, len(parts) + 1):
+            for assignment in by_path.get("/" + "/".join(parts[:depth]) + "/", ()):
+                if assignment.role == Role.SECRETARY and depth != len(parts):
+                    continue
+                roles[assignment.role].append(assignment.user)
+        result[branch_id] = roles
+    return result
+
+
+def _reminder_text(*, reminder, branch, deadline, ends_on):
+    context = {
+        "branch": branch.name, "stage": reminder.get_stage_display(),
+        "ends_on": ends_on.strftime("%Y-%m-%d"), "deadline": deadline.strftime("%Y-%m-%d"),
+    }
+    titles = {
+        Stage.FIRST: _("【换届提醒】%(branch)s任期将于%(deadline)s届满，请做好换届准备"),
+        Stage.SECOND: _("【二次提醒】%(branch)s任期将于%(deadline)s届满，尚未提交换届请示"),
+        Stage.URGENT: _("【紧急提醒】%(branch)s任期将于%(deadline)s届满，换届请示尚未批复"),
+        Stage.OVERDUE: _("【已届满】%(branch)s任期已于%(deadline)s届满，尚未完成换届"),
+        Stage.POSTPONEMENT_EXPIRED: _("【延期届满】%(branch)s批准延期至%(deadline)s，仍未完成换届"),
+        Stage.SUPERVISION: _("【督办通知】%(branch)s超期未换届，请限期报送整改方案"),
+        Stage.VIOLATION: _("【违规】%(branch)s任期届满（%(ends_on)s）已超过一年仍未换届"),
+    }
+    return titles[reminder.stage] % context
+
+
+def renewal_sweep(*, today=None, now=None):
+    """Send every active term the ladder stage it has reached, each (term, stage) once.
+
+    Idempotent and race-safe: due rows are inserted under UniqueConstraint(term, stage) with
+    ON CONFLICT DO NOTHING, then claimed with one conditional UPDATE (pending -> sending,
+    tagged with this run's token), so only one run ever sends a given row. A fixed number
+    of queries whatever the number of terms. Returns counts for logs and the benchmark.
+    """
+    now = now or timezone.now()
+    today = today or timezone.localdate()
+    values = policy_all()
+    offsets = ladder.Offsets.from_policy(values)
+    supervision_days = values["renewal.supervision_deadline_days"]
+
+    rows = selectors.terms_for_sweep(today=today, offsets=offsets)
+    sent_rank = {}
+    for term_id, stage in selectors.reminders_of_active_terms(today=today, offsets=offsets):
+        sent_rank[term_id] = max(sent_rank.get(term_id, -1), ladder.RANK[stage])
+    due = []
+    for row in rows:
+        facts = ladder.facts_from(row["ends_on"], row["deadline"], row["renewal_status"])
+        stage = ladder.stage_on(facts, today, offsets)
+        # Never step back down the ladder (e.g. after a postponement moved the deadline).
+        if stage is None or ladder.RANK[stage] <= sent_rank.get(row["id"], -1):
+            continue
+        due.append(TermReminder(
+            term_id=row["id"], stage=stage, due_on=ladder.due_dates(facts, offsets)[stage],
+            deadline=today + timedelta(days=supervision_days) if stage == Stage.SUPERVISION else None,
+        ))
+    TermReminder.objects.bulk_create(due, ignore_conflicts=True)
+
+    token = uuid.uuid4()
+    # Keep this UPDATE free of joins: PostgreSQL re-checks only its own WHERE after waiting on
+    # a row lock, which is what stops a second run from claiming a row the first one took.
+    claimed = TermReminder.objects.filter(
+        Q(status=TermReminder.Status.PENDING)
+        | Q(status=TermReminder.Status.SENDING, claimed_at__lt=now - SENDING_LEASE)
+    ).update(status=TermReminder.Status.SENDING, claim=token, claimed_at=now)
+    sent = {"reminders": 0, "notifications": 0, "emails": 0}
+    if claimed:
+        try:
+            sent = _send_claimed(token=token, now=now)
+        except Exception:
+            # Nothing was committed (notices and "sent" roll back with the mail failure):
+            # hand the rows back so the retry, or tomorrow's run, sends them.
+            TermReminder.objects.filter(claim=token, status=TermReminder.Status.SENDING).update(
+                status=TermReminder.Status.PENDING, claim=None, claimed_at=None
+            )
+            raise
+    return {"terms_checked": len(rows), "due": len(due), "claimed": claimed, **sent}
+
+
+@transaction.atomic
+def _send_claimed(*, token, now):
+    """Notify and email the recipients of the reminders claimed under ``token``."""
+    reminders = list(
+        TermReminder.objects.filter(claim=token).select_related("term__branch")
+        .annotate(term_deadline=selectors.deadline_expression("term__"))
+    )
+    recipients = _recipients_by_branch({(r.term.branch_id, r.term.branch.path) for r in reminders})
+    notices, emails = [], []
+    for reminder in reminders:
+        term, branch = reminder.term, reminder.term.branch
+        title = _reminder_text(reminder=reminder, branch=branch, deadline=reminder.term_deadline,
+                               ends_on=term.ends_on)
+        link = reverse("renewals:branch-timeline", args=[branch.pk])
+        body = render_to_string("emails/term_reminder_body.txt", {
+            "reminder": reminder, "term": term, "branch": branch, "deadline": reminder.term_deadline,
+        }).strip()
+        users = {}
+        for role in ladder.RECIPIENTS[reminder.stage]:
+            for user in recipients.get(branch.pk, {}).get(role, ()):
+                ack = role == ladder.SECRETARY and reminder.stage in ladder.SECRETARY_ACK
+                known = users.get(user.pk)
+                users[user.pk] = (user, ack or (known is not None and known[1]))
+        for user, ack in users.values():
+            notices.append(Notification(
+                recipient=user, kind=NOTIFICATION_KIND, title=title, body=body, link=link,
+                organization=branch, dedupe_key=f"term-reminder:{term.pk}:{reminder.stage}",
+                requires_ack=ack, created_at=now,
+            ))
+            if user.email:
+                emails.append(_reminder_email(user=user, title=title, body=body, link=link,
+                                              reminder=reminder, branch=branch, requires_ack=ack))
+    Notification.objects.bulk_create(notices, ignore_conflicts=True)
+    if emails:
+        get_connection().send_messages(emails)
+    # One UPDATE for the whole claim (a per-row bulk_update grows quadratically in SQL size).
+    TermReminder.objects.filter(claim=token).update(status=TermReminder.Status.SENT, sent_at=now)
+    return {"reminders": len(reminders), "notifications": len(notices), "emails": len(emails)}
+
+
+def _reminder_email(*, user, title, body, link, reminder, branch, requires_ack):
+    context = {
+        "user": user, "title": title, "body": body, "url": f"{settings.PORTAL_BASE_URL}{link}",
+        "stage": reminder.get_stage_display(), "branch": branch, "requires_ack": requires_ack,
+        "deadline": reminder.deadline,
+    }
+    subject = render_to_string("emails/term_reminder_subject.txt", context).strip()
+    message = EmailMultiAlternatives(subject, render_to_string("emails/term_reminder.txt", context),
+                                     to=[user.email])
+    message.attach_alternative(render_to_string("emails/term_reminder.html", context), "text/html")
+    return message
+
+
+# --- calendar tokens -----------------------------------------------------------------------
+
+@transaction.atomic
+def calendar_token_get(*, user):
+    token, _created = CalendarToken.objects.get_or_create(user=user)
+    return token
+
+
+@transaction.atomic
+def calendar_token_rotate(*, user):
+    """Replace the feed token, so a leaked feed address stops working."""
+    CalendarToken.objects.filter(user=user).delete()
+    return CalendarToken.objects.create(user=user)

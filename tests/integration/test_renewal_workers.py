@@ -1,0 +1,68 @@
+"""Two real Celery workers on Redis race over the same due terms: each (term, stage) is
+sent once, with one notification and one email per recipient."""
+
+import os
+from collections import Counter
+from contextlib import ExitStack
+from datetime import date
+
+import pytest
+import time_machine
+from celery import group
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+
+from branches.models import Notification, Term, TermReminder
+from branches.renewals.tasks import renewal_sweep
+from branchportal.celery import app
+from tests.conftest import require_service
+from tests.factories import Role, UserFactory, grant, make_org
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+BRANCHES = 30
+
+
+@pytest.fixture
+def two_workers():
+    require_service("REDIS_URL", os.environ.get("REDIS_URL"))
+    app.conf.update(task_always_eager=False, broker_url=os.environ["REDIS_URL"],
+                    result_backend=os.environ["REDIS_URL"])
+    try:
+        with ExitStack() as stack:
+            for name in ("racer1", "racer2"):
+                stack.enter_context(start_worker(
+                    app, pool="threads", concurrency=3, perform_ping_check=False, loglevel="WARNING",
+                    hostname=f"{name}@%h",
+                ))
+            yield app
+    finally:
+        app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def due_terms(tree, personas):
+    terms = []
+    for i in range(BRANCHES):
+        branch = make_org(f"竞争测试第{i}党支部", "branch", tree["unit_a"])
+        grant(UserFactory(username=f"race{i}"), Role.SECRETARY, branch)
+        terms.append(Term.objects.create(branch=branch, elected_on=date(2024, 6, 30),
+                                         ends_on=date(2027, 6, 30)))
+    return terms
+
+
+def test_two_workers_racing_send_each_term_stage_once(two_workers, due_terms):
+    mail.outbox.clear()
+    # Frozen on the urgent stage: secretary, unit staff and provincial staff are recipients.
+    with time_machine.travel(date(2027, 6, 10), tick=False):
+        results = group(renewal_sweep.s() for _ in range(8)).apply_async().get(timeout=90)
+    # Eight sweeps ran; together they sent every due reminder exactly once.
+    assert len(results) == 8
+    assert sum(r["reminders"] for r in results) == BRANCHES
+    rows = TermReminder.objects.filter(term__in=due_terms)
+    assert rows.count() == BRANCHES
+    assert set(rows.values_list("stage", "status")) == {("urgent", "sent")}
+    keys = Counter(Notification.objects.filter(kind="term_reminder").values_list("recipient_id", "dedupe_key"))
+    assert len(keys) == BRANCHES * 3 and set(keys.values()) == {1}
+    per_subject_and_recipient = Counter((m.subject, tuple(m.to)) for m in mail.outbox)
+    assert len(mail.outbox) == BRANCHES * 3
+    assert set(per_subject_and_recipient.values()) == {1}
