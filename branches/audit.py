@@ -92,6 +92,8 @@ def _entries(sources, limit):
         )
         if prev is not None and record.history_type == "~":
             entry.changes = _changes(record, prev, names)
+            if not entry.changes:
+                continue  # only bookkeeping fields (version, path) changed
         entries.append(entry)
     return entries
 

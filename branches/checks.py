@@ -34,6 +34,8 @@ ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 # Posts a branch committee must fill (COM-04); the secretary is required even without one.
 COMMITTEE_REQUIRED_ROLES = (Role.ORGANIZATION, Role.PUBLICITY, Role.DISCIPLINE)
+# Display order of posts: secretary first, as in the choices.
+ROLE_ORDER = {role: index for index, role in enumerate(Role.values)}
 
 CHECK_TITLES = {
     "ORG-01": gettext_lazy("单位正式党员未建立党支部"),

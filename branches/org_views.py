@@ -24,6 +24,7 @@ def _failing_by_org(orgs):
     counts = checks.failing_counts(checks.run_checks(orgs, facts=facts))
     for org in orgs:
         org.failing, org.failing_errors = counts.get(org.pk, (0, 0))
+        org.failing_other = org.failing - org.failing_errors
         org.facts = facts.get(org.pk)
     return facts
 
@@ -84,7 +85,7 @@ def org_detail(request, organization):
     }
     if organization.kind in (Kind.BRANCH, Kind.GENERAL_BRANCH):
         context["cells"] = selectors.branch_cells(organization)
-        context["posts"] = sorted(fact.posts, key=lambda p: (p.ended_on is not None, p.role, p.started_on))
+        context["posts"] = sorted(fact.posts, key=lambda p: (p.ended_on is not None, checks.ROLE_ORDER[p.role], p.started_on))
         if fact.term:
             context["days_left"] = fact.term.days_to_expiry(today)
             context["overdue_days"] = -context["days_left"]

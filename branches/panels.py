@@ -17,7 +17,7 @@ def secretary_panel(request):
     for branch in branches:
         fact = facts[branch.pk]
         branch.current_term = fact.term
-        branch.committee = sorted(fact.current_posts, key=lambda post: post.role)
+        branch.committee = sorted(fact.current_posts, key=lambda post: checks.ROLE_ORDER[post.role])
         branch.failing_checks = checks.failing(results[branch.pk])
         if fact.term:
             branch.days_left = fact.term.days_to_expiry(today)

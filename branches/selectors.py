@@ -91,7 +91,7 @@ def org_children(user, parent):
             Organization.objects.filter(
                 permissions.scope_q(user, Action.VIEW), parent=parent, is_active=True
             )
-        ).order_by("kind", "name", "pk")
+        ).order_by("kind", "pk")
     )
 
 
