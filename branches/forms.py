@@ -69,7 +69,7 @@ class MemberForm(forms.ModelForm):
             parent=branch, kind=Kind.PARTY_CELL, is_active=True
         ).order_by("name")
         if self.instance.pk:
-            self.fields["version"].initial = self.instance.version
+            self.initial["version"] = self.instance.version
         else:
             del self.fields["version"]
 
