@@ -189,6 +189,11 @@ def _result(check_id, severity, passed, message):
     return CheckResult(check_id=check_id, severity=severity, passed=passed, message=message)
 
 
+def _verdict(check_id, severity, passed, values, *, ok, bad):
+    """A result whose explanation is ``ok`` or ``bad`` filled with ``values``."""
+    return _result(check_id, severity, passed, (ok if passed else bad) % values)
+
+
 def _org_01(fact, policy):
     minimum = policy["org.branch_min_full_members"]
     loose = fact.org.unaffiliated_full_members
@@ -213,34 +218,26 @@ def _branch_setup_checks(fact, policy):
     org = fact.org
     maximum = policy["org.branch_max_members"]
     values = {"n": fact.members, "max": maximum}
-    if fact.members > maximum:
-        yield _result("ORG-02", WARNING, False, _(
-            "党员 %(n)d 人（含预备党员），超过一般不超过 %(max)d 人的规定，可考虑分设党支部。"
-        ) % values)
-    else:
-        yield _result("ORG-02", WARNING, True, _("党员 %(n)d 人，未超过 %(max)d 人。") % values)
+    yield _verdict(
+        "ORG-02", WARNING, fact.members <= maximum, values,
+        ok=_("党员 %(n)d 人，未超过 %(max)d 人。"),
+        bad=_("党员 %(n)d 人（含预备党员），超过一般不超过 %(max)d 人的规定，可考虑分设党支部。"),
+    )
     if org.is_joint:
         maximum = policy["org.joint_branch_max_units"]
         values = {"n": org.units_covered, "max": maximum}
-        if org.units_covered > maximum:
-            yield _result("ORG-03", WARNING, False, _(
-                "联合党支部覆盖 %(n)d 个单位，超过一般不超过 %(max)d 个的规定。"
-            ) % values)
-        else:
-            yield _result("ORG-03", WARNING, True, _(
-                "联合党支部覆盖 %(n)d 个单位，未超过 %(max)d 个。"
-            ) % values)
+        yield _verdict(
+            "ORG-03", WARNING, org.units_covered <= maximum, values,
+            ok=_("联合党支部覆盖 %(n)d 个单位，未超过 %(max)d 个。"),
+            bad=_("联合党支部覆盖 %(n)d 个单位，超过一般不超过 %(max)d 个的规定。"),
+        )
     if org.is_temporary:
-        values = {"n": fact.terms_recorded}
-        if fact.terms_recorded:
-            yield _result("ORG-04", ERROR, False, _(
-                "临时党支部记录了 %(n)d 次换届选举，临时党支部一般不进行换届。"
-                "（党费、发展党员记录尚未纳入平台，暂未检查。）"
-            ) % values)
-        else:
-            yield _result("ORG-04", ERROR, True, _(
-                "临时党支部未记录换届选举。（党费、发展党员记录尚未纳入平台，暂未检查。）"
-            ))
+        yield _verdict(
+            "ORG-04", ERROR, not fact.terms_recorded, {"n": fact.terms_recorded},
+            ok=_("临时党支部未记录换届选举。（党费、发展党员记录尚未纳入平台，暂未检查。）"),
+            bad=_("临时党支部记录了 %(n)d 次换届选举，临时党支部一般不进行换届。"
+                  "（党费、发展党员记录尚未纳入平台，暂未检查。）"),
+        )
     size = policy["org.cells_suggested_from_members"]
     values = {"n": fact.members, "size": size, "loc": org.locations, "cells": fact.cells}
     if fact.cells:
@@ -265,14 +262,11 @@ def _committee_checks(fact, policy, today):
     has_committee = term is not None and term.has_committee
     values = {"n": fact.full_members, "min": required_from}
     if fact.full_members >= required_from:
-        if has_committee:
-            yield _result("COM-01", ERROR, True, _(
-                "正式党员 %(n)d 人，已达 %(min)d 人以上，已设立支部委员会。"
-            ) % values)
-        else:
-            yield _result("COM-01", ERROR, False, _(
-                "正式党员 %(n)d 人，已达 %(min)d 人以上，但未设立支部委员会。"
-            ) % values)
+        yield _verdict(
+            "COM-01", ERROR, has_committee, values,
+            ok=_("正式党员 %(n)d 人，已达 %(min)d 人以上，已设立支部委员会。"),
+            bad=_("正式党员 %(n)d 人，已达 %(min)d 人以上，但未设立支部委员会。"),
+        )
     elif has_committee:
         yield _result("COM-03", INFO, False, _(
             "正式党员 %(n)d 人，不足 %(min)d 人，可不设支部委员会，但当前设有支部委员会。"
@@ -284,12 +278,10 @@ def _committee_checks(fact, policy, today):
         return
     yield from _com_05(fact, policy)
     deputies = fact.holders(Role.DEPUTY_SECRETARY)
-    if len(deputies) > 1:
-        yield _result("COM-06", WARNING, False, _(
-            "设有 %(n)d 名副书记，一般只设 1 名。"
-        ) % {"n": len(deputies)})
-    else:
-        yield _result("COM-06", WARNING, True, _("副书记不超过 1 名。"))
+    yield _verdict(
+        "COM-06", WARNING, len(deputies) <= 1, {"n": len(deputies)},
+        ok=_("副书记不超过 1 名。"), bad=_("设有 %(n)d 名副书记，一般只设 1 名。"),
+    )
     yield _com_07(fact, policy, today)
 
 
@@ -361,14 +353,11 @@ def _com_05(fact, policy):
     for post in fact.holders(Role.SECRETARY):
         years = post.member.party_standing_years(post.started_on)
         values = {"name": post.member.name, "years": years, "min": minimum}
-        if years < minimum:
-            yield _result("COM-05", WARNING, False, _(
-                "书记%(name)s任职时党龄 %(years)d 年，不足一般要求的 %(min)d 年。"
-            ) % values)
-        else:
-            yield _result("COM-05", WARNING, True, _(
-                "书记%(name)s任职时党龄 %(years)d 年，符合要求。"
-            ) % values)
+        yield _verdict(
+            "COM-05", WARNING, years >= minimum, values,
+            ok=_("书记%(name)s任职时党龄 %(years)d 年，符合要求。"),
+            bad=_("书记%(name)s任职时党龄 %(years)d 年，不足一般要求的 %(min)d 年。"),
+        )
 
 
 def _com_07(fact, policy, today):

@@ -50,7 +50,10 @@ class OrganizationForm(forms.ModelForm):
 
 
 class MemberForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The version the editor started from; services.member_update refuses a stale one.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, error_messages={"required": _("缺少版本号，请刷新页面后重新编辑。")}
+    )
 
     class Meta:
         model = Member

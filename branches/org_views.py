@@ -29,19 +29,22 @@ def _failing_by_org(orgs):
     return facts
 
 
-def _attempt(form, func, **kwargs):
-    """Call a service; a rule it refuses becomes a message on the form (None returned)."""
-    try:
-        return func(**kwargs)
-    except ValidationError as exc:
-        form.add_error(None, exc.messages)
-        return None
+def _form_flow(request, form, save, *, title, back, **page):
+    """Validate ``form``, then ``save(cleaned_data)`` -> (message, redirect target) via a service.
 
-
-def _form_page(request, form, *, title, back, submit=None, confirm=None, intro=None, danger=False):
+    A business rule the service refuses (ValidationError) is shown on the form in Chinese.
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            message, target = save(form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, message)
+            return redirect(target)
     return render(request, "branches/form_page.html", {
-        "form": form, "title": title, "back": back, "submit": submit or _("保存"),
-        "confirm": confirm, "intro": intro, "danger": danger,
+        "form": form, "title": title, "back": back, "submit": page.get("submit") or _("保存"),
+        "confirm": page.get("confirm"), "intro": page.get("intro"), "danger": page.get("danger", False),
     })
 
 
@@ -104,14 +107,13 @@ def org_detail(request, organization):
 
 @branch_permission_required(Action.EDIT_ORG)
 def org_create(request, organization):
-    form = OrganizationForm(request.POST or None, parent=organization)
-    if request.method == "POST" and form.is_valid():
-        created = _attempt(form, services.organization_create, parent=organization, **form.cleaned_data)
-        if created:
-            messages.success(request, _("已创建：%(name)s") % {"name": created.name})
-            return redirect(created)
-    return _form_page(
-        request, form, title=_("在 %(parent)s 下新建组织") % {"parent": organization.name},
+    def save(data):
+        created = services.organization_create(parent=organization, **data)
+        return _("已创建：%(name)s") % {"name": created.name}, created
+
+    return _form_flow(
+        request, OrganizationForm(request.POST or None, parent=organization), save,
+        title=_("在 %(parent)s 下新建组织") % {"parent": organization.name},
         back=organization.get_absolute_url(),
     )
 
@@ -119,13 +121,14 @@ def org_create(request, organization):
 @branch_permission_required(Action.EDIT_ORG)
 def org_edit(request, organization):
     form = OrganizationForm(request.POST or None, instance=organization)
-    if request.method == "POST" and form.is_valid():
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
-        if _attempt(form, services.organization_update, organization=organization, **changed):
-            messages.success(request, _("已保存组织信息。"))
-            return redirect(organization)
-    return _form_page(
-        request, form, title=_("编辑 %(name)s") % {"name": organization.name},
+
+    def save(data):
+        changed = {name: data[name] for name in form.changed_data}
+        services.organization_update(organization=organization, **changed)
+        return _("已保存组织信息。"), organization
+
+    return _form_flow(
+        request, form, save, title=_("编辑 %(name)s") % {"name": organization.name},
         back=organization.get_absolute_url(),
     )
 
@@ -186,14 +189,13 @@ def member_detail(request, pk):
 
 @branch_permission_required(Action.EDIT_MEMBERS)
 def member_create(request, organization):
-    form = MemberForm(request.POST or None, branch=organization)
-    if request.method == "POST" and form.is_valid():
-        member = _attempt(form, services.member_create, branch=organization, **form.cleaned_data)
-        if member:
-            messages.success(request, _("已添加党员：%(name)s") % {"name": member.name})
-            return redirect(member)
-    return _form_page(
-        request, form, title=_("%(branch)s · 添加党员") % {"branch": organization.name},
+    def save(data):
+        member = services.member_create(branch=organization, **data)
+        return _("已添加党员：%(name)s") % {"name": member.name}, member
+
+    return _form_flow(
+        request, MemberForm(request.POST or None, branch=organization), save,
+        title=_("%(branch)s · 添加党员") % {"branch": organization.name},
         back=organization.get_absolute_url(),
     )
 
@@ -201,18 +203,14 @@ def member_create(request, organization):
 def member_edit(request, pk):
     member = _member_for(request, pk, Action.EDIT_MEMBERS)
     form = MemberForm(request.POST or None, instance=member, branch=member.branch)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        version = data.pop("version")
-        saved = _attempt(
-            form, services.member_update, member=member, expected_version=version,
-            **{name: data[name] for name in form.changed_data if name in data},
-        )
-        if saved:
-            messages.success(request, _("已保存党员信息。"))
-            return redirect(saved)
-    return _form_page(
-        request, form, title=_("编辑党员：%(name)s") % {"name": member.name},
+
+    def save(data):
+        changed = {name: data[name] for name in form.changed_data if name != "version"}
+        saved = services.member_update(member=member, expected_version=data["version"], **changed)
+        return _("已保存党员信息。"), saved
+
+    return _form_flow(
+        request, form, save, title=_("编辑党员：%(name)s") % {"name": member.name},
         back=member.get_absolute_url(),
     )
 
@@ -223,20 +221,21 @@ def member_edit(request, pk):
 def term_start(request, organization):
     current = selectors.active_term(organization)
     form = TermForm(request.POST or None, initial={"length_years": policy_all()["term.default_length_years"]})
-    if request.method == "POST" and form.is_valid():
-        term = _attempt(form, services.term_start, branch=organization, **form.cleaned_data)
-        if term:
-            messages.success(request, _("已开始新一届任期，届满日期 %(day)s。") % {"day": term.ends_on})
-            return redirect(organization)
-    confirm = intro = None
+
+    def save(data):
+        term = services.term_start(branch=organization, **data)
+        return _("已开始新一届任期，届满日期 %(day)s。") % {"day": term.ends_on}, organization
+
+    page = {}
     if current is not None:
-        intro = _("当前届次（%(start)s 选举）将在新一届选举日结束，其全部职务同时离任。") % {
-            "start": current.elected_on
+        page = {
+            "intro": _("当前届次（%(start)s 选举）将在新一届选举日结束，其全部职务同时离任。")
+            % {"start": current.elected_on},
+            "confirm": _("确定开始新一届并结束当前届次吗？"),
         }
-        confirm = _("确定开始新一届并结束当前届次吗？")
-    return _form_page(
-        request, form, title=_("%(name)s · 开始新一届") % {"name": organization.name},
-        back=organization.get_absolute_url(), submit=_("开始新一届"), confirm=confirm, intro=intro,
+    return _form_flow(
+        request, form, save, title=_("%(name)s · 开始新一届") % {"name": organization.name},
+        back=organization.get_absolute_url(), submit=_("开始新一届"), **page,
     )
 
 
@@ -256,59 +255,58 @@ def _post_for(request, pk):
 
 def term_close(request, pk):
     term = _term_for(request, pk)
-    form = DateForm(request.POST or None, label=_("结束日期"))
-    if request.method == "POST" and form.is_valid():
-        if _attempt(form, services.term_close, term=term, closed_on=form.cleaned_data["day"]):
-            messages.success(request, _("已结束该届次。"))
-            return redirect(term.branch)
-    return _form_page(
-        request, form, title=_("结束届次：%(term)s") % {"term": term},
-        back=term.branch.get_absolute_url(), submit=_("结束届次"), danger=True,
-        intro=_("结束后本届所有在任职务将同时离任，此操作不能撤销。"),
+
+    def save(data):
+        services.term_close(term=term, closed_on=data["day"])
+        return _("已结束该届次。"), term.branch
+
+    return _form_flow(
+        request, DateForm(request.POST or None, label=_("结束日期")), save,
+        title=_("结束届次：%(term)s") % {"term": term}, back=term.branch.get_absolute_url(),
+        submit=_("结束届次"), danger=True, intro=_("结束后本届所有在任职务将同时离任，此操作不能撤销。"),
         confirm=_("确定结束该届次吗？"),
     )
 
 
 def post_assign(request, term_id):
     term = _term_for(request, term_id)
-    form = PostForm(
-        request.POST or None, members=selectors.member_for_branch(term.branch),
-        initial={"started_on": term.elected_on},
-    )
-    if request.method == "POST" and form.is_valid():
-        post = _attempt(form, services.post_assign, term=term, **form.cleaned_data)
-        if post:
-            messages.success(request, _("已任命：%(post)s") % {"post": post})
-            return redirect(term.branch)
-    return _form_page(
-        request, form, title=_("%(name)s · 任命职务") % {"name": term.branch.name},
+
+    def save(data):
+        post = services.post_assign(term=term, **data)
+        return _("已任命：%(post)s") % {"post": post}, term.branch
+
+    form = PostForm(request.POST or None, members=selectors.member_for_branch(term.branch),
+                    initial={"started_on": term.elected_on})
+    return _form_flow(
+        request, form, save, title=_("%(name)s · 任命职务") % {"name": term.branch.name},
         back=term.branch.get_absolute_url(), submit=_("任命"),
     )
 
 
 def post_end(request, pk):
     post = _post_for(request, pk)
-    form = DateForm(request.POST or None, label=_("离任日期"))
-    if request.method == "POST" and form.is_valid():
-        if _attempt(form, services.post_end, post=post, ended_on=form.cleaned_data["day"]):
-            messages.success(request, _("已办理离任：%(post)s") % {"post": post})
-            return redirect(post.term.branch)
-    return _form_page(
-        request, form, title=_("办理离任：%(post)s") % {"post": post},
-        back=post.term.branch.get_absolute_url(), submit=_("确认离任"), danger=True,
-        intro=_("离任后该职务将显示为空缺，需及时补选。"),
+
+    def save(data):
+        services.post_end(post=post, ended_on=data["day"])
+        return _("已办理离任：%(post)s") % {"post": post}, post.term.branch
+
+    return _form_flow(
+        request, DateForm(request.POST or None, label=_("离任日期")), save,
+        title=_("办理离任：%(post)s") % {"post": post}, back=post.term.branch.get_absolute_url(),
+        submit=_("确认离任"), danger=True, intro=_("离任后该职务将显示为空缺，需及时补选。"),
         confirm=_("确定办理 %(post)s 离任吗？") % {"post": post},
     )
 
 
 def post_approve(request, pk):
     post = _post_for(request, pk)
-    form = DateForm(request.POST or None, label=_("上级批准日期"))
-    if request.method == "POST" and form.is_valid():
-        if _attempt(form, services.post_approve, post=post, approved_on=form.cleaned_data["day"]):
-            messages.success(request, _("已记录上级批准：%(post)s") % {"post": post})
-            return redirect(post.term.branch)
-    return _form_page(
-        request, form, title=_("记录上级批准：%(post)s") % {"post": post},
-        back=post.term.branch.get_absolute_url(), submit=_("记录批准"),
+
+    def save(data):
+        services.post_approve(post=post, approved_on=data["day"])
+        return _("已记录上级批准：%(post)s") % {"post": post}, post.term.branch
+
+    return _form_flow(
+        request, DateForm(request.POST or None, label=_("上级批准日期")), save,
+        title=_("记录上级批准：%(post)s") % {"post": post}, back=post.term.branch.get_absolute_url(),
+        submit=_("记录批准"),
     )
