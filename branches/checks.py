@@ -19,11 +19,17 @@ Interpretations worth knowing:
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NamedTuple
 
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext
+
+# Messages are marked here and translated when read (CheckResult.message): a batch over
+# thousands of branches then translates and formats only the messages a page shows.
+from django.utils.translation import gettext_noop as _
 
 from .models import Member, Organization, Post, Term
 from .policy import policy_all
@@ -38,32 +44,39 @@ COMMITTEE_REQUIRED_ROLES = (Role.ORGANIZATION, Role.PUBLICITY, Role.DISCIPLINE)
 ROLE_ORDER = {role: index for index, role in enumerate(Role.values)}
 
 CHECK_TITLES = {
-    "ORG-01": gettext_lazy("单位正式党员未建立党支部"),
-    "ORG-02": gettext_lazy("党支部党员人数"),
-    "ORG-03": gettext_lazy("联合党支部覆盖单位数"),
-    "ORG-04": gettext_lazy("临时党支部职能范围"),
-    "ORG-05": gettext_lazy("党小组设置"),
-    "COM-01": gettext_lazy("支部委员会设立"),
-    "COM-02": gettext_lazy("支部委员会人数"),
-    "COM-03": gettext_lazy("未达人数设立委员会"),
-    "COM-04": gettext_lazy("职务空缺"),
-    "COM-05": gettext_lazy("书记党龄"),
-    "COM-06": gettext_lazy("副书记人数"),
-    "COM-07": gettext_lazy("书记、副书记上级批准"),
-    "COM-08": gettext_lazy("空缺补选时限"),
+    "ORG-01": _("单位正式党员未建立党支部"),
+    "ORG-02": _("党支部党员人数"),
+    "ORG-03": _("联合党支部覆盖单位数"),
+    "ORG-04": _("临时党支部职能范围"),
+    "ORG-05": _("党小组设置"),
+    "COM-01": _("支部委员会设立"),
+    "COM-02": _("支部委员会人数"),
+    "COM-03": _("未达人数设立委员会"),
+    "COM-04": _("职务空缺"),
+    "COM-05": _("书记党龄"),
+    "COM-06": _("副书记人数"),
+    "COM-07": _("书记、副书记上级批准"),
+    "COM-08": _("空缺补选时限"),
 }
 
 
-@dataclass(frozen=True)
-class CheckResult:
+class CheckResult(NamedTuple):
+    """One check on one organization (a tuple: cheap to build by the thousand)."""
+
     check_id: str
     severity: str  # the severity when the check fails: error / warning / info
     passed: bool
-    message: str
+    template: str  # the untranslated explanation, with %(name)s placeholders
+    values: dict | None = None
+
+    @property
+    def message(self):
+        text = gettext(self.template)
+        return text % self.values if self.values else text
 
     @property
     def title(self):
-        return CHECK_TITLES[self.check_id]
+        return gettext(CHECK_TITLES[self.check_id])
 
 
 @dataclass
@@ -81,16 +94,23 @@ class OrgFacts:
     terms_recorded: int = 0
     posts: list = field(default_factory=list)  # every post of the active term, ended ones too
 
-    @property
+    @cached_property
     def current_posts(self):
         return [post for post in self.posts if post.ended_on is None]
+
+    @cached_property
+    def _current_by_role(self):
+        by_role = {}
+        for post in self.current_posts:
+            by_role.setdefault(post.role, []).append(post)
+        return by_role
 
     @property
     def committee_size(self):
         return len({post.member_id for post in self.current_posts})
 
     def holders(self, role):
-        return [post for post in self.current_posts if post.role == role]
+        return self._current_by_role.get(role, [])
 
 
 def collect_facts(orgs):
@@ -144,13 +164,49 @@ def _add_branch_facts(facts, branch_ids):
     }
     for term in terms.values():
         facts[term.branch_id].term = term
-    posts = (
+    # Plain rows, not model instances: tens of thousands of posts at province scale.
+    rows = (
         Post.objects.filter(term_id__in=list(terms))
-        .select_related("member")
         .order_by("started_on", "pk")
+        .values_list(
+            "pk", "term_id", "member_id", "role", "started_on", "approved_on", "ended_on",
+            "member__name", "member__status", "member__joined_on", "member__full_since",
+        )
     )
-    for post in posts:
-        facts[terms[post.term_id].branch_id].posts.append(post)
+    for pk, term_id, member_id, role, started, approved, ended, *member in rows:
+        post = PostRow(pk, term_id, member_id, role, started, approved, ended, MemberRow(member_id, *member))
+        facts[terms[term_id].branch_id].posts.append(post)
+
+
+class MemberRow(NamedTuple):
+    """The holder of a post as the checks and branch pages need it."""
+
+    pk: int
+    name: str
+    status: str
+    joined_on: object
+    full_since: object
+
+    def party_standing_years(self, on):
+        return Member.standing_years(status=self.status, full_since=self.full_since,
+                                     joined_on=self.joined_on, on=on)
+
+    def get_absolute_url(self):
+        return reverse("branches:member-detail", args=[self.pk])
+
+
+class PostRow(NamedTuple):
+    pk: int
+    term_id: int
+    member_id: int
+    role: str
+    started_on: object
+    approved_on: object
+    ended_on: object
+    member: MemberRow
+
+    def get_role_display(self):
+        return Role(self.role).label
 
 
 def run_checks(orgs, today=None, *, policy=None, facts=None):
@@ -185,13 +241,13 @@ def failing_counts(results_by_org):
     return counts
 
 
-def _result(check_id, severity, passed, message):
-    return CheckResult(check_id=check_id, severity=severity, passed=passed, message=message)
+def _result(check_id, severity, passed, template, values=None):
+    return CheckResult(check_id, severity, passed, template, values)
 
 
 def _verdict(check_id, severity, passed, values, *, ok, bad):
     """A result whose explanation is ``ok`` or ``bad`` filled with ``values``."""
-    return _result(check_id, severity, passed, (ok if passed else bad) % values)
+    return _result(check_id, severity, passed, ok if passed else bad, values)
 
 
 def _org_01(fact, policy):
@@ -201,7 +257,7 @@ def _org_01(fact, policy):
     if loose < minimum:
         return _result("ORG-01", ERROR, True, _(
             "未编入党支部的正式党员 %(n)d 人，未达 %(min)d 人，无需另行成立党支部。"
-        ) % values)
+        ), values)
     if fact.branches:
         message = _(
             "本单位有 %(n)d 名正式党员未编入任何党支部（含联合党支部），已达 %(min)d 人，"
@@ -211,7 +267,7 @@ def _org_01(fact, policy):
         message = _(
             "本单位有 %(n)d 名正式党员，已达 %(min)d 人，但未成立党支部，也未参加联合党支部。"
         )
-    return _result("ORG-01", ERROR, False, message % values)
+    return _result("ORG-01", ERROR, False, message, values)
 
 
 def _branch_setup_checks(fact, policy):
@@ -241,19 +297,19 @@ def _branch_setup_checks(fact, policy):
     size = policy["org.cells_suggested_from_members"]
     values = {"n": fact.members, "size": size, "loc": org.locations, "cells": fact.cells}
     if fact.cells:
-        yield _result("ORG-05", INFO, True, _("已设立 %(cells)d 个党小组。") % values)
+        yield _result("ORG-05", INFO, True, _("已设立 %(cells)d 个党小组。"), values)
     elif org.locations > 1:
         yield _result("ORG-05", INFO, False, _(
             "党员分布在 %(loc)d 个办公地点，尚未划分党小组，建议按地点划分。"
-        ) % values)
+        ), values)
     elif fact.members > size:
         yield _result("ORG-05", INFO, False, _(
             "党员 %(n)d 人，超过 %(size)d 人，尚未划分党小组，建议划分。"
-        ) % values)
+        ), values)
     else:
         yield _result("ORG-05", INFO, True, _(
             "党员 %(n)d 人、%(loc)d 个办公地点，暂不需要划分党小组。"
-        ) % values)
+        ), values)
 
 
 def _committee_checks(fact, policy, today):
@@ -270,7 +326,7 @@ def _committee_checks(fact, policy, today):
     elif has_committee:
         yield _result("COM-03", INFO, False, _(
             "正式党员 %(n)d 人，不足 %(min)d 人，可不设支部委员会，但当前设有支部委员会。"
-        ) % values)
+        ), values)
     if has_committee:
         yield _com_02(fact, policy)
     yield from _com_04_and_08(fact, policy, today)
@@ -294,18 +350,18 @@ def _com_02(fact, policy):
     if size < low:
         return _result("COM-02", ERROR, False, _(
             "支部委员会现有委员 %(n)d 人，少于 %(low)d 人。"
-        ) % values)
+        ), values)
     if size > high:
         return _result("COM-02", ERROR, False, _(
             "支部委员会现有委员 %(n)d 人，超过最多 %(high)d 人的规定。"
-        ) % values)
+        ), values)
     if size > normal:
         return _result("COM-02", WARNING, False, _(
             "支部委员会现有委员 %(n)d 人，一般为 %(low)d 至 %(normal)d 人。"
-        ) % values)
+        ), values)
     return _result("COM-02", ERROR, True, _(
         "支部委员会现有委员 %(n)d 人，符合 %(low)d 至 %(normal)d 人的要求。"
-    ) % values)
+    ), values)
 
 
 def _vacancy_since(fact, role):
@@ -323,13 +379,13 @@ def _com_04_and_08(fact, policy, today):
     vacant = [role for role in roles if not fact.holders(role)]
     if Role.SECRETARY in vacant:
         others = [str(Role(role).label) for role in vacant if role != Role.SECRETARY]
-        message = _("书记职务空缺。")
         if others:
-            message += _("另有%(posts)s空缺。") % {"posts": "、".join(others)}
-        yield _result("COM-04", ERROR, False, message)
+            yield _result("COM-04", ERROR, False, _("书记职务空缺。另有%(posts)s空缺。"), {"posts": "、".join(others)})
+        else:
+            yield _result("COM-04", ERROR, False, _("书记职务空缺。"))
     elif vacant:
         names = "、".join(str(Role(role).label) for role in vacant)
-        yield _result("COM-04", WARNING, False, _("%(posts)s职务空缺。") % {"posts": names})
+        yield _result("COM-04", WARNING, False, _("%(posts)s职务空缺。"), {"posts": names})
     else:
         yield _result("COM-04", ERROR, True, _("书记及必设委员职务均有人担任。"))
     max_days = policy["committee.vacancy_max_days"]
@@ -337,15 +393,15 @@ def _com_04_and_08(fact, policy, today):
     for role in vacant:
         days = (today - _vacancy_since(fact, role)).days
         if days > max_days:
-            overdue.append(_("%(post)s已空缺 %(days)d 天") % {"post": Role(role).label, "days": days})
+            overdue.append(gettext(_("%(post)s已空缺 %(days)d 天")) % {"post": Role(role).label, "days": days})
     if overdue:
         yield _result("COM-08", WARNING, False, _(
             "%(list)s，超过 %(max)d 天未补选。"
-        ) % {"list": "；".join(overdue), "max": max_days})
+        ), {"list": "；".join(overdue), "max": max_days})
     elif vacant:
         yield _result("COM-08", WARNING, True, _(
             "空缺职务未超过 %(max)d 天，请及时补选。"
-        ) % {"max": max_days})
+        ), {"max": max_days})
 
 
 def _com_05(fact, policy):
@@ -371,7 +427,7 @@ def _com_07(fact, policy, today):
         names = "、".join(f"{post.get_role_display()}{post.member.name}" for post in late)
         return _result("COM-07", WARNING, False, _(
             "%(names)s任职超过 %(days)d 天，尚无上级批准记录。"
-        ) % {"names": names, "days": due_days})
+        ), {"names": names, "days": due_days})
     return _result("COM-07", WARNING, True, _(
         "书记、副书记均已批准，或任职未满 %(days)d 天。"
-    ) % {"days": due_days})
+    ), {"days": due_days})

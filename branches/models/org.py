@@ -176,9 +176,15 @@ class Member(models.Model):
 
     def party_standing_years(self, on=None):
         """Whole years of full membership on a date (党龄 counts from conversion)."""
-        on = on or timezone.localdate()
-        start = self.full_since or self.joined_on
-        if self.status != self.Status.FULL or start > on:
+        return self.standing_years(
+            status=self.status, full_since=self.full_since, joined_on=self.joined_on,
+            on=on or timezone.localdate(),
+        )
+
+    @classmethod
+    def standing_years(cls, *, status, full_since, joined_on, on):
+        start = full_since or joined_on
+        if status != cls.Status.FULL or start > on:
             return 0
         return on.year - start.year - ((on.month, on.day) < (start.month, start.day))
 
