@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from . import audit, checks, exports, permissions, selectors, services
@@ -45,6 +46,7 @@ def _form_flow(request, form, save, *, title, back, **page):
     return render(request, "branches/form_page.html", {
         "form": form, "title": title, "back": back, "submit": page.get("submit") or _("保存"),
         "confirm": page.get("confirm"), "intro": page.get("intro"), "danger": page.get("danger", False),
+        "reload": page.get("reload"),
     })
 
 
@@ -92,7 +94,11 @@ def org_detail(request, organization):
         if fact.term:
             context["days_left"] = fact.term.days_to_expiry(today)
             context["overdue_days"] = -context["days_left"]
-    if organization.kind != Kind.BRANCH:
+    if organization.kind == Kind.PARTY_CELL:
+        context["cell_members"] = selectors.members_for(request.user, organization).filter(
+            state=Member.State.ACTIVE
+        )
+    elif organization.kind != Kind.BRANCH:
         if organization.kind == Kind.WORK_COMMITTEE:
             rows = selectors.org_children(request.user, organization)
         else:
@@ -167,7 +173,7 @@ def member_export(request, org_id=None):
     members = member_filter.qs.filter(permissions.scope_q(request.user, Action.EXPORT, "branch__"))
     title = _("%(name)s 党员名册") % {"name": organization.name if organization else _("管辖范围")}
     response = HttpResponse(exports.roster_workbook(members, title=title), content_type=exports.XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="roster.xlsx"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{title}.xlsx")
     return response
 
 
@@ -211,7 +217,7 @@ def member_edit(request, pk):
 
     return _form_flow(
         request, form, save, title=_("编辑党员：%(name)s") % {"name": member.name},
-        back=member.get_absolute_url(),
+        back=member.get_absolute_url(), reload=request.path,
     )
 
 

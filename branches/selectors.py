@@ -139,7 +139,9 @@ def _with_cell_counts(queryset):
 def members_for(user, organization=None, action=Action.VIEW):
     """Members visible to ``user`` for ``action``, optionally under one node of the tree."""
     qs = Member.objects.filter(permissions.scope_q(user, action, "branch__"))
-    if organization is not None:
+    if organization is not None and organization.kind == Kind.PARTY_CELL:
+        qs = qs.filter(cell=organization)
+    elif organization is not None:
         qs = qs.filter(branch__path__startswith=organization.path)
     return qs.select_related("branch", "cell", "branch__unit").order_by("branch__path", "name", "pk")
 

@@ -114,7 +114,7 @@ def member_update(*, member, expected_version=None, **fields):
     if expected_version is not None and current.version != expected_version:
         raise ValidationError(
             _("该党员信息已被其他人修改（当前为第 %(now)d 版，您编辑的是第 %(old)d 版）。"
-              "请刷新页面，核对最新内容后再保存。")
+              "请载入最新内容，核对后再保存。")
             % {"now": current.version, "old": expected_version},
             code="conflict",
         )

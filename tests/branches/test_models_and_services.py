@@ -76,7 +76,7 @@ def test_member_update_refuses_an_edit_based_on_an_old_version(tree):
     with pytest.raises(ValidationError) as info:
         services.member_update(member=member, expected_version=1, name="张四")
     assert info.value.messages == [
-        "该党员信息已被其他人修改（当前为第 2 版，您编辑的是第 1 版）。请刷新页面，核对最新内容后再保存。"
+        "该党员信息已被其他人修改（当前为第 2 版，您编辑的是第 1 版）。请载入最新内容，核对后再保存。"
     ]
     member.refresh_from_db()
     assert (member.name, member.version) == ("张三丰", 2)

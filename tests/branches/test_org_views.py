@@ -165,6 +165,16 @@ def test_member_list_filters(personas, tree, client_for, add_members):
     assert names(state="", q="赵") == {"赵转出"}
 
 
+def test_cell_page_and_roster_show_its_members(personas, tree, client_for):
+    MemberFactory(branch=tree["branch_a"], name="组员甲", cell=tree["cell_a"])
+    MemberFactory(branch=tree["branch_a"], name="组外乙")
+    client = client_for(personas["secretary"])
+    html = client.get(reverse("branches:org-detail", args=[tree["cell_a"].pk])).content.decode()
+    assert "组员甲" in html and "组外乙" not in html
+    roster = client.get(reverse("branches:org-members", args=[tree["cell_a"].pk]))
+    assert [m.name for m in roster.context["page_obj"]] == ["组员甲"]
+
+
 def test_member_list_paginates_by_25(personas, tree, client_for, add_members):
     add_members(tree["branch_a"], full=30)
     page = client_for(personas["secretary"]).get(reverse("branches:member-list"), {"page": 2})
@@ -196,6 +206,7 @@ def test_concurrent_member_edit_shows_conflict_and_keeps_first_save(personas, tr
     second = client_for(personas["unit_staff"]).post(url, {**data, "name": "乙改的名"})  # still version 1
     assert second.status_code == 200
     assert "该党员信息已被其他人修改（当前为第 2 版，您编辑的是第 1 版）" in second.content.decode()
+    assert f'href="{url}">载入最新内容' in second.content.decode()
     member.refresh_from_db()
     assert (member.name, member.version) == ("甲改的名", 2)
 
@@ -282,6 +293,7 @@ def test_export_has_chinese_headers_and_only_scoped_members(personas, tree, clie
     MemberFactory(branch=tree["branch_c"], name="乙一")
     response = client_for(personas["unit_staff"]).get(reverse("branches:member-export"))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "filename*=utf-8''" in response["Content-Disposition"]
     rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[0][0] == "管辖范围 党员名册"
     assert rows[1][:6] == ("序号", "姓名", "性别", "出生日期", "入党日期", "党员类别")
