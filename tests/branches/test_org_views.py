@@ -346,3 +346,29 @@ def test_pages_run_constant_queries(personas, tree, client_for, sized, django_as
         "home": reverse("branches:home"),
     }[page]
     _count(client, url, django_assert_num_queries, expected)
+
+
+def test_secretary_home_panel_shows_committee_expiry_and_failing_checks(personas, tree, client_for,
+                                                                        add_members, staff_committee):
+    members = add_members(tree["branch_a"], full=8)
+    staff_committee(tree["branch_a"], members, roles=(Role.SECRETARY, Role.ORGANIZATION))
+    html = client_for(personas["secretary"]).get(reverse("branches:home")).content.decode()
+    assert "在册党员 8 人（正式党员 8 人）" in html
+    assert "书记 " + members[0].name in html and "剩余" in html
+    assert "宣传委员、纪检委员职务空缺。" in html
+
+
+def test_staff_home_panel_counts_failing_checks_in_scope(personas, tree, client_for, staffed_branch):
+    panel = dict(client_for(personas["unit_staff"]).get(reverse("branches:home")).context["panels"])
+    counts = panel["branches/_panel_staff.html"]["counts"]
+    # unit_a: branch_a passes everything; branch_b has no term (COM-04 error); unit_a passes ORG-01.
+    assert (counts["branches"], counts["members"], counts["orgs_with_errors"]) == (2, 10, 1)
+
+
+@pytest.mark.parametrize("extra_members", [0, 30])
+def test_secretary_home_runs_constant_queries(personas, tree, client_for, add_members, staff_committee,
+                                              django_assert_num_queries, extra_members):
+    members = add_members(tree["branch_a"], full=8 + extra_members)
+    staff_committee(tree["branch_a"], members)
+    client = client_for(personas["secretary"])
+    _count(client, reverse("branches:home"), django_assert_num_queries, 11)

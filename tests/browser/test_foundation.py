@@ -55,6 +55,10 @@ def test_secretary_sees_roster_and_unit_staff_get_404_outside_scope(live_server,
     shot(page, "browser_secretary_roster")
 
     login(page, live_server, "unit_staff")
+    page.goto(f"{live_server.url}/orgs/")
+    page.locator("summary", has_text=branch.name).click()  # loads the branch's cells with htmx
+    page.get_by_text("第一党小组").wait_for()
+    shot(page, "browser_unit_staff_tree")
     response = page.goto(f"{live_server.url}/orgs/{tree['branch_c'].pk}/")
     assert response.status == 404
     assert page.get_by_text("您访问的页面不存在，或不在您的管辖范围内。").is_visible()
