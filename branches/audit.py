@@ -49,12 +49,14 @@ def organization_history(organization, limit=30):
         ),
         (
             Term.history.filter(branch_id=organization.pk)
-            .select_related("history_user").order_by("-history_date"),
+            .select_related("history_user")
+            .order_by("-history_date"),
             _term_subject,
         ),
         (
             Post.history.filter(term__branch_id=organization.pk)
-            .select_related("history_user").order_by("-history_date"),
+            .select_related("history_user")
+            .order_by("-history_date"),
             _post_subject,
         ),
     ]
@@ -147,9 +149,11 @@ def _changes(record, prev, names):
     for model_field in _tracked_fields(record):
         old, new = getattr(prev, model_field.attname), getattr(record, model_field.attname)
         if old != new:
-            changes.append(Change(
-                field=str(model_field.verbose_name),
-                old=_display(prev, model_field, old, names),
-                new=_display(record, model_field, new, names),
-            ))
+            changes.append(
+                Change(
+                    field=str(model_field.verbose_name),
+                    old=_display(prev, model_field, old, names),
+                    new=_display(record, model_field, new, names),
+                )
+            )
     return changes

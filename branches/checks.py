@@ -124,7 +124,8 @@ def collect_facts(orgs):
     if unit_ids:
         counts = (
             Organization.objects.filter(unit_id__in=unit_ids, kind=Kind.BRANCH, is_active=True)
-            .values("unit_id").annotate(n=Count("pk"))
+            .values("unit_id")
+            .annotate(n=Count("pk"))
         )
         for row in counts:
             facts[row["unit_id"]].branches = row["n"]
@@ -149,18 +150,16 @@ def _add_branch_facts(facts, branch_ids):
         fact.probationary_members, fact.leading_cadres = row["probationary"], row["cadres"]
     cell_rows = (
         Organization.objects.filter(parent_id__in=branch_ids, kind=Kind.PARTY_CELL, is_active=True)
-        .values("parent_id").annotate(n=Count("pk"))
+        .values("parent_id")
+        .annotate(n=Count("pk"))
     )
     for row in cell_rows:
         facts[row["parent_id"]].cells = row["n"]
-    term_rows = (
-        Term.objects.filter(branch_id__in=branch_ids).values("branch_id").annotate(n=Count("pk"))
-    )
+    term_rows = Term.objects.filter(branch_id__in=branch_ids).values("branch_id").annotate(n=Count("pk"))
     for row in term_rows:
         facts[row["branch_id"]].terms_recorded = row["n"]
     terms = {
-        term.pk: term
-        for term in Term.objects.filter(branch_id__in=branch_ids, status=Term.Status.ACTIVE)
+        term.pk: term for term in Term.objects.filter(branch_id__in=branch_ids, status=Term.Status.ACTIVE)
     }
     for term in terms.values():
         facts[term.branch_id].term = term
@@ -169,8 +168,17 @@ def _add_branch_facts(facts, branch_ids):
         Post.objects.filter(term_id__in=list(terms))
         .order_by("started_on", "pk")
         .values_list(
-            "pk", "term_id", "member_id", "role", "started_on", "approved_on", "ended_on",
-            "member__name", "member__status", "member__joined_on", "member__full_since",
+            "pk",
+            "term_id",
+            "member_id",
+            "role",
+            "started_on",
+            "approved_on",
+            "ended_on",
+            "member__name",
+            "member__status",
+            "member__joined_on",
+            "member__full_since",
         )
     )
     for pk, term_id, member_id, role, started, approved, ended, *member in rows:
@@ -188,8 +196,9 @@ class MemberRow(NamedTuple):
     full_since: object
 
     def party_standing_years(self, on):
-        return Member.standing_years(status=self.status, full_since=self.full_since,
-                                     joined_on=self.joined_on, on=on)
+        return Member.standing_years(
+            status=self.status, full_since=self.full_since, joined_on=self.joined_on, on=on
+        )
 
     def get_absolute_url(self):
         return reverse("branches:member-detail", args=[self.pk])
@@ -222,9 +231,7 @@ def run_checks(orgs, today=None, *, policy=None, facts=None):
         elif fact.org.kind == Kind.BRANCH:
             found.extend(_branch_setup_checks(fact, policy))
             found.extend(_committee_checks(fact, policy, today))
-        results[org_id] = sorted(
-            found, key=lambda r: (r.passed, SEVERITY_ORDER[r.severity], r.check_id)
-        )
+        results[org_id] = sorted(found, key=lambda r: (r.passed, SEVERITY_ORDER[r.severity], r.check_id))
     return results
 
 
@@ -255,18 +262,20 @@ def _org_01(fact, policy):
     loose = fact.org.unaffiliated_full_members
     values = {"n": loose, "min": minimum, "branches": fact.branches}
     if loose < minimum:
-        return _result("ORG-01", ERROR, True, _(
-            "未编入党支部的正式党员 %(n)d 人，未达 %(min)d 人，无需另行成立党支部。"
-        ), values)
+        return _result(
+            "ORG-01",
+            ERROR,
+            True,
+            _("未编入党支部的正式党员 %(n)d 人，未达 %(min)d 人，无需另行成立党支部。"),
+            values,
+        )
     if fact.branches:
         message = _(
             "本单位有 %(n)d 名正式党员未编入任何党支部（含联合党支部），已达 %(min)d 人，"
             "应成立党支部或编入现有的 %(branches)d 个党支部。"
         )
     else:
-        message = _(
-            "本单位有 %(n)d 名正式党员，已达 %(min)d 人，但未成立党支部，也未参加联合党支部。"
-        )
+        message = _("本单位有 %(n)d 名正式党员，已达 %(min)d 人，但未成立党支部，也未参加联合党支部。")
     return _result("ORG-01", ERROR, False, message, values)
 
 
@@ -275,7 +284,10 @@ def _branch_setup_checks(fact, policy):
     maximum = policy["org.branch_max_members"]
     values = {"n": fact.members, "max": maximum}
     yield _verdict(
-        "ORG-02", WARNING, fact.members <= maximum, values,
+        "ORG-02",
+        WARNING,
+        fact.members <= maximum,
+        values,
         ok=_("党员 %(n)d 人，未超过 %(max)d 人。"),
         bad=_("党员 %(n)d 人（含预备党员），超过一般不超过 %(max)d 人的规定，可考虑分设党支部。"),
     )
@@ -283,33 +295,45 @@ def _branch_setup_checks(fact, policy):
         maximum = policy["org.joint_branch_max_units"]
         values = {"n": org.units_covered, "max": maximum}
         yield _verdict(
-            "ORG-03", WARNING, org.units_covered <= maximum, values,
+            "ORG-03",
+            WARNING,
+            org.units_covered <= maximum,
+            values,
             ok=_("联合党支部覆盖 %(n)d 个单位，未超过 %(max)d 个。"),
             bad=_("联合党支部覆盖 %(n)d 个单位，超过一般不超过 %(max)d 个的规定。"),
         )
     if org.is_temporary:
         yield _verdict(
-            "ORG-04", ERROR, not fact.terms_recorded, {"n": fact.terms_recorded},
+            "ORG-04",
+            ERROR,
+            not fact.terms_recorded,
+            {"n": fact.terms_recorded},
             ok=_("临时党支部未记录换届选举。（党费、发展党员记录尚未纳入平台，暂未检查。）"),
-            bad=_("临时党支部记录了 %(n)d 次换届选举，临时党支部一般不进行换届。"
-                  "（党费、发展党员记录尚未纳入平台，暂未检查。）"),
+            bad=_(
+                "临时党支部记录了 %(n)d 次换届选举，临时党支部一般不进行换届。"
+                "（党费、发展党员记录尚未纳入平台，暂未检查。）"
+            ),
         )
     size = policy["org.cells_suggested_from_members"]
     values = {"n": fact.members, "size": size, "loc": org.locations, "cells": fact.cells}
     if fact.cells:
         yield _result("ORG-05", INFO, True, _("已设立 %(cells)d 个党小组。"), values)
     elif org.locations > 1:
-        yield _result("ORG-05", INFO, False, _(
-            "党员分布在 %(loc)d 个办公地点，尚未划分党小组，建议按地点划分。"
-        ), values)
+        yield _result(
+            "ORG-05",
+            INFO,
+            False,
+            _("党员分布在 %(loc)d 个办公地点，尚未划分党小组，建议按地点划分。"),
+            values,
+        )
     elif fact.members > size:
-        yield _result("ORG-05", INFO, False, _(
-            "党员 %(n)d 人，超过 %(size)d 人，尚未划分党小组，建议划分。"
-        ), values)
+        yield _result(
+            "ORG-05", INFO, False, _("党员 %(n)d 人，超过 %(size)d 人，尚未划分党小组，建议划分。"), values
+        )
     else:
-        yield _result("ORG-05", INFO, True, _(
-            "党员 %(n)d 人、%(loc)d 个办公地点，暂不需要划分党小组。"
-        ), values)
+        yield _result(
+            "ORG-05", INFO, True, _("党员 %(n)d 人、%(loc)d 个办公地点，暂不需要划分党小组。"), values
+        )
 
 
 def _committee_checks(fact, policy, today):
@@ -319,14 +343,21 @@ def _committee_checks(fact, policy, today):
     values = {"n": fact.full_members, "min": required_from}
     if fact.full_members >= required_from:
         yield _verdict(
-            "COM-01", ERROR, has_committee, values,
+            "COM-01",
+            ERROR,
+            has_committee,
+            values,
             ok=_("正式党员 %(n)d 人，已达 %(min)d 人以上，已设立支部委员会。"),
             bad=_("正式党员 %(n)d 人，已达 %(min)d 人以上，但未设立支部委员会。"),
         )
     elif has_committee:
-        yield _result("COM-03", INFO, False, _(
-            "正式党员 %(n)d 人，不足 %(min)d 人，可不设支部委员会，但当前设有支部委员会。"
-        ), values)
+        yield _result(
+            "COM-03",
+            INFO,
+            False,
+            _("正式党员 %(n)d 人，不足 %(min)d 人，可不设支部委员会，但当前设有支部委员会。"),
+            values,
+        )
     if has_committee:
         yield _com_02(fact, policy)
     yield from _com_04_and_08(fact, policy, today)
@@ -335,8 +366,12 @@ def _committee_checks(fact, policy, today):
     yield from _com_05(fact, policy)
     deputies = fact.holders(Role.DEPUTY_SECRETARY)
     yield _verdict(
-        "COM-06", WARNING, len(deputies) <= 1, {"n": len(deputies)},
-        ok=_("副书记不超过 1 名。"), bad=_("设有 %(n)d 名副书记，一般只设 1 名。"),
+        "COM-06",
+        WARNING,
+        len(deputies) <= 1,
+        {"n": len(deputies)},
+        ok=_("副书记不超过 1 名。"),
+        bad=_("设有 %(n)d 名副书记，一般只设 1 名。"),
     )
     yield _com_07(fact, policy, today)
 
@@ -344,24 +379,28 @@ def _committee_checks(fact, policy, today):
 def _com_02(fact, policy):
     size = fact.committee_size
     low, normal, high = (
-        policy["committee.min_size"], policy["committee.normal_max_size"], policy["committee.max_size"]
+        policy["committee.min_size"],
+        policy["committee.normal_max_size"],
+        policy["committee.max_size"],
     )
     values = {"n": size, "low": low, "normal": normal, "high": high}
     if size < low:
-        return _result("COM-02", ERROR, False, _(
-            "支部委员会现有委员 %(n)d 人，少于 %(low)d 人。"
-        ), values)
+        return _result("COM-02", ERROR, False, _("支部委员会现有委员 %(n)d 人，少于 %(low)d 人。"), values)
     if size > high:
-        return _result("COM-02", ERROR, False, _(
-            "支部委员会现有委员 %(n)d 人，超过最多 %(high)d 人的规定。"
-        ), values)
+        return _result(
+            "COM-02", ERROR, False, _("支部委员会现有委员 %(n)d 人，超过最多 %(high)d 人的规定。"), values
+        )
     if size > normal:
-        return _result("COM-02", WARNING, False, _(
-            "支部委员会现有委员 %(n)d 人，一般为 %(low)d 至 %(normal)d 人。"
-        ), values)
-    return _result("COM-02", ERROR, True, _(
-        "支部委员会现有委员 %(n)d 人，符合 %(low)d 至 %(normal)d 人的要求。"
-    ), values)
+        return _result(
+            "COM-02",
+            WARNING,
+            False,
+            _("支部委员会现有委员 %(n)d 人，一般为 %(low)d 至 %(normal)d 人。"),
+            values,
+        )
+    return _result(
+        "COM-02", ERROR, True, _("支部委员会现有委员 %(n)d 人，符合 %(low)d 至 %(normal)d 人的要求。"), values
+    )
 
 
 def _vacancy_since(fact, role):
@@ -380,7 +419,9 @@ def _com_04_and_08(fact, policy, today):
     if Role.SECRETARY in vacant:
         others = [str(Role(role).label) for role in vacant if role != Role.SECRETARY]
         if others:
-            yield _result("COM-04", ERROR, False, _("书记职务空缺。另有%(posts)s空缺。"), {"posts": "、".join(others)})
+            yield _result(
+                "COM-04", ERROR, False, _("书记职务空缺。另有%(posts)s空缺。"), {"posts": "、".join(others)}
+            )
         else:
             yield _result("COM-04", ERROR, False, _("书记职务空缺。"))
     elif vacant:
@@ -393,15 +434,21 @@ def _com_04_and_08(fact, policy, today):
     for role in vacant:
         days = (today - _vacancy_since(fact, role)).days
         if days > max_days:
-            overdue.append(gettext(_("%(post)s已空缺 %(days)d 天")) % {"post": Role(role).label, "days": days})
+            overdue.append(
+                gettext(_("%(post)s已空缺 %(days)d 天")) % {"post": Role(role).label, "days": days}
+            )
     if overdue:
-        yield _result("COM-08", WARNING, False, _(
-            "%(list)s，超过 %(max)d 天未补选。"
-        ), {"list": "；".join(overdue), "max": max_days})
+        yield _result(
+            "COM-08",
+            WARNING,
+            False,
+            _("%(list)s，超过 %(max)d 天未补选。"),
+            {"list": "；".join(overdue), "max": max_days},
+        )
     elif vacant:
-        yield _result("COM-08", WARNING, True, _(
-            "空缺职务未超过 %(max)d 天，请及时补选。"
-        ), {"max": max_days})
+        yield _result(
+            "COM-08", WARNING, True, _("空缺职务未超过 %(max)d 天，请及时补选。"), {"max": max_days}
+        )
 
 
 def _com_05(fact, policy):
@@ -410,7 +457,10 @@ def _com_05(fact, policy):
         years = post.member.party_standing_years(post.started_on)
         values = {"name": post.member.name, "years": years, "min": minimum}
         yield _verdict(
-            "COM-05", WARNING, years >= minimum, values,
+            "COM-05",
+            WARNING,
+            years >= minimum,
+            values,
             ok=_("书记%(name)s任职时党龄 %(years)d 年，符合要求。"),
             bad=_("书记%(name)s任职时党龄 %(years)d 年，不足一般要求的 %(min)d 年。"),
         )
@@ -419,15 +469,21 @@ def _com_05(fact, policy):
 def _com_07(fact, policy, today):
     due_days = policy["committee.approval_due_days"]
     late = [
-        post for post in fact.current_posts
-        if post.role in Post.APPROVAL_ROLES and post.approved_on is None
+        post
+        for post in fact.current_posts
+        if post.role in Post.APPROVAL_ROLES
+        and post.approved_on is None
         and (today - post.started_on).days > due_days
     ]
     if late:
         names = "、".join(f"{post.get_role_display()}{post.member.name}" for post in late)
-        return _result("COM-07", WARNING, False, _(
-            "%(names)s任职超过 %(days)d 天，尚无上级批准记录。"
-        ), {"names": names, "days": due_days})
-    return _result("COM-07", WARNING, True, _(
-        "书记、副书记均已批准，或任职未满 %(days)d 天。"
-    ), {"days": due_days})
+        return _result(
+            "COM-07",
+            WARNING,
+            False,
+            _("%(names)s任职超过 %(days)d 天，尚无上级批准记录。"),
+            {"names": names, "days": due_days},
+        )
+    return _result(
+        "COM-07", WARNING, True, _("书记、副书记均已批准，或任职未满 %(days)d 天。"), {"days": due_days}
+    )

@@ -21,12 +21,22 @@ class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
         fields = [
-            "name", "kind", "unit_name", "category", "is_joint", "units_covered", "is_temporary",
-            "locations", "established_on", "unaffiliated_full_members",
+            "name",
+            "kind",
+            "unit_name",
+            "category",
+            "is_joint",
+            "units_covered",
+            "is_temporary",
+            "locations",
+            "established_on",
+            "unaffiliated_full_members",
         ]
         widgets = {"established_on": DateInput()}
         help_texts = {
-            "unaffiliated_full_members": _("仅机关党委填写：本单位未编入任何党支部（含联合党支部）的正式党员人数。"),
+            "unaffiliated_full_members": _(
+                "仅机关党委填写：本单位未编入任何党支部（含联合党支部）的正式党员人数。"
+            ),
             "units_covered": _("联合党支部覆盖的单位数。"),
             "locations": _("党员分布的办公地点数，用于判断是否需要划分党小组。"),
         }
@@ -38,7 +48,9 @@ class OrganizationForm(forms.ModelForm):
             del self.fields["kind"]
             kind = self.instance.kind
         else:
-            allowed = [k for k, parents in Organization.ALLOWED_PARENTS.items() if parent and parent.kind in parents]
+            allowed = [
+                k for k, parents in Organization.ALLOWED_PARENTS.items() if parent and parent.kind in parents
+            ]
             self.fields["kind"].choices = [(k, Kind(k).label) for k in allowed]
             kind = allowed[0] if len(allowed) == 1 else None
         if kind is not None and kind != Kind.UNIT_COMMITTEE:
@@ -58,8 +70,17 @@ class MemberForm(forms.ModelForm):
     class Meta:
         model = Member
         fields = [
-            "name", "gender", "birth_date", "joined_on", "status", "probation_ends_on",
-            "full_since", "cell", "is_leading_cadre", "state", "state_changed_on",
+            "name",
+            "gender",
+            "birth_date",
+            "joined_on",
+            "status",
+            "probation_ends_on",
+            "full_since",
+            "cell",
+            "is_leading_cadre",
+            "state",
+            "state_changed_on",
         ]
         widgets = {
             name: DateInput()
@@ -96,7 +117,9 @@ class TermForm(forms.ModelForm):
         fields = ["elected_on", "length_years", "has_committee"]
         widgets = {"elected_on": DateInput()}
         help_texts = {
-            "has_committee": _("正式党员 7 人以上的支部应设立支部委员会；不设委员会的只选举书记（可设副书记）。"),
+            "has_committee": _(
+                "正式党员 7 人以上的支部应设立支部委员会；不设委员会的只选举书记（可设副书记）。"
+            ),
         }
 
 
@@ -127,13 +150,17 @@ class DateForm(forms.Form):
 
 class MemberFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("姓名"))
-    status = django_filters.ChoiceFilter(choices=Member.Status.choices, label=_("党员类别"), empty_label=_("全部"))
+    status = django_filters.ChoiceFilter(
+        choices=Member.Status.choices, label=_("党员类别"), empty_label=_("全部")
+    )
     state = django_filters.ChoiceFilter(choices=Member.State.choices, label=_("状态"), empty_label=_("全部"))
     is_leading_cadre = django_filters.BooleanFilter(
         label=_("党员领导干部"),
         widget=forms.Select(choices=[("", _("全部")), ("true", _("是")), ("false", _("否"))]),
     )
-    cell = django_filters.ModelChoiceFilter(queryset=Organization.objects.none(), label=_("党小组"), empty_label=_("全部"))
+    cell = django_filters.ModelChoiceFilter(
+        queryset=Organization.objects.none(), label=_("党小组"), empty_label=_("全部")
+    )
 
     class Meta:
         model = Member

@@ -43,14 +43,24 @@ def _form_flow(request, form, save, *, title, back, **page):
         else:
             messages.success(request, message)
             return redirect(target)
-    return render(request, "branches/form_page.html", {
-        "form": form, "title": title, "back": back, "submit": page.get("submit") or _("保存"),
-        "confirm": page.get("confirm"), "intro": page.get("intro"), "danger": page.get("danger", False),
-        "reload": page.get("reload"),
-    })
+    return render(
+        request,
+        "branches/form_page.html",
+        {
+            "form": form,
+            "title": title,
+            "back": back,
+            "submit": page.get("submit") or _("保存"),
+            "confirm": page.get("confirm"),
+            "intro": page.get("intro"),
+            "danger": page.get("danger", False),
+            "reload": page.get("reload"),
+        },
+    )
 
 
 # --- browsing -------------------------------------------------------------------------------------
+
 
 def org_tree(request):
     query = request.GET.get("q", "").strip()
@@ -80,8 +90,11 @@ def org_detail(request, organization):
     results = checks.run_checks([organization], today, policy=policy, facts=facts)[organization.pk]
     fact = facts[organization.pk]
     context = {
-        "org": organization, "fact": fact, "results": results,
-        "failing": checks.failing(results), "today": today,
+        "org": organization,
+        "fact": fact,
+        "results": results,
+        "failing": checks.failing(results),
+        "today": today,
         "history": audit.organization_history(organization),
         "can_edit_org": permissions.can(request.user, Action.EDIT_ORG, organization),
         "can_edit_members": permissions.can(request.user, Action.EDIT_MEMBERS, organization),
@@ -90,7 +103,9 @@ def org_detail(request, organization):
     }
     if organization.kind in (Kind.BRANCH, Kind.GENERAL_BRANCH):
         context["cells"] = selectors.branch_cells(organization)
-        context["posts"] = sorted(fact.posts, key=lambda p: (p.ended_on is not None, checks.ROLE_ORDER[p.role], p.started_on))
+        context["posts"] = sorted(
+            fact.posts, key=lambda p: (p.ended_on is not None, checks.ROLE_ORDER[p.role], p.started_on)
+        )
         if fact.term:
             context["days_left"] = fact.term.days_to_expiry(today)
             context["overdue_days"] = -context["days_left"]
@@ -111,6 +126,7 @@ def org_detail(request, organization):
 
 # --- organization edits ---------------------------------------------------------------------------
 
+
 @branch_permission_required(Action.EDIT_ORG)
 def org_create(request, organization):
     def save(data):
@@ -118,7 +134,9 @@ def org_create(request, organization):
         return _("已创建：%(name)s") % {"name": created.name}, created
 
     return _form_flow(
-        request, OrganizationForm(request.POST or None, parent=organization), save,
+        request,
+        OrganizationForm(request.POST or None, parent=organization),
+        save,
         title=_("在 %(parent)s 下新建组织") % {"parent": organization.name},
         back=organization.get_absolute_url(),
     )
@@ -134,12 +152,16 @@ def org_edit(request, organization):
         return _("已保存组织信息。"), organization
 
     return _form_flow(
-        request, form, save, title=_("编辑 %(name)s") % {"name": organization.name},
+        request,
+        form,
+        save,
+        title=_("编辑 %(name)s") % {"name": organization.name},
         back=organization.get_absolute_url(),
     )
 
 
 # --- roster ---------------------------------------------------------------------------------------
+
 
 def _member_filter(request, organization):
     data = request.GET.copy()
@@ -156,11 +178,18 @@ def member_list(request, org_id=None):
         )
     member_filter = _member_filter(request, organization)
     page = Paginator(member_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "branches/member_list.html", {
-        "org": organization, "filter": member_filter, "page_obj": page,
-        "can_add": organization is not None and organization.kind == Kind.BRANCH
-        and permissions.can(request.user, Action.EDIT_MEMBERS, organization),
-    })
+    return render(
+        request,
+        "branches/member_list.html",
+        {
+            "org": organization,
+            "filter": member_filter,
+            "page_obj": page,
+            "can_add": organization is not None
+            and organization.kind == Kind.BRANCH
+            and permissions.can(request.user, Action.EDIT_MEMBERS, organization),
+        },
+    )
 
 
 def member_export(request, org_id=None):
@@ -172,7 +201,9 @@ def member_export(request, org_id=None):
     member_filter = _member_filter(request, organization)
     members = member_filter.qs.filter(permissions.scope_q(request.user, Action.EXPORT, "branch__"))
     title = _("%(name)s 党员名册") % {"name": organization.name if organization else _("管辖范围")}
-    response = HttpResponse(exports.roster_workbook(members, title=title), content_type=exports.XLSX_CONTENT_TYPE)
+    response = HttpResponse(
+        exports.roster_workbook(members, title=title), content_type=exports.XLSX_CONTENT_TYPE
+    )
     response["Content-Disposition"] = content_disposition_header(True, f"{title}.xlsx")
     return response
 
@@ -180,17 +211,25 @@ def member_export(request, org_id=None):
 def _member_for(request, pk, action):
     return get_object_for_user(
         Member.objects.select_related("branch", "branch__unit", "cell"),
-        user=request.user, action=action, org_field="branch", pk=pk,
+        user=request.user,
+        action=action,
+        org_field="branch",
+        pk=pk,
     )
 
 
 def member_detail(request, pk):
     member = _member_for(request, pk, Action.VIEW)
-    return render(request, "branches/member_detail.html", {
-        "member": member, "history": audit.member_history(member),
-        "posts": member.posts.select_related("term").order_by("-started_on"),
-        "can_edit": permissions.can(request.user, Action.EDIT_MEMBERS, member.branch),
-    })
+    return render(
+        request,
+        "branches/member_detail.html",
+        {
+            "member": member,
+            "history": audit.member_history(member),
+            "posts": member.posts.select_related("term").order_by("-started_on"),
+            "can_edit": permissions.can(request.user, Action.EDIT_MEMBERS, member.branch),
+        },
+    )
 
 
 @branch_permission_required(Action.EDIT_MEMBERS)
@@ -200,7 +239,9 @@ def member_create(request, organization):
         return _("已添加党员：%(name)s") % {"name": member.name}, member
 
     return _form_flow(
-        request, MemberForm(request.POST or None, branch=organization), save,
+        request,
+        MemberForm(request.POST or None, branch=organization),
+        save,
         title=_("%(branch)s · 添加党员") % {"branch": organization.name},
         back=organization.get_absolute_url(),
     )
@@ -216,12 +257,17 @@ def member_edit(request, pk):
         return _("已保存党员信息。"), saved
 
     return _form_flow(
-        request, form, save, title=_("编辑党员：%(name)s") % {"name": member.name},
-        back=member.get_absolute_url(), reload=request.path,
+        request,
+        form,
+        save,
+        title=_("编辑党员：%(name)s") % {"name": member.name},
+        back=member.get_absolute_url(),
+        reload=request.path,
     )
 
 
 # --- terms and posts ------------------------------------------------------------------------------
+
 
 @branch_permission_required(Action.MANAGE_TERMS)
 def term_start(request, organization):
@@ -240,22 +286,33 @@ def term_start(request, organization):
             "confirm": _("确定开始新一届并结束当前届次吗？"),
         }
     return _form_flow(
-        request, form, save, title=_("%(name)s · 开始新一届") % {"name": organization.name},
-        back=organization.get_absolute_url(), submit=_("开始新一届"), **page,
+        request,
+        form,
+        save,
+        title=_("%(name)s · 开始新一届") % {"name": organization.name},
+        back=organization.get_absolute_url(),
+        submit=_("开始新一届"),
+        **page,
     )
 
 
 def _term_for(request, pk):
     return get_object_for_user(
-        Term.objects.select_related("branch"), user=request.user, action=Action.MANAGE_TERMS,
-        org_field="branch", pk=pk,
+        Term.objects.select_related("branch"),
+        user=request.user,
+        action=Action.MANAGE_TERMS,
+        org_field="branch",
+        pk=pk,
     )
 
 
 def _post_for(request, pk):
     return get_object_for_user(
-        Post.objects.select_related("term", "term__branch", "member"), user=request.user,
-        action=Action.MANAGE_TERMS, org_field="term__branch", pk=pk,
+        Post.objects.select_related("term", "term__branch", "member"),
+        user=request.user,
+        action=Action.MANAGE_TERMS,
+        org_field="term__branch",
+        pk=pk,
     )
 
 
@@ -267,9 +324,14 @@ def term_close(request, pk):
         return _("已结束该届次。"), term.branch
 
     return _form_flow(
-        request, DateForm(request.POST or None, label=_("结束日期")), save,
-        title=_("结束届次：%(term)s") % {"term": term}, back=term.branch.get_absolute_url(),
-        submit=_("结束届次"), danger=True, intro=_("结束后本届所有在任职务将同时离任，此操作不能撤销。"),
+        request,
+        DateForm(request.POST or None, label=_("结束日期")),
+        save,
+        title=_("结束届次：%(term)s") % {"term": term},
+        back=term.branch.get_absolute_url(),
+        submit=_("结束届次"),
+        danger=True,
+        intro=_("结束后本届所有在任职务将同时离任，此操作不能撤销。"),
         confirm=_("确定结束该届次吗？"),
     )
 
@@ -281,11 +343,18 @@ def post_assign(request, term_id):
         post = services.post_assign(term=term, **data)
         return _("已任命：%(post)s") % {"post": post}, term.branch
 
-    form = PostForm(request.POST or None, members=selectors.member_for_branch(term.branch),
-                    initial={"started_on": term.elected_on})
+    form = PostForm(
+        request.POST or None,
+        members=selectors.member_for_branch(term.branch),
+        initial={"started_on": term.elected_on},
+    )
     return _form_flow(
-        request, form, save, title=_("%(name)s · 任命职务") % {"name": term.branch.name},
-        back=term.branch.get_absolute_url(), submit=_("任命"),
+        request,
+        form,
+        save,
+        title=_("%(name)s · 任命职务") % {"name": term.branch.name},
+        back=term.branch.get_absolute_url(),
+        submit=_("任命"),
     )
 
 
@@ -297,9 +366,14 @@ def post_end(request, pk):
         return _("已办理离任：%(post)s") % {"post": post}, post.term.branch
 
     return _form_flow(
-        request, DateForm(request.POST or None, label=_("离任日期")), save,
-        title=_("办理离任：%(post)s") % {"post": post}, back=post.term.branch.get_absolute_url(),
-        submit=_("确认离任"), danger=True, intro=_("离任后该职务将显示为空缺，需及时补选。"),
+        request,
+        DateForm(request.POST or None, label=_("离任日期")),
+        save,
+        title=_("办理离任：%(post)s") % {"post": post},
+        back=post.term.branch.get_absolute_url(),
+        submit=_("确认离任"),
+        danger=True,
+        intro=_("离任后该职务将显示为空缺，需及时补选。"),
         confirm=_("确定办理 %(post)s 离任吗？") % {"post": post},
     )
 
@@ -312,7 +386,10 @@ def post_approve(request, pk):
         return _("已记录上级批准：%(post)s") % {"post": post}, post.term.branch
 
     return _form_flow(
-        request, DateForm(request.POST or None, label=_("上级批准日期")), save,
-        title=_("记录上级批准：%(post)s") % {"post": post}, back=post.term.branch.get_absolute_url(),
+        request,
+        DateForm(request.POST or None, label=_("上级批准日期")),
+        save,
+        title=_("记录上级批准：%(post)s") % {"post": post},
+        back=post.term.branch.get_absolute_url(),
         submit=_("记录批准"),
     )

@@ -30,8 +30,6 @@ def staff_panel(request):
     if not permissions.is_staff_role(request.user):
         return None
     today = timezone.localdate()
-    counts = selectors.scope_counts(
-        request.user, today=today, expiring_until=today + relativedelta(months=6)
-    )
+    counts = selectors.scope_counts(request.user, today=today, expiring_until=today + relativedelta(months=6))
     counts.update(selectors.scope_check_summary(request.user, today=today))
     return "branches/_panel_staff.html", {"counts": counts}

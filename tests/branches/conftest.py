@@ -21,8 +21,12 @@ def add_members():
         members = [MemberFactory(branch=branch, **fields) for _ in range(full)]
         members += [
             MemberFactory(
-                branch=branch, status=Member.Status.PROBATIONARY, joined_on=date(2026, 3, 1),
-                full_since=None, probation_ends_on=date(2027, 3, 1), **fields,
+                branch=branch,
+                status=Member.Status.PROBATIONARY,
+                joined_on=date(2026, 3, 1),
+                full_since=None,
+                probation_ends_on=date(2027, 3, 1),
+                **fields,
             )
             for _ in range(probationary)
         ]
@@ -35,12 +39,22 @@ def add_members():
 def staff_committee():
     """``staff_committee(branch, members, roles=...)``: an active term with those posts filled."""
 
-    def build(branch, members, roles=(Role.SECRETARY, Role.ORGANIZATION, Role.PUBLICITY, Role.DISCIPLINE),
-              *, elected_on=date(2025, 6, 1), has_committee=True, approved=True):
+    def build(
+        branch,
+        members,
+        roles=(Role.SECRETARY, Role.ORGANIZATION, Role.PUBLICITY, Role.DISCIPLINE),
+        *,
+        elected_on=date(2025, 6, 1),
+        has_committee=True,
+        approved=True,
+    ):
         term = services.term_start(branch=branch, elected_on=elected_on, has_committee=has_committee)
         for member, role in zip(members, roles, strict=False):
             services.post_assign(
-                term=term, member=member, role=role, started_on=elected_on,
+                term=term,
+                member=member,
+                role=role,
+                started_on=elected_on,
                 approved_on=elected_on + timedelta(days=10) if approved else None,
             )
         return term

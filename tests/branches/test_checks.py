@@ -31,6 +31,7 @@ def ids_failing(org, on=None):
 
 # --- ORG ------------------------------------------------------------------------------------------
 
+
 def test_org01_unit_without_branch_and_three_loose_full_members_is_an_error(tree):
     unit = make_org("丙厅机关党委", Kind.UNIT_COMMITTEE, tree["root"], unaffiliated_full_members=4)
     found = result(unit, "ORG-01")
@@ -82,8 +83,9 @@ def test_org04_temporary_branch_with_a_recorded_renewal_is_an_error(tree):
     assert result(temporary, "ORG-04").passed
     assert "党费、发展党员记录尚未纳入平台，暂未检查" in result(temporary, "ORG-04").message
     # The service refuses renewals of temporary branches; data imported around it is caught here.
-    Term.objects.create(branch=temporary, elected_on=today() - timedelta(days=30),
-                        ends_on=today() + timedelta(days=1000))
+    Term.objects.create(
+        branch=temporary, elected_on=today() - timedelta(days=30), ends_on=today() + timedelta(days=1000)
+    )
     found = result(temporary, "ORG-04")
     assert not found.passed and found.severity == "error"
     assert found.message.startswith("临时党支部记录了 1 次换届选举")
@@ -101,6 +103,7 @@ def test_org05_several_locations_or_large_branch_without_cells_gets_info(tree, a
 
 
 # --- COM ------------------------------------------------------------------------------------------
+
 
 def test_com01_seven_full_members_without_committee_is_an_error(tree, add_members):
     branch = tree["branch_b"]
@@ -195,8 +198,13 @@ def test_com06_two_deputy_secretaries_is_a_warning(staffed_branch):
     term = staffed_branch.terms.get()
     spare = staffed_branch.members.filter(posts__isnull=True, status=Member.Status.FULL)[:2]
     for member in spare:
-        services.post_assign(term=term, member=member, role=Role.DEPUTY_SECRETARY, started_on=term.elected_on,
-                             approved_on=term.elected_on)
+        services.post_assign(
+            term=term,
+            member=member,
+            role=Role.DEPUTY_SECRETARY,
+            started_on=term.elected_on,
+            approved_on=term.elected_on,
+        )
     found = result(staffed_branch, "COM-06")
     assert (found.passed, found.message) == (False, "设有 2 名副书记，一般只设 1 名。")
 
@@ -205,7 +213,9 @@ def test_com07_unapproved_secretary_after_due_days_is_a_warning(tree, add_member
     branch = tree["branch_b"]
     members = add_members(branch, full=3)
     elected = today() - timedelta(days=31)
-    staff_committee(branch, members, roles=(Role.SECRETARY,), elected_on=elected, has_committee=False, approved=False)
+    staff_committee(
+        branch, members, roles=(Role.SECRETARY,), elected_on=elected, has_committee=False, approved=False
+    )
     found = result(branch, "COM-07")
     assert (found.passed, found.severity) == (False, "warning")
     assert found.message.startswith("书记") and "任职超过 30 天，尚无上级批准记录" in found.message
@@ -229,17 +239,21 @@ def test_results_list_errors_first_and_every_result_has_explanation(staffed_bran
     assert set(results) == {staffed_branch.pk, tree["branch_b"].pk, tree["unit_a"].pk}
     empty = results[tree["branch_b"].pk]
     assert [r.passed for r in empty] == sorted(r.passed for r in empty)
-    assert all(r.message and r.severity in {"error", "warning", "info"} for rs in results.values() for r in rs)
+    assert all(
+        r.message and r.severity in {"error", "warning", "info"} for rs in results.values() for r in rs
+    )
     assert all(r.passed for r in results[staffed_branch.pk])
 
 
 def test_batch_runs_in_constant_queries(tree, add_members, staff_committee, django_assert_num_queries):
     from tests.branches.conftest import grow_unit
 
-    small = grow_unit(tree["unit_a"], branches=2, members_each=8, add_members=add_members,
-                      staff_committee=staff_committee)
-    large = small + grow_unit(tree["unit_b"], branches=6, members_each=12, add_members=add_members,
-                              staff_committee=staff_committee)
+    small = grow_unit(
+        tree["unit_a"], branches=2, members_each=8, add_members=add_members, staff_committee=staff_committee
+    )
+    large = small + grow_unit(
+        tree["unit_b"], branches=6, members_each=12, add_members=add_members, staff_committee=staff_committee
+    )
     orgs_small = [*small, tree["unit_a"]]
     orgs_large = [*large, tree["unit_a"], tree["unit_b"]]
     with django_assert_num_queries(7):

@@ -24,8 +24,12 @@ def test_database_allows_one_active_term_per_branch(tree):
     Term.objects.create(branch=tree["branch_a"], elected_on=date(2024, 1, 1), ends_on=date(2027, 1, 1))
     with pytest.raises(IntegrityError), transaction.atomic():
         Term.objects.create(branch=tree["branch_a"], elected_on=date(2025, 1, 1), ends_on=date(2028, 1, 1))
-    Term.objects.create(branch=tree["branch_a"], elected_on=date(2020, 1, 1), ends_on=date(2023, 1, 1),
-                        status=Term.Status.CLOSED)  # closed terms do not count
+    Term.objects.create(
+        branch=tree["branch_a"],
+        elected_on=date(2020, 1, 1),
+        ends_on=date(2023, 1, 1),
+        status=Term.Status.CLOSED,
+    )  # closed terms do not count
 
 
 def test_database_allows_one_active_secretary_per_term(staffed_branch):
@@ -51,8 +55,9 @@ def test_term_check_constraints(tree):
     with pytest.raises(IntegrityError, match="term_ends_after_election"), transaction.atomic():
         Term.objects.create(branch=tree["branch_a"], elected_on=date(2024, 1, 1), ends_on=date(2023, 1, 1))
     with pytest.raises(IntegrityError, match="term_length_1_to_5"), transaction.atomic():
-        Term.objects.create(branch=tree["branch_a"], elected_on=date(2024, 1, 1), ends_on=date(2030, 1, 1),
-                            length_years=6)
+        Term.objects.create(
+            branch=tree["branch_a"], elected_on=date(2024, 1, 1), ends_on=date(2030, 1, 1), length_years=6
+        )
 
 
 def test_post_end_before_start_is_refused_by_database(staffed_branch):
@@ -62,8 +67,14 @@ def test_post_end_before_start_is_refused_by_database(staffed_branch):
 
 
 def test_model_validation_speaks_chinese(tree):
-    member = Member(branch=tree["branch_a"], name="甲", gender="male", birth_date=date(1990, 1, 1),
-                    joined_on=date(2020, 1, 1), status=Member.Status.PROBATIONARY)
+    member = Member(
+        branch=tree["branch_a"],
+        name="甲",
+        gender="male",
+        birth_date=date(1990, 1, 1),
+        joined_on=date(2020, 1, 1),
+        status=Member.Status.PROBATIONARY,
+    )
     with pytest.raises(ValidationError) as info:
         member.full_clean()
     assert "预备党员必须填写预备期满日期。" in info.value.messages
@@ -118,13 +129,16 @@ def test_post_assign_rules(tree, add_members, staff_committee):
     with pytest.raises(ValidationError, match="本届未设支部委员会，只能任命书记、副书记"):
         services.post_assign(term=term, member=full[1], role=Role.ORGANIZATION, started_on=term.elected_on)
     with pytest.raises(ValidationError, match="预备党员没有被选举权"):
-        services.post_assign(term=term, member=probationary[0], role=Role.DEPUTY_SECRETARY,
-                             started_on=term.elected_on)
+        services.post_assign(
+            term=term, member=probationary[0], role=Role.DEPUTY_SECRETARY, started_on=term.elected_on
+        )
     with pytest.raises(ValidationError, match="本届已有在任书记"):
         services.post_assign(term=term, member=full[2], role=Role.SECRETARY, started_on=term.elected_on)
     stranger = MemberFactory(branch=tree["branch_c"])
     with pytest.raises(ValidationError, match="只能任命本支部的党员"):
-        services.post_assign(term=term, member=stranger, role=Role.DEPUTY_SECRETARY, started_on=term.elected_on)
+        services.post_assign(
+            term=term, member=stranger, role=Role.DEPUTY_SECRETARY, started_on=term.elected_on
+        )
 
 
 def test_post_approve_and_end_rules(staffed_branch):

@@ -53,14 +53,29 @@ def targets(objects):
 @pytest.fixture
 def own_objects(staffed_branch):
     term = staffed_branch.terms.get()
-    return {"org": staffed_branch, "member": staffed_branch.members.first(), "term": term,
-            "post": term.posts.get(role=Role.SECRETARY)}
+    return {
+        "org": staffed_branch,
+        "member": staffed_branch.members.first(),
+        "term": term,
+        "post": term.posts.get(role=Role.SECRETARY),
+    }
 
 
 ALL_PAGES = [
-    "org-detail", "org-children", "org-create", "org-edit", "org-members", "org-members-export",
-    "member-create", "term-start", "member-detail", "member-edit", "term-close", "post-assign",
-    "post-end", "post-approve",
+    "org-detail",
+    "org-children",
+    "org-create",
+    "org-edit",
+    "org-members",
+    "org-members-export",
+    "member-create",
+    "term-start",
+    "member-detail",
+    "member-edit",
+    "term-close",
+    "post-assign",
+    "post-end",
+    "post-approve",
 ]
 
 
@@ -72,10 +87,26 @@ def test_every_page_answers_404_outside_scope(personas, staffed_c, client_for, n
     assert response.status_code == 404
 
 
-PROVINCIAL_FORBIDDEN = ["org-create", "org-edit", "member-create", "term-start", "member-edit",
-                        "term-close", "post-assign", "post-end", "post-approve"]
-SECRETARY_FORBIDDEN = ["org-create", "org-edit", "term-start", "term-close", "post-assign",
-                       "post-end", "post-approve"]
+PROVINCIAL_FORBIDDEN = [
+    "org-create",
+    "org-edit",
+    "member-create",
+    "term-start",
+    "member-edit",
+    "term-close",
+    "post-assign",
+    "post-end",
+    "post-approve",
+]
+SECRETARY_FORBIDDEN = [
+    "org-create",
+    "org-edit",
+    "term-start",
+    "term-close",
+    "post-assign",
+    "post-end",
+    "post-approve",
+]
 
 
 @pytest.mark.parametrize("name", PROVINCIAL_FORBIDDEN)
@@ -90,8 +121,10 @@ def test_secretary_may_not_manage_terms_or_the_tree(personas, own_objects, clien
     assert client_for(personas["secretary"]).get(targets(own_objects)[name]).status_code == 403
 
 
-@pytest.mark.parametrize("name", ["org-detail", "org-members", "org-members-export", "member-detail",
-                                  "member-edit", "member-create"])
+@pytest.mark.parametrize(
+    "name",
+    ["org-detail", "org-members", "org-members-export", "member-detail", "member-edit", "member-create"],
+)
 def test_secretary_reaches_own_branch_pages(personas, own_objects, client_for, name):
     assert client_for(personas["secretary"]).get(targets(own_objects)[name]).status_code == 200
 
@@ -115,6 +148,7 @@ def test_user_without_role_sees_empty_tree_and_roster(tree, client_for, add_memb
 
 # --- pages and forms ------------------------------------------------------------------------------
 
+
 def test_branch_page_shows_roster_committee_checks_and_history(personas, staffed_branch, client_for):
     page = client_for(personas["unit_staff"]).get(reverse("branches:org-detail", args=[staffed_branch.pk]))
     html = page.content.decode()
@@ -126,9 +160,11 @@ def test_branch_page_shows_roster_committee_checks_and_history(personas, staffed
 
 
 def test_unit_page_lists_its_branches_with_failing_checks(personas, tree, staffed_branch, client_for):
-    html = client_for(personas["unit_staff"]).get(
-        reverse("branches:org-detail", args=[tree["unit_a"].pk])
-    ).content.decode()
+    html = (
+        client_for(personas["unit_staff"])
+        .get(reverse("branches:org-detail", args=[tree["unit_a"].pk]))
+        .content.decode()
+    )
     assert "所属党支部" in html and staffed_branch.name in html and tree["branch_b"].name in html
     assert "项错误" in html  # branch_b has no secretary
 
@@ -140,9 +176,11 @@ def test_tree_search_finds_by_name_within_scope(personas, tree, client_for):
 
 
 def test_tree_children_are_loaded_on_demand(personas, tree, client_for):
-    html = client_for(personas["admin"]).get(
-        reverse("branches:org-children", args=[tree["unit_a"].pk])
-    ).content.decode()
+    html = (
+        client_for(personas["admin"])
+        .get(reverse("branches:org-children", args=[tree["unit_a"].pk]))
+        .content.decode()
+    )
     assert "甲厅第一党支部" in html and "甲厅第二党支部" in html and "乙厅" not in html
 
 
@@ -184,8 +222,14 @@ def test_member_list_paginates_by_25(personas, tree, client_for, add_members):
 def test_secretary_adds_member_with_chinese_validation(personas, tree, client_for):
     client = client_for(personas["secretary"])
     url = reverse("branches:member-create", args=[tree["branch_a"].pk])
-    data = {"name": "新同志", "gender": "female", "birth_date": "1995-05-01", "joined_on": "2025-07-01",
-            "status": "probationary", "state": "active"}
+    data = {
+        "name": "新同志",
+        "gender": "female",
+        "birth_date": "1995-05-01",
+        "joined_on": "2025-07-01",
+        "status": "probationary",
+        "state": "active",
+    }
     response = client.post(url, data)
     assert response.status_code == 200
     assert "预备党员必须填写预备期满日期。" in response.content.decode()
@@ -216,8 +260,10 @@ def test_member_page_shows_who_changed_what(personas, tree, client_for):
     client = client_for(personas["secretary"])
     form = client.get(reverse("branches:member-edit", args=[member.pk])).context["form"]
     data = {name: value for name, value in form.initial.items() if value is not None}
-    client.post(reverse("branches:member-edit", args=[member.pk]),
-                {**data, "cell": tree["cell_a"].pk, "is_leading_cadre": "on"})
+    client.post(
+        reverse("branches:member-edit", args=[member.pk]),
+        {**data, "cell": tree["cell_a"].pk, "is_leading_cadre": "on"},
+    )
     html = client.get(member.get_absolute_url()).content.decode()
     assert "<strong>党小组</strong>：— → 第一党小组" in html
     assert "<strong>党员领导干部</strong>：否 → 是" in html
@@ -251,8 +297,10 @@ def test_end_post_and_approve_deputy(personas, own_objects, client_for, staffed_
     own_objects["post"].refresh_from_db()
     assert own_objects["post"].ended_on == today()
     spare = staffed_branch.members.filter(posts__isnull=True, status=Member.Status.FULL).first()
-    client.post(reverse("branches:post-assign", args=[own_objects["term"].pk]),
-                {"member": spare.pk, "role": Role.DEPUTY_SECRETARY, "started_on": today().isoformat()})
+    client.post(
+        reverse("branches:post-assign", args=[own_objects["term"].pk]),
+        {"member": spare.pk, "role": Role.DEPUTY_SECRETARY, "started_on": today().isoformat()},
+    )
     deputy = Post.objects.get(member=spare)
     assert deputy.approved_on is None
     client.post(reverse("branches:post-approve", args=[deputy.pk]), {"day": today().isoformat()})
@@ -271,25 +319,35 @@ def test_close_term_asks_for_confirmation_and_closes(personas, own_objects, clie
 
 def test_unit_staff_create_cell_under_branch(personas, tree, client_for):
     client = client_for(personas["unit_staff"])
-    response = client.post(reverse("branches:org-create", args=[tree["branch_b"].pk]),
-                           {"name": "新党小组", "kind": Kind.PARTY_CELL})
+    response = client.post(
+        reverse("branches:org-create", args=[tree["branch_b"].pk]),
+        {"name": "新党小组", "kind": Kind.PARTY_CELL},
+    )
     cell = Organization.objects.get(name="新党小组")
     assert response.status_code == 302 and cell.parent == tree["branch_b"] and cell.unit == tree["unit_a"]
 
 
 def test_org_create_offers_only_kinds_allowed_under_parent(personas, tree, client_for):
-    form = client_for(personas["unit_staff"]).get(
-        reverse("branches:org-create", args=[tree["unit_a"].pk])
-    ).context["form"]
+    form = (
+        client_for(personas["unit_staff"])
+        .get(reverse("branches:org-create", args=[tree["unit_a"].pk]))
+        .context["form"]
+    )
     assert {value for value, _label in form.fields["kind"].choices} == {Kind.GENERAL_BRANCH, Kind.BRANCH}
 
 
 # --- export ---------------------------------------------------------------------------------------
 
+
 def test_export_has_chinese_headers_and_only_scoped_members(personas, tree, client_for):
     MemberFactory(branch=tree["branch_a"], name="甲一", cell=tree["cell_a"], is_leading_cadre=True)
-    MemberFactory(branch=tree["branch_b"], name="甲二", status=Member.Status.PROBATIONARY,
-                  probation_ends_on=today() + timedelta(days=100), full_since=None)
+    MemberFactory(
+        branch=tree["branch_b"],
+        name="甲二",
+        status=Member.Status.PROBATIONARY,
+        probation_ends_on=today() + timedelta(days=100),
+        full_since=None,
+    )
     MemberFactory(branch=tree["branch_c"], name="乙一")
     response = client_for(personas["unit_staff"]).get(reverse("branches:member-export"))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -315,11 +373,17 @@ def test_export_respects_filters(personas, tree, client_for, add_members):
 
 # --- query counts ---------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def sized(tree, add_members, staff_committee):
     def grow(branches):
-        return grow_unit(tree["unit_a"], branches=branches, members_each=6,
-                         add_members=add_members, staff_committee=staff_committee)
+        return grow_unit(
+            tree["unit_a"],
+            branches=branches,
+            members_each=6,
+            add_members=add_members,
+            staff_committee=staff_committee,
+        )
 
     return grow
 
@@ -331,10 +395,13 @@ def _count(client, url, django_assert_num_queries, expected):
 
 
 @pytest.mark.parametrize("size", [2, 8])
-@pytest.mark.parametrize(("page", "expected"), [("tree", 13), ("unit", 19), ("branch", 16), ("members", 6),
-                                                 ("export", 4), ("home", 15)])
-def test_pages_run_constant_queries(personas, tree, client_for, sized, django_assert_num_queries,
-                                    size, page, expected):
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [("tree", 13), ("unit", 19), ("branch", 16), ("members", 6), ("export", 4), ("home", 15)],
+)
+def test_pages_run_constant_queries(
+    personas, tree, client_for, sized, django_assert_num_queries, size, page, expected
+):
     branches = sized(size)
     client = client_for(personas["unit_staff"])
     url = {
@@ -348,8 +415,9 @@ def test_pages_run_constant_queries(personas, tree, client_for, sized, django_as
     _count(client, url, django_assert_num_queries, expected)
 
 
-def test_secretary_home_panel_shows_committee_expiry_and_failing_checks(personas, tree, client_for,
-                                                                        add_members, staff_committee):
+def test_secretary_home_panel_shows_committee_expiry_and_failing_checks(
+    personas, tree, client_for, add_members, staff_committee
+):
     members = add_members(tree["branch_a"], full=8)
     staff_committee(tree["branch_a"], members, roles=(Role.SECRETARY, Role.ORGANIZATION))
     html = client_for(personas["secretary"]).get(reverse("branches:home")).content.decode()
@@ -366,8 +434,9 @@ def test_staff_home_panel_counts_failing_checks_in_scope(personas, tree, client_
 
 
 @pytest.mark.parametrize("extra_members", [0, 30])
-def test_secretary_home_runs_constant_queries(personas, tree, client_for, add_members, staff_committee,
-                                              django_assert_num_queries, extra_members):
+def test_secretary_home_runs_constant_queries(
+    personas, tree, client_for, add_members, staff_committee, django_assert_num_queries, extra_members
+):
     members = add_members(tree["branch_a"], full=8 + extra_members)
     staff_committee(tree["branch_a"], members)
     client = client_for(personas["secretary"])

@@ -16,8 +16,14 @@ pytestmark = pytest.mark.django_db
 PLACES = {
     Role.ADMIN: ("root", {"own": "root", "child": "unit_a"}),
     Role.PROVINCIAL_STAFF: ("root", {"own": "root", "child": "unit_a"}),
-    Role.UNIT_STAFF: ("unit_a", {"own": "unit_a", "child": "branch_a", "sibling": "unit_b", "parent": "root"}),
-    Role.SECRETARY: ("branch_a", {"own": "branch_a", "child": "cell_a", "sibling": "branch_b", "parent": "unit_a"}),
+    Role.UNIT_STAFF: (
+        "unit_a",
+        {"own": "unit_a", "child": "branch_a", "sibling": "unit_b", "parent": "root"},
+    ),
+    Role.SECRETARY: (
+        "branch_a",
+        {"own": "branch_a", "child": "cell_a", "sibling": "branch_b", "parent": "unit_a"},
+    ),
     None: (None, {"own": "branch_a", "child": "cell_a", "sibling": "branch_b", "parent": "unit_a"}),
 }
 CASES = [
@@ -60,7 +66,9 @@ def test_can_matrix(tree, user_with, role, action, position):
 def test_scope_q_matches_can(tree, user_with, role, action):
     """scope_q selects exactly the nodes for which can() is true."""
     user = user_with(role)
-    selected = set(Organization.objects.filter(permissions.scope_q(user, action)).values_list("name", flat=True))
+    selected = set(
+        Organization.objects.filter(permissions.scope_q(user, action)).values_list("name", flat=True)
+    )
     allowed = {org.name for org in Organization.objects.all() if permissions.can(user, action, org)}
     assert selected == allowed
     if role is None:

@@ -29,15 +29,23 @@ def shot(page, name):
 
 def test_secretary_sees_roster_and_unit_staff_get_404_outside_scope(live_server, page, tree, personas):
     branch = tree["branch_a"]
-    members = [MemberFactory(branch=branch, name=name) for name in ("王建国", "李红梅", "张卫东", "刘芳", "陈志强")]
+    members = [
+        MemberFactory(branch=branch, name=name) for name in ("王建国", "李红梅", "张卫东", "刘芳", "陈志强")
+    ]
     members += MemberFactory.create_batch(4, branch=branch)
-    MemberFactory(branch=branch, status=Member.Status.PROBATIONARY, full_since=None,
-                  joined_on=date(2026, 3, 1), probation_ends_on=date(2027, 3, 1))
+    MemberFactory(
+        branch=branch,
+        status=Member.Status.PROBATIONARY,
+        full_since=None,
+        joined_on=date(2026, 3, 1),
+        probation_ends_on=date(2027, 3, 1),
+    )
     term = services.term_start(branch=branch, elected_on=date(2025, 6, 1))
     roles = (Post.Role.SECRETARY, Post.Role.ORGANIZATION, Post.Role.PUBLICITY, Post.Role.DISCIPLINE)
     for member, role in zip(members, roles, strict=False):
-        services.post_assign(term=term, member=member, role=role, started_on=term.elected_on,
-                             approved_on=date(2025, 6, 20))
+        services.post_assign(
+            term=term, member=member, role=role, started_on=term.elected_on, approved_on=date(2025, 6, 20)
+        )
 
     login(page, live_server, "secretary")
     assert page.locator("h2", has_text=branch.name).is_visible()  # home panel of their branch
