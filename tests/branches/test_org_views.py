@@ -141,6 +141,7 @@ def test_user_without_role_sees_empty_tree_and_roster(tree, client_for, add_memb
     client = client_for(UserFactory(username="nobody"))
     tree_page = client.get(reverse("branches:org-tree"))
     assert tree_page.status_code == 200 and "甲厅" not in tree_page.content.decode()
+    assert "您的账号没有可查看的党组织" in tree_page.content.decode()
     roster = client.get(reverse("branches:member-list"))
     assert "没有符合条件的党员" in roster.content.decode()
     assert client.get(reverse("branches:org-detail", args=[tree["root"].pk])).status_code == 404
