@@ -178,7 +178,6 @@ def scope_check_summary(user, *, today):
     )
     counts = checks.failing_counts(checks.run_checks(orgs, today))
     return {
-        "orgs_failing": sum(1 for failing, _errors in counts.values() if failing),
         "orgs_with_errors": sum(1 for _failing, errors in counts.values() if errors),
         "failing_checks": sum(failing for failing, _errors in counts.values()),
     }
