@@ -1,8 +1,9 @@
 """Reads for pages, always scoped to the viewer through branches.permissions."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
-from . import permissions
+from . import checks, permissions
 from .models import Member, Notification, Organization, Term
 from .permissions import Action
 
@@ -61,3 +62,131 @@ def notification_list(user, *, filter=""):
     elif filter == "ack":
         notices = notices.filter(requires_ack=True, acknowledged_at__isnull=True)
     return notices
+
+
+# --- organization browser, branch page, roster -------------------------------------------------
+
+def _with_counts(queryset):
+    """Annotate child and active-member counts with subqueries (no join fan-out)."""
+    children = (
+        Organization.objects.filter(parent=OuterRef("pk"), is_active=True)
+        .order_by().values("parent").annotate(n=Count("pk")).values("n")
+    )
+    members = (
+        Member.objects.filter(branch=OuterRef("pk"), state=Member.State.ACTIVE)
+        .order_by().values("branch").annotate(n=Count("pk")).values("n")
+    )
+    return queryset.annotate(
+        child_count=Coalesce(Subquery(children), 0), member_count=Coalesce(Subquery(members), 0)
+    )
+
+
+def scope_roots(user):
+    """The topmost nodes the user may see: the root for admins, else their assigned nodes."""
+    paths = permissions.scope_paths(user, Action.VIEW)
+    if paths is None:
+        roots = Organization.objects.filter(parent__isnull=True)
+    else:
+        # A node assigned twice (or under another assigned node) is shown once, at the top.
+        top = [path for path in paths if not any(p != path and path.startswith(p) for p in paths)]
+        roots = Organization.objects.filter(path__in=top)
+    return list(_with_counts(roots).select_related("unit").order_by("path"))
+
+
+def org_children(user, parent):
+    """Direct children of ``parent`` visible to ``user`` (one query, counts included)."""
+    return list(
+        _with_counts(
+            Organization.objects.filter(
+                permissions.scope_q(user, Action.VIEW), parent=parent, is_active=True
+            )
+        ).order_by("kind", "pk")
+    )
+
+
+def org_search(user, query):
+    return (
+        Organization.objects.filter(permissions.scope_q(user, Action.VIEW), name__icontains=query)
+        .select_related("unit", "parent")
+        .order_by("path")
+    )
+
+
+def unit_branches(user, unit):
+    """Branches under a unit committee or general branch with their member counts."""
+    return _with_counts(
+        Organization.objects.filter(
+            permissions.scope_q(user, Action.VIEW),
+            path__startswith=unit.path, kind=Kind.BRANCH, is_active=True,
+        )
+    ).select_related("parent").order_by("path")
+
+
+def active_terms_by_branch(branch_ids):
+    return {
+        term.branch_id: term
+        for term in Term.objects.filter(branch_id__in=list(branch_ids), status=Term.Status.ACTIVE)
+    }
+
+
+def branch_cells(branch):
+    return list(
+        _with_cell_counts(
+            Organization.objects.filter(parent=branch, kind=Kind.PARTY_CELL, is_active=True)
+        ).order_by("name")
+    )
+
+
+def _with_cell_counts(queryset):
+    members = (
+        Member.objects.filter(cell=OuterRef("pk"), state=Member.State.ACTIVE)
+        .order_by().values("cell").annotate(n=Count("pk")).values("n")
+    )
+    return queryset.annotate(member_count=Coalesce(Subquery(members), 0))
+
+
+def members_for(user, organization=None, action=Action.VIEW):
+    """Members visible to ``user`` for ``action``, optionally under one node of the tree."""
+    qs = Member.objects.filter(permissions.scope_q(user, action, "branch__"))
+    if organization is not None and organization.kind == Kind.PARTY_CELL:
+        qs = qs.filter(cell=organization)
+    elif organization is not None:
+        qs = qs.filter(branch__path__startswith=organization.path)
+    return qs.select_related("branch", "cell", "branch__unit").order_by("branch__path", "name", "pk")
+
+
+def cells_for(user, organization=None):
+    qs = Organization.objects.filter(permissions.scope_q(user, Action.VIEW), kind=Kind.PARTY_CELL)
+    if organization is not None:
+        qs = qs.filter(path__startswith=organization.path)
+    return qs.order_by("path")
+
+
+def member_for_branch(branch):
+    """Active full members of a branch, the people who can hold a post."""
+    return Member.objects.filter(
+        branch=branch, state=Member.State.ACTIVE, status=Member.Status.FULL
+    ).order_by("name", "pk")
+
+
+def term_posts(term):
+    return list(term.posts.select_related("member").order_by("ended_on", "role", "started_on"))
+
+
+def branch_terms(branch):
+    return list(Term.objects.filter(branch=branch).order_by("-elected_on"))
+
+
+def scope_check_summary(user, *, today):
+    """Failing set-up/committee checks across the user's scope (constant number of queries)."""
+    orgs = list(
+        Organization.objects.filter(
+            permissions.scope_q(user, Action.VIEW), is_active=True,
+            kind__in=[Kind.BRANCH, Kind.UNIT_COMMITTEE],
+        )
+    )
+    counts = checks.failing_counts(checks.run_checks(orgs, today))
+    return {
+        "orgs_with_errors": sum(1 for _failing, errors in counts.values() if errors),
+        "failing_checks": sum(failing for failing, _errors in counts.values()),
+    }

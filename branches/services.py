@@ -104,15 +104,29 @@ def member_create(*, branch, **fields):
 
 
 @transaction.atomic
-def member_update(*, member, **fields):
-    cell = fields.get("cell", member.cell)
-    if cell is not None and cell.parent_id != member.branch_id:
+def member_update(*, member, expected_version=None, **fields):
+    """Save changed roster data; refuses an edit based on an outdated ``expected_version``.
+
+    The row is locked first, so of two editors who both loaded version N exactly one saves
+    (version N+1) and the other gets a conflict instead of overwriting silently.
+    """
+    current = Member.objects.select_for_update().get(pk=member.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise ValidationError(
+            _("该党员信息已被其他人修改（当前为第 %(now)d 版，您编辑的是第 %(old)d 版）。"
+              "请载入最新内容，核对后再保存。")
+            % {"now": current.version, "old": expected_version},
+            code="conflict",
+        )
+    cell = fields.get("cell", current.cell)
+    if cell is not None and cell.parent_id != current.branch_id:
         raise ValidationError(_("所选党小组不属于该支部。"))
     for name, value in fields.items():
-        setattr(member, name, value)
-    member.full_clean()
-    member.save(update_fields=list(fields))
-    return member
+        setattr(current, name, value)
+    current.version += 1
+    current.full_clean()
+    current.save(update_fields=[*fields, "version"])
+    return current
 
 
 @transaction.atomic
@@ -141,14 +155,20 @@ def term_start(*, branch, elected_on, length_years=None, has_committee=True):
 
 @transaction.atomic
 def term_close(*, term, closed_on):
-    Post.objects.filter(term=term, ended_on__isnull=True).update(ended_on=closed_on)
-    updated = Term.objects.filter(pk=term.pk, status=Term.Status.ACTIVE).update(
-        status=Term.Status.CLOSED, closed_on=closed_on
-    )
-    if not updated:
+    """End a term and every post still held in it (rows locked; saved so history records it)."""
+    current = Term.objects.select_for_update().get(pk=term.pk)
+    if current.status != Term.Status.ACTIVE:
         raise ValidationError(_("该届次已经结束。"))
-    term.refresh_from_db()
-    return term
+    if closed_on < current.elected_on:
+        raise ValidationError(_("结束日期不能早于本届选举日期。"))
+    if closed_on > timezone.localdate():
+        raise ValidationError(_("结束日期不能晚于今天。"))
+    for post in Post.objects.select_for_update().filter(term=current, ended_on__isnull=True):
+        post.ended_on = max(closed_on, post.started_on)
+        post.save(update_fields=["ended_on"])
+    current.status, current.closed_on = Term.Status.CLOSED, closed_on
+    current.save(update_fields=["status", "closed_on"])
+    return current
 
 
 @transaction.atomic
@@ -160,6 +180,10 @@ def post_assign(*, term, member, role, started_on, approved_on=None):
         raise ValidationError(_("只能任命本支部的党员。"))
     if member.status != Member.Status.FULL:
         raise ValidationError(_("预备党员没有被选举权，不能担任委员。"))
+    if member.state != Member.State.ACTIVE:
+        raise ValidationError(_("只能任命在册党员。"))
+    if not term.has_committee and role not in Post.APPROVAL_ROLES:
+        raise ValidationError(_("本届未设支部委员会，只能任命书记、副书记。"))
     if role == Post.Role.SECRETARY and term.posts.filter(role=role, ended_on__isnull=True).exists():
         raise ValidationError(_("本届已有在任书记，请先办理原书记离任。"))
     if approved_on is not None and role not in Post.APPROVAL_ROLES:
@@ -172,22 +196,34 @@ def post_assign(*, term, member, role, started_on, approved_on=None):
 
 @transaction.atomic
 def post_end(*, post, ended_on):
-    if post.ended_on is not None:
+    # Lock the row: two people ending the same post at once must not both succeed.
+    current = Post.objects.select_for_update().get(pk=post.pk)
+    if current.ended_on is not None:
         raise ValidationError(_("该职务已离任。"))
-    if ended_on < post.started_on:
+    if ended_on < current.started_on:
         raise ValidationError(_("离任日期不能早于任职日期。"))
-    post.ended_on = ended_on
-    post.save(update_fields=["ended_on"])
-    return post
+    if ended_on > timezone.localdate():
+        raise ValidationError(_("离任日期不能晚于今天。"))
+    current.ended_on = ended_on
+    current.save(update_fields=["ended_on"])
+    return current
 
 
 @transaction.atomic
 def post_approve(*, post, approved_on):
-    if post.role not in Post.APPROVAL_ROLES:
+    """Record the higher organization's approval of a secretary or deputy secretary."""
+    current = Post.objects.select_for_update().get(pk=post.pk)
+    if current.role not in Post.APPROVAL_ROLES:
         raise ValidationError(_("只有书记、副书记需要上级批准。"))
-    post.approved_on = approved_on
-    post.save(update_fields=["approved_on"])
-    return post
+    if current.approved_on is not None:
+        raise ValidationError(_("该职务已于 %(day)s 批准。") % {"day": current.approved_on})
+    if current.ended_on is not None:
+        raise ValidationError(_("该职务已离任，不能再批准。"))
+    if approved_on < current.started_on:
+        raise ValidationError(_("批准日期不能早于任职日期。"))
+    current.approved_on = approved_on
+    current.save(update_fields=["approved_on"])
+    return current
 
 
 @transaction.atomic

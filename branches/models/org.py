@@ -72,6 +72,11 @@ class Organization(models.Model):
     is_temporary = models.BooleanField(_("临时党支部"), default=False)
     locations = models.PositiveSmallIntegerField(_("办公地点数"), default=1)
     established_on = models.DateField(_("成立日期"), null=True, blank=True)
+    # ORG-01 (unit committees only): full members on the unit's roster who belong to no branch,
+    # neither one of the unit's own nor a joint branch elsewhere. Members are only ever enrolled
+    # in branches, so the unit's office records this number; it is what "a unit with 3 or more
+    # full members and no branch" is checked against.
+    unaffiliated_full_members = models.PositiveIntegerField(_("未编入支部的正式党员数"), default=0)
     is_active = models.BooleanField(_("有效"), default=True)
     history = HistoricalRecords()
 
@@ -89,7 +94,10 @@ class Organization(models.Model):
                 | Q(parent__isnull=False) & ~Q(kind="work_committee"),
                 name="org_root_is_work_committee",
             ),
-            models.CheckConstraint(condition=Q(units_covered__gte=1), name="org_units_covered_positive"),
+            models.CheckConstraint(
+                condition=Q(units_covered__gte=1), name="org_units_covered_positive",
+                violation_error_message=_("覆盖单位数至少为 1。"),
+            ),
         ]
 
     def __str__(self):
@@ -138,6 +146,9 @@ class Member(models.Model):
         User, verbose_name=_("登录账号"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="member",
     )
+    # Optimistic concurrency: every save through services.member_update bumps it, and an edit
+    # based on an older version is refused instead of silently overwriting the other editor.
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -149,9 +160,11 @@ class Member(models.Model):
             models.CheckConstraint(
                 condition=Q(status="full") | Q(probation_ends_on__isnull=False),
                 name="member_probation_end_required",
+                violation_error_message=_("预备党员必须填写预备期满日期。"),
             ),
             models.CheckConstraint(
-                condition=Q(birth_date__lt=models.F("joined_on")), name="member_born_before_joining"
+                condition=Q(birth_date__lt=models.F("joined_on")), name="member_born_before_joining",
+                violation_error_message=_("入党日期必须晚于出生日期。"),
             ),
         ]
 
@@ -159,13 +172,19 @@ class Member(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("branches:member-edit", args=[self.pk])
+        return reverse("branches:member-detail", args=[self.pk])
 
     def party_standing_years(self, on=None):
         """Whole years of full membership on a date (党龄 counts from conversion)."""
-        on = on or timezone.localdate()
-        start = self.full_since or self.joined_on
-        if self.status != self.Status.FULL or start > on:
+        return self.standing_years(
+            status=self.status, full_since=self.full_since, joined_on=self.joined_on,
+            on=on or timezone.localdate(),
+        )
+
+    @classmethod
+    def standing_years(cls, *, status, full_since, joined_on, on):
+        start = full_since or joined_on
+        if status != cls.Status.FULL or start > on:
             return 0
         return on.year - start.year - ((on.month, on.day) < (start.month, start.day))
 
@@ -196,11 +215,16 @@ class Term(models.Model):
         indexes = [models.Index(fields=["status", "ends_on"], name="term_status_ends")]
         constraints = [
             models.UniqueConstraint(
-                fields=["branch"], condition=Q(status="active"), name="term_one_active_per_branch"
+                fields=["branch"], condition=Q(status="active"), name="term_one_active_per_branch",
+                violation_error_message=_("该组织已有在任届次，请先结束当前届次。"),
             ),
-            models.CheckConstraint(condition=Q(ends_on__gt=models.F("elected_on")), name="term_ends_after_election"),
             models.CheckConstraint(
-                condition=Q(length_years__gte=1, length_years__lte=5), name="term_length_1_to_5"
+                condition=Q(ends_on__gt=models.F("elected_on")), name="term_ends_after_election",
+                violation_error_message=_("任期届满日期必须晚于选举日期。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(length_years__gte=1, length_years__lte=5), name="term_length_1_to_5",
+                violation_error_message=_("任期应为 1 至 5 年。"),
             ),
         ]
 
@@ -248,14 +272,17 @@ class Post(models.Model):
             models.UniqueConstraint(
                 fields=["term"], condition=Q(role="secretary", ended_on__isnull=True),
                 name="post_one_secretary_per_term",
+                violation_error_message=_("本届已有在任书记，请先办理原书记离任。"),
             ),
             models.UniqueConstraint(
                 fields=["term", "member", "role"], condition=Q(ended_on__isnull=True),
                 name="post_member_role_once",
+                violation_error_message=_("该党员已在本届担任此职务。"),
             ),
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
                 name="post_ends_after_start",
+                violation_error_message=_("离任日期不能早于任职日期。"),
             ),
         ]
 

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from branches import permissions
 
@@ -17,3 +18,16 @@ def query_replace(context, **changes):
 @register.simple_tag
 def can_on(user, action, organization):
     return permissions.can(user, permissions.Action(action), organization)
+
+
+SEVERITY_BADGES = {
+    "error": ("bg-danger", _("错误")),
+    "warning": ("bg-warning text-dark", _("警告")),
+    "info": ("bg-info text-dark", _("提示")),
+}
+
+
+@register.inclusion_tag("includes/_severity_badge.html")
+def severity_badge(severity):
+    css, label = SEVERITY_BADGES[severity]
+    return {"css": css, "label": label}

@@ -1,0 +1,395 @@
+"""Organization browser, branch pages, roster, terms and posts (thin views over services)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+
+from . import audit, checks, exports, permissions, selectors, services
+from .forms import DateForm, MemberFilter, MemberForm, OrganizationForm, PostForm, TermForm
+from .models import Member, Organization, Post, Term
+from .permissions import Action, branch_permission_required, get_object_for_user
+from .policy import policy_all
+
+Kind = Organization.Kind
+PAGE_SIZE = 25
+
+
+def _failing_by_org(orgs):
+    """Attach ``failing`` / ``failing_errors`` counts (constant queries) and return the facts."""
+    facts = checks.collect_facts(orgs)
+    counts = checks.failing_counts(checks.run_checks(orgs, facts=facts))
+    for org in orgs:
+        org.failing, org.failing_errors = counts.get(org.pk, (0, 0))
+        org.failing_other = org.failing - org.failing_errors
+        org.facts = facts.get(org.pk)
+    return facts
+
+
+def _form_flow(request, form, save, *, title, back, **page):
+    """Validate ``form``, then ``save(cleaned_data)`` -> (message, redirect target) via a service.
+
+    A business rule the service refuses (ValidationError) is shown on the form in Chinese.
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            message, target = save(form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, message)
+            return redirect(target)
+    return render(
+        request,
+        "branches/form_page.html",
+        {
+            "form": form,
+            "title": title,
+            "back": back,
+            "submit": page.get("submit") or _("保存"),
+            "confirm": page.get("confirm"),
+            "intro": page.get("intro"),
+            "danger": page.get("danger", False),
+            "reload": page.get("reload"),
+        },
+    )
+
+
+# --- browsing -------------------------------------------------------------------------------------
+
+
+def org_tree(request):
+    query = request.GET.get("q", "").strip()
+    if query:
+        page = Paginator(selectors.org_search(request.user, query), 50).get_page(request.GET.get("page"))
+        return render(request, "branches/org_tree.html", {"query": query, "page_obj": page})
+    roots = selectors.scope_roots(request.user)
+    for root in roots:
+        # The top of the user's scope opens expanded; deeper levels load on demand (htmx).
+        root.loaded_children = selectors.org_children(request.user, root)
+    _failing_by_org(roots + [child for root in roots for child in root.loaded_children])
+    return render(request, "branches/org_tree.html", {"roots": roots})
+
+
+@branch_permission_required(Action.VIEW)
+def org_children(request, organization):
+    children = selectors.org_children(request.user, organization)
+    _failing_by_org(children)
+    return render(request, "branches/_org_nodes.html", {"nodes": children})
+
+
+@branch_permission_required(Action.VIEW)
+def org_detail(request, organization):
+    today = timezone.localdate()
+    policy = policy_all()
+    facts = checks.collect_facts([organization])
+    results = checks.run_checks([organization], today, policy=policy, facts=facts)[organization.pk]
+    fact = facts[organization.pk]
+    context = {
+        "org": organization,
+        "fact": fact,
+        "results": results,
+        "failing": checks.failing(results),
+        "today": today,
+        "history": audit.organization_history(organization),
+        "can_edit_org": permissions.can(request.user, Action.EDIT_ORG, organization),
+        "can_edit_members": permissions.can(request.user, Action.EDIT_MEMBERS, organization),
+        "can_manage_terms": permissions.can(request.user, Action.MANAGE_TERMS, organization),
+        "can_export": permissions.can(request.user, Action.EXPORT, organization),
+    }
+    if organization.kind in (Kind.BRANCH, Kind.GENERAL_BRANCH):
+        context["cells"] = selectors.branch_cells(organization)
+        context["posts"] = sorted(
+            fact.posts, key=lambda p: (p.ended_on is not None, checks.ROLE_ORDER[p.role], p.started_on)
+        )
+        if fact.term:
+            context["days_left"] = fact.term.days_to_expiry(today)
+            context["overdue_days"] = -context["days_left"]
+    if organization.kind == Kind.PARTY_CELL:
+        context["cell_members"] = selectors.members_for(request.user, organization).filter(
+            state=Member.State.ACTIVE
+        )
+    elif organization.kind != Kind.BRANCH:
+        if organization.kind == Kind.WORK_COMMITTEE:
+            rows = selectors.org_children(request.user, organization)
+        else:
+            rows = selectors.unit_branches(request.user, organization)
+        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        _failing_by_org(list(page.object_list))
+        context["page_obj"] = page
+    return render(request, "branches/org_detail.html", context)
+
+
+# --- organization edits ---------------------------------------------------------------------------
+
+
+@branch_permission_required(Action.EDIT_ORG)
+def org_create(request, organization):
+    def save(data):
+        created = services.organization_create(parent=organization, **data)
+        return _("已创建：%(name)s") % {"name": created.name}, created
+
+    return _form_flow(
+        request,
+        OrganizationForm(request.POST or None, parent=organization),
+        save,
+        title=_("在 %(parent)s 下新建组织") % {"parent": organization.name},
+        back=organization.get_absolute_url(),
+    )
+
+
+@branch_permission_required(Action.EDIT_ORG)
+def org_edit(request, organization):
+    form = OrganizationForm(request.POST or None, instance=organization)
+
+    def save(data):
+        changed = {name: data[name] for name in form.changed_data}
+        services.organization_update(organization=organization, **changed)
+        return _("已保存组织信息。"), organization
+
+    return _form_flow(
+        request,
+        form,
+        save,
+        title=_("编辑 %(name)s") % {"name": organization.name},
+        back=organization.get_absolute_url(),
+    )
+
+
+# --- roster ---------------------------------------------------------------------------------------
+
+
+def _member_filter(request, organization):
+    data = request.GET.copy()
+    data.setdefault("state", Member.State.ACTIVE)  # the roster shows members on the books
+    cells = selectors.cells_for(request.user, organization) if organization else None
+    return MemberFilter(data, queryset=selectors.members_for(request.user, organization), cells=cells)
+
+
+def member_list(request, org_id=None):
+    organization = None
+    if org_id is not None:
+        organization = get_object_for_user(
+            Organization.objects.all(), user=request.user, action=Action.VIEW, pk=org_id
+        )
+    member_filter = _member_filter(request, organization)
+    page = Paginator(member_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "branches/member_list.html",
+        {
+            "org": organization,
+            "filter": member_filter,
+            "page_obj": page,
+            "can_add": organization is not None
+            and organization.kind == Kind.BRANCH
+            and permissions.can(request.user, Action.EDIT_MEMBERS, organization),
+        },
+    )
+
+
+def member_export(request, org_id=None):
+    organization = None
+    if org_id is not None:
+        organization = get_object_for_user(
+            Organization.objects.all(), user=request.user, action=Action.EXPORT, pk=org_id
+        )
+    member_filter = _member_filter(request, organization)
+    members = member_filter.qs.filter(permissions.scope_q(request.user, Action.EXPORT, "branch__"))
+    title = _("%(name)s 党员名册") % {"name": organization.name if organization else _("管辖范围")}
+    response = HttpResponse(
+        exports.roster_workbook(members, title=title), content_type=exports.XLSX_CONTENT_TYPE
+    )
+    response["Content-Disposition"] = content_disposition_header(True, f"{title}.xlsx")
+    return response
+
+
+def _member_for(request, pk, action):
+    return get_object_for_user(
+        Member.objects.select_related("branch", "branch__unit", "cell"),
+        user=request.user,
+        action=action,
+        org_field="branch",
+        pk=pk,
+    )
+
+
+def member_detail(request, pk):
+    member = _member_for(request, pk, Action.VIEW)
+    return render(
+        request,
+        "branches/member_detail.html",
+        {
+            "member": member,
+            "history": audit.member_history(member),
+            "posts": member.posts.select_related("term").order_by("-started_on"),
+            "can_edit": permissions.can(request.user, Action.EDIT_MEMBERS, member.branch),
+        },
+    )
+
+
+@branch_permission_required(Action.EDIT_MEMBERS)
+def member_create(request, organization):
+    def save(data):
+        member = services.member_create(branch=organization, **data)
+        return _("已添加党员：%(name)s") % {"name": member.name}, member
+
+    return _form_flow(
+        request,
+        MemberForm(request.POST or None, branch=organization),
+        save,
+        title=_("%(branch)s · 添加党员") % {"branch": organization.name},
+        back=organization.get_absolute_url(),
+    )
+
+
+def member_edit(request, pk):
+    member = _member_for(request, pk, Action.EDIT_MEMBERS)
+    form = MemberForm(request.POST or None, instance=member, branch=member.branch)
+
+    def save(data):
+        changed = {name: data[name] for name in form.changed_data if name != "version"}
+        saved = services.member_update(member=member, expected_version=data["version"], **changed)
+        return _("已保存党员信息。"), saved
+
+    return _form_flow(
+        request,
+        form,
+        save,
+        title=_("编辑党员：%(name)s") % {"name": member.name},
+        back=member.get_absolute_url(),
+        reload=request.path,
+    )
+
+
+# --- terms and posts ------------------------------------------------------------------------------
+
+
+@branch_permission_required(Action.MANAGE_TERMS)
+def term_start(request, organization):
+    current = selectors.active_term(organization)
+    form = TermForm(request.POST or None, initial={"length_years": policy_all()["term.default_length_years"]})
+
+    def save(data):
+        term = services.term_start(branch=organization, **data)
+        return _("已开始新一届任期，届满日期 %(day)s。") % {"day": term.ends_on}, organization
+
+    page = {}
+    if current is not None:
+        page = {
+            "intro": _("当前届次（%(start)s 选举）将在新一届选举日结束，其全部职务同时离任。")
+            % {"start": current.elected_on},
+            "confirm": _("确定开始新一届并结束当前届次吗？"),
+        }
+    return _form_flow(
+        request,
+        form,
+        save,
+        title=_("%(name)s · 开始新一届") % {"name": organization.name},
+        back=organization.get_absolute_url(),
+        submit=_("开始新一届"),
+        **page,
+    )
+
+
+def _term_for(request, pk):
+    return get_object_for_user(
+        Term.objects.select_related("branch"),
+        user=request.user,
+        action=Action.MANAGE_TERMS,
+        org_field="branch",
+        pk=pk,
+    )
+
+
+def _post_for(request, pk):
+    return get_object_for_user(
+        Post.objects.select_related("term", "term__branch", "member"),
+        user=request.user,
+        action=Action.MANAGE_TERMS,
+        org_field="term__branch",
+        pk=pk,
+    )
+
+
+def term_close(request, pk):
+    term = _term_for(request, pk)
+
+    def save(data):
+        services.term_close(term=term, closed_on=data["day"])
+        return _("已结束该届次。"), term.branch
+
+    return _form_flow(
+        request,
+        DateForm(request.POST or None, label=_("结束日期")),
+        save,
+        title=_("结束届次：%(term)s") % {"term": term},
+        back=term.branch.get_absolute_url(),
+        submit=_("结束届次"),
+        danger=True,
+        intro=_("结束后本届所有在任职务将同时离任，此操作不能撤销。"),
+        confirm=_("确定结束该届次吗？"),
+    )
+
+
+def post_assign(request, term_id):
+    term = _term_for(request, term_id)
+
+    def save(data):
+        post = services.post_assign(term=term, **data)
+        return _("已任命：%(post)s") % {"post": post}, term.branch
+
+    form = PostForm(
+        request.POST or None,
+        members=selectors.member_for_branch(term.branch),
+        initial={"started_on": term.elected_on},
+    )
+    return _form_flow(
+        request,
+        form,
+        save,
+        title=_("%(name)s · 任命职务") % {"name": term.branch.name},
+        back=term.branch.get_absolute_url(),
+        submit=_("任命"),
+    )
+
+
+def post_end(request, pk):
+    post = _post_for(request, pk)
+
+    def save(data):
+        services.post_end(post=post, ended_on=data["day"])
+        return _("已办理离任：%(post)s") % {"post": post}, post.term.branch
+
+    return _form_flow(
+        request,
+        DateForm(request.POST or None, label=_("离任日期")),
+        save,
+        title=_("办理离任：%(post)s") % {"post": post},
+        back=post.term.branch.get_absolute_url(),
+        submit=_("确认离任"),
+        danger=True,
+        intro=_("离任后该职务将显示为空缺，需及时补选。"),
+        confirm=_("确定办理 %(post)s 离任吗？") % {"post": post},
+    )
+
+
+def post_approve(request, pk):
+    post = _post_for(request, pk)
+
+    def save(data):
+        services.post_approve(post=post, approved_on=data["day"])
+        return _("已记录上级批准：%(post)s") % {"post": post}, post.term.branch
+
+    return _form_flow(
+        request,
+        DateForm(request.POST or None, label=_("上级批准日期")),
+        save,
+        title=_("记录上级批准：%(post)s") % {"post": post},
+        back=post.term.branch.get_absolute_url(),
+        submit=_("记录批准"),
+    )

@@ -1,0 +1,73 @@
+"""User journey: a secretary sees their roster; unit staff cannot open another unit's branch."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from branches import services
+from branches.models import Member, Post
+from tests.factories import MemberFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SHOTS = Path("/work/helpers/shots/h1")
+
+
+def login(page, live_server, username):
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "pw-123456")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def shot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_secretary_sees_roster_and_unit_staff_get_404_outside_scope(live_server, page, tree, personas):
+    branch = tree["branch_a"]
+    members = [
+        MemberFactory(branch=branch, name=name) for name in ("王建国", "李红梅", "张卫东", "刘芳", "陈志强")
+    ]
+    members += MemberFactory.create_batch(4, branch=branch)
+    MemberFactory(
+        branch=branch,
+        status=Member.Status.PROBATIONARY,
+        full_since=None,
+        joined_on=date(2026, 3, 1),
+        probation_ends_on=date(2027, 3, 1),
+    )
+    term = services.term_start(branch=branch, elected_on=date(2025, 6, 1))
+    roles = (Post.Role.SECRETARY, Post.Role.ORGANIZATION, Post.Role.PUBLICITY, Post.Role.DISCIPLINE)
+    for member, role in zip(members, roles, strict=False):
+        services.post_assign(
+            term=term, member=member, role=role, started_on=term.elected_on, approved_on=date(2025, 6, 20)
+        )
+
+    login(page, live_server, "secretary")
+    assert page.locator("h2", has_text=branch.name).is_visible()  # home panel of their branch
+    shot(page, "browser_secretary_home")
+    page.click(f"text={branch.name}")
+    assert page.locator("h1", has_text=branch.name).is_visible()
+    assert page.locator("#roster-summary").inner_text().split()[0] == "10"
+    assert page.locator("#check-results").is_visible()
+    shot(page, "browser_secretary_branch")
+
+    page.click("text=党员名册 >> nth=1")  # the roster button of the branch page
+    roster = page.locator("#roster")
+    for name in ("王建国", "李红梅", "陈志强"):
+        assert roster.get_by_text(name).is_visible()
+    shot(page, "browser_secretary_roster")
+
+    login(page, live_server, "unit_staff")
+    page.goto(f"{live_server.url}/orgs/")
+    page.locator("summary", has_text=branch.name).click()  # loads the branch's cells with htmx
+    page.get_by_text("第一党小组").wait_for()
+    shot(page, "browser_unit_staff_tree")
+    response = page.goto(f"{live_server.url}/orgs/{tree['branch_c'].pk}/")
+    assert response.status == 404
+    assert page.get_by_text("您访问的页面不存在，或不在您的管辖范围内。").is_visible()
+    shot(page, "browser_unit_staff_404")
