@@ -106,3 +106,15 @@ def require_service(name, available):
     """Skip locally when a service is absent; in CI the session start already failed."""
     if not available:
         pytest.skip(f"{name} not available (set it up with scripts/services.sh)")
+
+
+def count_queries(client, url):
+    """Queries of one GET after a warm-up request (sessions, caches)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)

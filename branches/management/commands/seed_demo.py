@@ -10,7 +10,9 @@ from branches.demo import DEMO_PASSWORD, DEMO_USERS, SCALES, seed_province
 from branches.models import Member, Organization, User
 
 # Feature seeders run after the base province, in this order; each is idempotent.
-FEATURE_SEEDERS = []
+FEATURE_SEEDERS = [
+    "branches.renewals.demo",
+]
 
 
 class Command(BaseCommand):
