@@ -32,6 +32,11 @@ DEFAULTS = {
     "committee.vacancy_max_days": 60,
     # Default term length for new terms (TERM 2018).
     "term.default_length_years": 3,
+    # Standards (domain.md §6.5): veto when a term expired more than this many months ago.
+    "assessment.veto_term_overdue_months": 12,
+    # Evidence uploads on review items: allowed file types and size limit.
+    "assessment.evidence_extensions": ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx"],
+    "assessment.evidence_max_mb": 10,
 }
 
 
