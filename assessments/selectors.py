@@ -23,11 +23,13 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, Rank
+from django.utils.translation import gettext as _
 
 from branches import permissions
 from branches.models import Organization
 from branches.permissions import Action
 
+from . import rules
 from .models import Dimension, Edition, Evidence, Item, ItemScore, Review, ScoreChange, Tier
 
 POINTS = DecimalField(max_digits=6, decimal_places=1)
@@ -255,12 +257,28 @@ def edition_list():
 def edition_structure(edition):
     dimensions = list(edition.dimensions.all())
     items = defaultdict(list)
+    known = rules.known_rule_keys()
     for item in edition.items.all():
+        item.rule_pending = bool(item.rule_key) and item.rule_key in known and rules.get_rule(item.rule_key).pending
         items[item.dimension_id].append(item)
     for dim in dimensions:
         dim.item_list = items.get(dim.pk, [])
         dim.item_total = sum((i.points for i in dim.item_list), Decimal(0))
     return dimensions
+
+
+def _field_label(model, field):
+    if field == "dimension__code":
+        return _("所属维度")
+    return model._meta.get_field(field).verbose_name
+
+
+def _display(value):
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if value in Item.Mode.values:
+        return Item.Mode(value).label
+    return value
 
 
 def edition_diff(old, new):
@@ -285,7 +303,8 @@ def edition_diff(old, new):
                 changes.append({"part": part, "code": code, "change": "added", "fields": []})
             else:
                 fields_changed = [
-                    {"field": f, "old": before[code][f], "new": after[code][f]}
+                    {"field": f, "label": _field_label(old_qs.model, f),
+                     "old": _display(before[code][f]), "new": _display(after[code][f])}
                     for f in fields if before[code][f] != after[code][f]
                 ]
                 if fields_changed:

@@ -247,7 +247,7 @@ def review_detail(request, pk):
         for row in dimension["rows"]:
             row.posted = posted.get(row.item_id)
     return render(request, "assessments/review_detail.html", {
-        "review": review, **page, "can_edit": can_edit,
+        "review": review, **page, "can_edit": can_edit, "tiers": review.edition.tiers.all(),
         "can_decide": access.can_decide(request.user, review),
         "return_form": forms.ReturnForm(),
         "evidence_form": forms.EvidenceForm(edition=review.edition) if can_edit else None,

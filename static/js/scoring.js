@@ -23,7 +23,24 @@
       const target = document.getElementById(id);
       if (target) target.textContent = grand.toFixed(1);
     });
+    recomputeTier(grand);
+  }
+  // Tier as the scorer types: highest cut-off reached; a ticked veto item forces the lowest tier.
+  function recomputeTier(grand) {
+    const target = document.getElementById("tier");
+    if (!target || !target.dataset.tiers) return;
+    const tiers = target.dataset.tiers.split("|").map(function (pair) {
+      const cut = pair.indexOf(":");
+      return { min: parseFloat(pair.slice(0, cut)), name: pair.slice(cut + 1) };
+    }).sort(function (a, b) { return b.min - a.min; });
+    const vetoBoxes = form.querySelectorAll("input[name^='veto-']");
+    const vetoed = vetoBoxes.length ? Array.from(vetoBoxes).some(function (box) { return box.checked; })
+      : target.dataset.vetoed === "1";
+    const reached = tiers.find(function (tier) { return grand >= tier.min; });
+    const tier = vetoed ? tiers[tiers.length - 1] : reached;
+    target.textContent = tier ? tier.name : "—";
   }
   form.addEventListener("input", recompute);
+  form.addEventListener("change", recompute);
   recompute();
 })();

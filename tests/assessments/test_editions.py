@@ -78,7 +78,7 @@ def test_fixed_draft_publishes_and_diff_shows_changes(edition):
     diff = {(c["code"], c["change"]) for c in selectors.edition_diff(edition, draft)}
     assert diff == {("1.1", "changed"), ("1.3", "changed"), ("6.V", "removed")}
     change = next(c for c in selectors.edition_diff(edition, draft) if c["code"] == "1.1")
-    assert change["fields"] == [{"field": "points", "old": Decimal(3), "new": Decimal(2)}]
+    assert change["fields"] == [{"field": "points", "label": "分值", "old": Decimal(3), "new": Decimal(2)}]
 
 
 def test_retire_only_published(edition):
