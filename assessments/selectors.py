@@ -130,7 +130,7 @@ def worklist(user, *, kind, period_kind, year, period_no, unit_id=None, status=N
             )),
         )
         .annotate(review_tier=_tier_name("review_edition", "review_total", "review_vetoed"))
-        .order_by("path")
+        .order_by("unit_id", "pk")  # paths sort as text (/10/ before /2/); ids follow creation
     )
     if unit_id:
         branches = branches.filter(unit_id=unit_id)
@@ -192,7 +192,10 @@ def review_for_page(review):
         dimensions[-1]["rows"].append(row)
         if row.self_score and row.self_score["score"] is not None:
             dimensions[-1]["self_total"] += row.self_score["score"]
-    return {"dimensions": dimensions, "self_review": self_review, "result": review_result(review)}
+    return {
+        "dimensions": dimensions, "self_review": self_review, "result": review_result(review),
+        "scorers": list(review.scorers.all()),
+    }
 
 
 def score_changes(review):

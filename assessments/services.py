@@ -15,7 +15,9 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from branches.models import RoleAssignment, User
 from branches.policy import policy_all
+from branches.services import notification_send
 
 from . import rules
 from .models import Edition, Evidence, Item, ItemScore, Review, ScoreChange, Tier
@@ -181,6 +183,8 @@ def _prefill(review, items):
     scores = []
     for item in items:
         row = ItemScore(review=review, item=item)
+        if item.is_veto and not item.points:
+            row.score = Decimal(0)  # a pure veto item carries no points, only the flag
         if item.is_computed:
             if item.rule_key not in results:
                 results[item.rule_key] = rules.evaluate(item.rule_key, [review.branch], period)
@@ -191,7 +195,7 @@ def _prefill(review, items):
                     row.veto_triggered = result.ratio == 0
                 row.auto_score = round_half(item.points * Decimal(str(result.ratio)))
                 row.score = row.auto_score
-        elif item.is_veto or not item.points:
+        elif not item.points:
             row.score = Decimal(0)
         scores.append(row)
     return scores
@@ -310,19 +314,38 @@ def review_submit(*, review, user):
                        submitted_at=timezone.now())
 
 
+def _notify_branch(review, *, event, title, body=""):
+    """Tell the branch's secretaries (in-app, once per review, event and version)."""
+    secretaries = User.objects.filter(
+        role_assignments__role=RoleAssignment.Role.SECRETARY, role_assignments__organization=review.branch_id
+    )
+    notification_send(
+        recipients=list(secretaries), kind=f"review_{event}", title=title, body=body,
+        link=review.get_absolute_url(), organization=review.branch,
+        dedupe_key=f"review-{review.pk}-{event}-{review.version}",
+    )
+
+
 @transaction.atomic
 def review_return(*, review, user, comment):
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError(_("退回时必须填写退回意见。"))
-    return _transition(review, [RStatus.SUBMITTED], RStatus.RETURNED, _("只有已提交的评审可以退回。"),
-                       return_comment=comment)
+    review = _transition(review, [RStatus.SUBMITTED], RStatus.RETURNED, _("只有已提交的评审可以退回。"),
+                         return_comment=comment)
+    if review.kind == Review.Kind.SELF:
+        _notify_branch(review, event="returned", title=_("支部自评被退回修改：%(p)s") % {"p": review.period_label},
+                       body=comment)
+    return review
 
 
 @transaction.atomic
 def review_finalize(*, review, user):
-    return _transition(review, [RStatus.SUBMITTED], RStatus.FINALIZED, _("只有已提交的评审可以定稿。"),
-                       finalized_at=timezone.now())
+    review = _transition(review, [RStatus.SUBMITTED], RStatus.FINALIZED, _("只有已提交的评审可以定稿。"),
+                         finalized_at=timezone.now())
+    _notify_branch(review, event="finalized", title=_("%(kind)s已定稿：%(p)s") % {
+        "kind": review.get_kind_display(), "p": review.period_label})
+    return review
 
 
 @transaction.atomic

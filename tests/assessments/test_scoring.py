@@ -22,6 +22,11 @@ def entry(review, code, **values):
     return {item.pk: {"score": None, "comment": "", "reason": "", "veto": False, **values}}
 
 
+def test_pure_veto_items_start_at_zero_points_even_without_data(review):
+    row = review.scores.get(item__code="2.V")
+    assert row.score == Decimal(0) and row.auto_score is None and not row.veto_triggered
+
+
 def test_start_prefills_computed_items_and_leaves_no_data_items_blank(review):
     term_row = review.scores.get(item__code="5.3")
     assert term_row.auto_score == Decimal(4) and term_row.score == Decimal(4)
@@ -112,6 +117,8 @@ def test_workflow_submit_return_finalize_and_lock(review, personas):
     assert review.status == Review.Status.RETURNED and review.return_comment == "3.4 请补充整改材料"
     services.review_submit(review=review, user=user)
     services.review_finalize(review=review, user=user)
+    notice = personas["secretary"].notifications.get()
+    assert notice.title == "机关党委评审已定稿：2026年度" and notice.link == review.get_absolute_url()
     with pytest.raises(services.ReviewConflict):
         services.review_save_scores(review=review, user=user, version=review.version,
                                     entries=entry(review, "6.3", score="0"))

@@ -206,6 +206,6 @@ def test_scoring_page_query_count_is_constant(scored_tree, personas, client_for,
                                   upload=SimpleUploadedFile(f"{code}.pdf", b"%PDF"), user=user)
     client = client_for(personas["unit_staff"])
     client.get(review.get_absolute_url())
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         page = client.get(review.get_absolute_url())
     assert page.content.decode().count("bi-paperclip") == 2 * files
