@@ -19,7 +19,8 @@ def _cell(value):
     return str(value)
 
 
-def xlsx_response(filename, title, headers, rows, widths=None):
+def xlsx_response(filename, title, headers, rows, widths=None, wrap=False):
+    """An .xlsx download; ``wrap`` styles every cell (costly, so only for short sheets)."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title[:31]
@@ -30,9 +31,11 @@ def xlsx_response(filename, title, headers, rows, widths=None):
         sheet.append([_cell(v) for v in row])
     for index, width in enumerate(widths or [], start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    if wrap:
+        alignment = Alignment(wrap_text=True, vertical="top")
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                cell.alignment = alignment
     buffer = BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)

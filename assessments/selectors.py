@@ -108,11 +108,9 @@ def visible_reviews(user):
 
 def worklist(user, *, kind, period_kind, year, period_no, unit_id=None, status=None, search=""):
     """Branches the user may score, with this period's review and self-assessment."""
-    def period(prefix=""):
-        return {f"{prefix}period_kind": period_kind, f"{prefix}year": year, f"{prefix}period_no": period_no}
-
-    reviews = Review.objects.filter(branch=OuterRef("pk"), kind=kind, **period())
-    self_reviews = Review.objects.filter(branch=OuterRef("pk"), kind=Review.Kind.SELF, **period())
+    period = {"period_kind": period_kind, "year": year, "period_no": period_no}
+    reviews = Review.objects.filter(branch=OuterRef("pk"), kind=kind, **period)
+    self_reviews = Review.objects.filter(branch=OuterRef("pk"), kind=Review.Kind.SELF, **period)
     branches = (
         Organization.objects.filter(
             permissions.scope_q(user, Action.REVIEW), kind=Organization.Kind.BRANCH, is_active=True
@@ -122,12 +120,14 @@ def worklist(user, *, kind, period_kind, year, period_no, unit_id=None, status=N
             review_id=Subquery(reviews.values("pk")[:1]),
             review_status=Subquery(reviews.values("status")[:1]),
             review_edition=Subquery(reviews.values("edition_id")[:1]),
+            self_id=Subquery(self_reviews.values("pk")[:1]),
             self_status=Subquery(self_reviews.values("status")[:1]),
-            self_total=_sum_scores(review__branch=OuterRef("pk"), review__kind=Review.Kind.SELF, **period("review__")),
-            review_total=_sum_scores(review__branch=OuterRef("pk"), review__kind=kind, **period("review__")),
-            review_vetoed=Exists(ItemScore.objects.filter(
-                review__branch=OuterRef("pk"), review__kind=kind, veto_triggered=True, **period("review__")
-            )),
+        )
+        # Scores are looked up by review id (an index lookup), not by joining reviews again.
+        .annotate(
+            self_total=_sum_scores(review=OuterRef("self_id")),
+            review_total=_sum_scores(review=OuterRef("review_id")),
+            review_vetoed=Exists(ItemScore.objects.filter(review=OuterRef("review_id"), veto_triggered=True)),
         )
         .annotate(review_tier=_tier_name("review_edition", "review_total", "review_vetoed"))
         .order_by("unit_id", "pk")  # paths sort as text (/10/ before /2/); ids follow creation
@@ -202,10 +202,10 @@ def score_changes(review):
     return ScoreChange.objects.filter(review=review).select_related("item", "changed_by")
 
 
-def branch_results(user, branch):
-    """Reviews of one branch the user may see, newest first, with totals and tiers."""
+def branch_results(user, branches):
+    """Reviews of these branches the user may see, newest first, with totals and tiers."""
     return with_results(
-        visible_reviews(user).filter(branch=branch).select_related("edition")
+        visible_reviews(user).filter(branch__in=branches).select_related("edition")
     ).order_by("-year", "-period_no", "kind")
 
 

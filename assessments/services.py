@@ -150,6 +150,8 @@ def edition_part_save(*, edition, instance, **fields):
     for name, value in fields.items():
         setattr(instance, name, value)
     instance.edition = edition
+    if isinstance(instance, Item) and instance.dimension.edition_id != edition.pk:
+        raise ValidationError(_("所选维度不属于该标准版本。"))
     instance.full_clean()
     try:
         with transaction.atomic():

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -335,7 +337,7 @@ def review_export(request, pk):
         f"评审表-{review.branch.name}-{review.year}.xlsx", _("评审表"),
         [_("维度"), _("编号"), _("要求"), _("分值"), _("评分方式"), _("系统计算分"), _("得分"),
          _("一票否决"), _("评语"), _("调整理由")],
-        rows, widths=[14, 8, 60, 8, 12, 10, 8, 8, 30, 24],
+        rows, widths=[14, 8, 60, 8, 12, 10, 8, 8, 30, 24], wrap=True,
     )
 
 
@@ -351,8 +353,11 @@ def my_reviews(request):
     )
     if not branches:
         raise Http404
+    results = defaultdict(list)
+    for review in selectors.branch_results(request.user, branches):
+        results[review.branch_id].append(review)
     for branch in branches:
-        branch.results = selectors.branch_results(request.user, branch)
+        branch.results = results[branch.pk]
     return render(request, "assessments/my_reviews.html", {
         "branches": branches, "period_form": forms.PeriodForm(), "self_kind": Review.Kind.SELF,
     })
