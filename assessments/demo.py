@@ -96,7 +96,7 @@ def _seed_year(edition, items, branches, staff, existing, results, year, today):
             scores.append(ItemScore(
                 review=review, item=item, score=None if unscored else score, auto_score=auto, veto_triggered=veto,
                 rule_detail=(result.detail[:300] if result else ""),
-                comment=rng.choice(COMMENTS) if rng.random() < 0.15 else "",
+                comment=rng.choice(COMMENTS) if rng.random() < 0.15 and item.points else "",
             ))
         user_id = staff.get(review.branch.unit_id) if review.kind == Kind.UNIT else None
         if user_id:

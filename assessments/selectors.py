@@ -166,7 +166,9 @@ def review_for_page(review):
         if self_review is not None:
             self_scores = {
                 row["item__code"]: row
-                for row in ItemScore.objects.filter(review=self_review).values("item__code", "score", "comment")
+                for row in ItemScore.objects.filter(review=self_review).values(
+                    "item__code", "score", "comment", "veto_triggered"
+                )
             }
     evidence = defaultdict(list)
     ids = [review.pk] + ([self_review.pk] if self_review else [])
