@@ -178,29 +178,74 @@ def current_edition(year):
     )
 
 
-def _prefill(review, items):
-    """ItemScore rows with the rule results of AUTO/SEMI items (one evaluation per rule key)."""
+def _rule_results(review, items):
+    """{rule_key: RuleResult} for this review's branch and period (one evaluation per key)."""
     period = rules.Period(start=review.period_start, end=review.period_end)
-    results = {}
+    keys = {item.rule_key for item in items if item.is_computed}
+    return {key: rules.evaluate(key, [review.branch], period)[review.branch_id] for key in keys}
+
+
+def _apply_rule(row, result):
+    """Put a rule result on a score row: computed score, veto flag and explanation."""
+    row.rule_detail = result.detail[:300]
+    if result.has_data:
+        row.auto_score = round_half(row.item.points * Decimal(str(result.ratio)))
+        row.score = row.auto_score
+        if row.item.is_veto:
+            row.veto_triggered = result.ratio == 0
+
+
+def _prefill(review, items):
+    """ItemScore rows for a new review, AUTO/SEMI items pre-scored by their rules."""
+    results = _rule_results(review, items)
     scores = []
     for item in items:
         row = ItemScore(review=review, item=item)
-        if item.is_veto and not item.points:
+        if not item.points:
             row.score = Decimal(0)  # a pure veto item carries no points, only the flag
         if item.is_computed:
-            if item.rule_key not in results:
-                results[item.rule_key] = rules.evaluate(item.rule_key, [review.branch], period)
-            result = results[item.rule_key][review.branch_id]
-            row.rule_detail = result.detail[:300]
-            if result.has_data:
-                if item.is_veto:
-                    row.veto_triggered = result.ratio == 0
-                row.auto_score = round_half(item.points * Decimal(str(result.ratio)))
-                row.score = row.auto_score
-        elif not item.points:
-            row.score = Decimal(0)
+            _apply_rule(row, results[item.rule_key])
         scores.append(row)
     return scores
+
+
+@transaction.atomic
+def review_refresh_rules(*, review, user, version):
+    """Recompute AUTO/SEMI items from the data as it is now (e.g. records entered since the
+    review started). Scores a scorer overrode with a reason are left alone."""
+    _claim_version(review, version)
+    rows = [row for row in review.scores.select_related("item") if row.item.is_computed]
+    results = _rule_results(review, [row.item for row in rows])
+    changed, changes = [], []
+    for row in rows:
+        if row.override_reason:
+            continue
+        before = (row.score, row.auto_score, row.veto_triggered, row.rule_detail)
+        _apply_rule(row, results[row.item.rule_key])
+        if (row.score, row.auto_score, row.veto_triggered, row.rule_detail) == before:
+            continue
+        if row.score != before[0] or row.veto_triggered != before[2]:
+            changes.append(ScoreChange(review=review, item=row.item, old_score=before[0], new_score=row.score,
+                                       changed_by=user, reason=_("按最新数据重新计算")))
+        row.updated_by, row.updated_at = user, timezone.now()
+        changed.append(row)
+    ItemScore.objects.bulk_update(
+        changed, ["score", "auto_score", "veto_triggered", "rule_detail", "updated_by", "updated_at"]
+    )
+    ScoreChange.objects.bulk_create(changes)
+    review.refresh_from_db()
+    return len(changes)
+
+
+def _claim_version(review, version):
+    """Bump the review's version if it is still ``version`` and editable, else refuse."""
+    claimed = Review.objects.filter(pk=review.pk, version=version, status__in=Review.EDITABLE).update(
+        version=F("version") + 1
+    )
+    if not claimed:
+        raise ReviewConflict(
+            _("保存失败：该评审已被他人修改或状态已变化。为避免覆盖他人的评分，本次修改未保存，请刷新页面后重新填写。")
+        )
 
 
 @transaction.atomic
@@ -276,13 +321,7 @@ def review_save_scores(*, review, user, version, entries):
         row.updated_by = user
         row.updated_at = timezone.now()
         changed.append(row)
-    claimed = Review.objects.filter(pk=review.pk, version=version, status__in=Review.EDITABLE).update(
-        version=F("version") + 1
-    )
-    if not claimed:
-        raise ReviewConflict(
-            _("保存失败：该评审已被他人修改或状态已变化。为避免覆盖他人的评分，本次修改未保存，请刷新页面后重新填写。")
-        )
+    _claim_version(review, version)
     ItemScore.objects.bulk_update(
         changed, ["score", "veto_triggered", "comment", "override_reason", "updated_by", "updated_at"]
     )

@@ -265,6 +265,12 @@ def review_action(request, pk, action):
             access.require(access.can_edit(request.user, review))
             services.review_submit(review=review, user=request.user)
             messages.success(request, _("评审已提交。"))
+        elif action == "refresh":
+            access.require(access.can_edit(request.user, review))
+            count = services.review_refresh_rules(
+                review=review, user=request.user, version=int(request.POST.get("version", 0))
+            )
+            messages.success(request, _("已按最新数据重新计算，%(n)d项得分有变化。") % {"n": count})
         elif action == "return":
             access.require(access.can_decide(request.user, review))
             services.review_return(review=review, user=request.user, comment=request.POST.get("comment"))

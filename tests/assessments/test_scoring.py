@@ -166,3 +166,26 @@ def test_term_overdue_review_triggers_veto_automatically(tree, edition, personas
                                    user=personas["unit_staff"])
     assert review.scores.get(item__code="5.V").veto_triggered
     assert selectors.review_result(review).vetoed
+
+
+def test_refresh_recomputes_from_new_data_but_keeps_overrides(scored_tree, personas):
+    user = personas["unit_staff"]
+    branch = scored_tree["branch_a"]
+    review = services.review_start(branch=branch, kind=Review.Kind.UNIT, year=2026, user=user)
+    services.review_save_scores(review=review, user=user, version=review.version,
+                                entries=entry(review, "5.1", score="1", reason="名册待核实"))
+    # the secretary post falls vacant after the review started
+    term = branch.terms.get(status="active")
+    secretary_post = term.posts.get(role="secretary")
+    secretary_post.ended_on = date(2026, 1, 5)
+    secretary_post.save()
+    # committee incomplete (5.2) and a vacancy open beyond 60 days (5.4)
+    assert services.review_refresh_rules(review=review, user=user, version=review.version) == 2
+    assert review.scores.get(item__code="5.4").score == Decimal(0)
+    committee = review.scores.get(item__code="5.2")
+    assert committee.score < Decimal(3) and "书记空缺" in committee.rule_detail
+    assert review.scores.get(item__code="5.1").score == Decimal(1)  # override kept
+    change = ScoreChange.objects.filter(review=review, item__code="5.2").get()
+    assert change.reason == "按最新数据重新计算" and change.old_score == Decimal(3)
+    with pytest.raises(services.ReviewConflict):
+        services.review_refresh_rules(review=review, user=user, version=review.version - 1)
