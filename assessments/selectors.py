@@ -143,6 +143,12 @@ def worklist(user, *, kind, period_kind, year, period_no, unit_id=None, status=N
     return branches
 
 
+def visible_branches(user, action=Action.VIEW):
+    return Organization.objects.filter(
+        permissions.scope_q(user, action), kind=Organization.Kind.BRANCH
+    ).order_by("path")
+
+
 def units_for(user):
     return Organization.objects.filter(
         permissions.scope_q(user, Action.REVIEW), kind=Organization.Kind.UNIT_COMMITTEE

@@ -8,8 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from branches import permissions
-from branches.models import Organization
 from branches.permissions import Action, admin_required, staff_required
 
 from . import access, exports, forms, selectors, services
@@ -191,10 +189,7 @@ def worklist(request):
 
 @require_POST
 def review_start(request):
-    branch = get_object_or_404(
-        Organization.objects.filter(permissions.scope_q(request.user, Action.VIEW)),
-        pk=request.POST.get("branch"), kind=Organization.Kind.BRANCH,
-    )
+    branch = get_object_or_404(selectors.visible_branches(request.user), pk=request.POST.get("branch"))
     kind = request.POST.get("kind")
     if kind not in Review.Kind.values:
         raise Http404
@@ -352,11 +347,7 @@ def review_export(request, pk):
 
 def my_reviews(request):
     """The secretary's branches: self-assessments to file and finalized committee scores."""
-    branches = list(
-        Organization.objects.filter(
-            permissions.scope_q(request.user, Action.SUBMIT_REPORT), kind=Organization.Kind.BRANCH
-        ).order_by("path")[:20]
-    )
+    branches = list(selectors.visible_branches(request.user, Action.SUBMIT_REPORT)[:20])
     if not branches:
         raise Http404
     results = defaultdict(list)

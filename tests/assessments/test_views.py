@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -209,3 +210,24 @@ def test_scoring_page_query_count_is_constant(scored_tree, personas, client_for,
     with django_assert_num_queries(14):
         page = client.get(review.get_absolute_url())
     assert page.content.decode().count("bi-paperclip") == 2 * files
+
+
+def test_quarter_review_started_from_worklist_covers_that_quarter(scored_tree, personas, client_for):
+    client = client_for(personas["unit_staff"])
+    client.post(reverse("assessments:review-start"), {
+        "branch": scored_tree["branch_b"].pk, "kind": "unit", "year": 2026, "period": "quarter-3"})
+    review = Review.objects.get(branch=scored_tree["branch_b"])
+    assert (review.period_kind, review.period_no) == ("quarter", 3)
+    assert (review.period_start, review.period_end) == (date(2026, 7, 1), date(2026, 9, 30))
+    assert review.period_label == "2026年第3季度"
+    page = client.get(reverse("assessments:worklist"), {"year": 2026, "period": "quarter-3"}).content.decode()
+    assert f'href="{review.get_absolute_url()}"' in page
+    assert f'href="{review.get_absolute_url()}"' not in client.get(
+        reverse("assessments:worklist"), {"year": 2026}).content.decode()
+
+
+def test_rankings_page_lists_finalized_reviews_with_ranks(scored_tree, personas, client_for):
+    finalized_review(scored_tree["branch_a"], personas["admin"])
+    finalized_review(scored_tree["branch_c"], personas["admin"])
+    page = client_for(personas["provincial"]).get(reverse("assessments:rankings"), {"year": 2026}).content.decode()
+    assert "甲厅第一党支部" in page and "乙厅第一党支部" in page and "1/2" in page
