@@ -389,6 +389,15 @@ def review_finalize(*, review, user):
     return review
 
 
+# Leading bytes of the file types we accept, so a renamed executable is not taken as a PDF.
+_OFFICE = (b"PK\x03\x04",)
+_OLE = (b"\xd0\xcf\x11\xe0",)
+FILE_SIGNATURES = {
+    "pdf": (b"%PDF",), "png": (b"\x89PNG",), "jpg": (b"\xff\xd8",), "jpeg": (b"\xff\xd8",),
+    "docx": _OFFICE, "xlsx": _OFFICE, "doc": _OLE, "xls": _OLE,
+}
+
+
 @transaction.atomic
 def evidence_add(*, review, item, upload, user):
     """Attach a file to one item of an editable review (type and size checked)."""
@@ -406,6 +415,14 @@ def evidence_add(*, review, item, upload, user):
     max_mb = policy["assessment.evidence_max_mb"]
     if upload.size > max_mb * 1024 * 1024:
         raise ValidationError(_("文件过大：不能超过%(mb)dMB。") % {"mb": max_mb})
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    signatures = FILE_SIGNATURES.get(extension)
+    if signatures and not any(head.startswith(sig) for sig in signatures):
+        raise ValidationError(
+            _("文件内容与扩展名“%(ext)s”不符，请上传真实的%(ext)s文件。") % {"ext": extension}
+        )
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

@@ -1,3 +1,4 @@
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
@@ -8,7 +9,8 @@ from django.urls import reverse
 
 from assessments import panels, services
 from assessments.models import Evidence, Review
-from branches.models import Organization
+from branches.models import Organization, PolicySetting
+from branches.policy import policy_set
 from tests.factories import make_org
 
 from .conftest import finalized_review, full_marks, staff_branch
@@ -95,6 +97,15 @@ def test_invalid_score_is_shown_not_saved(scored_tree, personas, client_for):
     assert "6.4：得分应在0到1.0分之间。" in response.content.decode()
 
 
+@contextmanager
+def override_policy(key, value):
+    policy_set(key=key, value=value)
+    try:
+        yield
+    finally:
+        PolicySetting.objects.filter(key=key).delete()
+
+
 def test_evidence_upload_checks_type_and_size(scored_tree, personas, client_for, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     review = start(scored_tree["branch_a"], personas["unit_staff"])
@@ -103,6 +114,12 @@ def test_evidence_upload_checks_type_and_size(scored_tree, personas, client_for,
     url = reverse("assessments:evidence-upload", args=[review.pk])
     response = client.post(url, {"item": item.pk, "file": SimpleUploadedFile("a.exe", b"MZ")}, follow=True)
     assert "不支持的文件类型“exe”" in response.content.decode()
+    response = client.post(url, {"item": item.pk, "file": SimpleUploadedFile("plan.pdf", b"MZ\x90")}, follow=True)
+    assert "文件内容与扩展名“pdf”不符" in response.content.decode()
+    with override_policy("assessment.evidence_max_mb", 0):
+        response = client.post(url, {"item": item.pk, "file": SimpleUploadedFile("big.pdf", b"%PDF-1.7")},
+                               follow=True)
+    assert "文件过大：不能超过0MB。" in response.content.decode()
     client.post(url, {"item": item.pk, "file": SimpleUploadedFile("活动室.jpg", b"\xff\xd8data")})
     doc = Evidence.objects.get(review=review)
     assert doc.original_name == "活动室.jpg" and doc.size == 6 and len(doc.sha256) == 64
