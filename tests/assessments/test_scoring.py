@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from assessments import selectors, services
 from assessments.models import Review, ScoreChange
@@ -189,3 +190,10 @@ def test_refresh_recomputes_from_new_data_but_keeps_overrides(scored_tree, perso
     assert change.reason == "按最新数据重新计算" and change.old_score == Decimal(3)
     with pytest.raises(services.ReviewConflict):
         services.review_refresh_rules(review=review, user=user, version=review.version - 1)
+
+
+def test_database_refuses_scores_finer_than_half_points(review):
+    with pytest.raises(IntegrityError, match="item_score_half_points"), transaction.atomic():
+        review.scores.filter(item__code="6.3").update(score=Decimal("1.3"))
+    with pytest.raises(IntegrityError, match="item_score_half_points"), transaction.atomic():
+        review.scores.filter(item__code="6.3").update(score=Decimal("-1"))
