@@ -95,6 +95,7 @@ def _seed_year(edition, items, branches, staff, existing, results, year, today):
             unscored = review.status == Status.DRAFT and rng.random() < 0.3
             scores.append(ItemScore(
                 review=review, item=item, score=None if unscored else score, auto_score=auto, veto_triggered=veto,
+                auto_veto=veto,
                 rule_detail=(result.detail[:300] if result else ""),
                 comment=rng.choice(COMMENTS) if rng.random() < 0.15 and item.points else "",
             ))

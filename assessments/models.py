@@ -240,6 +240,7 @@ class ItemScore(models.Model):
     comment = models.TextField(_("评语"), blank=True)
     override_reason = models.CharField(_("调整理由"), max_length=300, blank=True)
     veto_triggered = models.BooleanField(_("触发一票否决"), default=False)
+    auto_veto = models.BooleanField(_("系统判定否决"), default=False)  # the rule's verdict, kept apart
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -192,7 +192,7 @@ def _apply_rule(row, result):
         row.auto_score = round_half(row.item.points * Decimal(str(result.ratio)))
         row.score = row.auto_score
         if row.item.is_veto:
-            row.veto_triggered = result.ratio == 0
+            row.veto_triggered = row.auto_veto = result.ratio == 0
 
 
 def _prefill(review, items):
@@ -230,7 +230,7 @@ def review_refresh_rules(*, review, user, version):
         row.updated_by, row.updated_at = user, timezone.now()
         changed.append(row)
     ItemScore.objects.bulk_update(
-        changed, ["score", "auto_score", "veto_triggered", "rule_detail", "updated_by", "updated_at"]
+        changed, ["score", "auto_score", "veto_triggered", "auto_veto", "rule_detail", "updated_by", "updated_at"]
     )
     ScoreChange.objects.bulk_create(changes)
     review.refresh_from_db()
@@ -303,7 +303,7 @@ def review_save_scores(*, review, user, version, entries):
         comment = (entry.get("comment") or "").strip()
         reason = (entry.get("reason") or "").strip()
         differs_from_rule = item.is_computed and row.auto_score is not None and (
-            score != row.auto_score or (item.is_veto and veto != row.veto_triggered)
+            score != row.auto_score or (item.is_veto and veto != row.auto_veto)
         )
         if differs_from_rule and not reason:
             raise ValidationError(
@@ -312,9 +312,13 @@ def review_save_scores(*, review, user, version, entries):
         if (score, veto, comment, reason) == (row.score, row.veto_triggered, row.comment, row.override_reason):
             continue
         if score != row.score or veto != row.veto_triggered:
+            logged = reason
+            if veto != row.veto_triggered:
+                flag = _("触发一票否决") if veto else _("解除一票否决")
+                logged = f"{flag}：{reason}" if reason else flag
             changes.append(ScoreChange(
                 review=review, item=item, old_score=row.score, new_score=score, changed_by=user,
-                reason=reason or (_("触发一票否决") if veto else ""),
+                reason=logged[:300],
             ))
         row.score, row.veto_triggered, row.comment = score, veto, comment
         row.override_reason = reason if differs_from_rule else ""

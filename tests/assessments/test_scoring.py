@@ -197,3 +197,23 @@ def test_database_refuses_scores_finer_than_half_points(review):
         review.scores.filter(item__code="6.3").update(score=Decimal("1.3"))
     with pytest.raises(IntegrityError, match="item_score_half_points"), transaction.atomic():
         review.scores.filter(item__code="6.3").update(score=Decimal("-1"))
+
+
+def test_lifting_an_automatic_veto_needs_a_reason_which_stays_on_later_saves(tree, edition, personas):
+    staff_branch(tree["branch_a"], elected_on=date(2021, 1, 1))  # term expired in 2024: veto
+    user = personas["unit_staff"]
+    review = services.review_start(branch=tree["branch_a"], kind=Review.Kind.UNIT, year=2026, user=user)
+    with pytest.raises(ValidationError, match="5.V：调整系统计算结果必须填写调整理由"):
+        services.review_save_scores(review=review, user=user, version=review.version,
+                                    entries=entry(review, "5.V", veto=False))
+    services.review_save_scores(review=review, user=user, version=review.version,
+                                entries=entry(review, "5.V", veto=False, reason="已批准延期换届"))
+    change = ScoreChange.objects.get(review=review)
+    assert change.reason == "解除一票否决：已批准延期换届"
+    row = review.scores.get(item__code="5.V")
+    assert not row.veto_triggered and row.auto_veto and row.override_reason == "已批准延期换届"
+    # saving the same values again keeps the override and its reason
+    services.review_save_scores(review=review, user=user, version=review.version,
+                                entries=entry(review, "5.V", veto=False, reason="已批准延期换届"))
+    assert review.scores.get(item__code="5.V").override_reason == "已批准延期换届"
+    assert not selectors.review_result(review).vetoed
