@@ -23,11 +23,20 @@ class EditionAdmin(SimpleHistoryAdmin):
         # Published editions are frozen here as in the portal; clone them to change anything.
         return super().has_change_permission(request, obj) and (obj is None or obj.is_draft)
 
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.is_draft)
+
 
 @admin.register(Item)
 class ItemAdmin(admin.ModelAdmin):
     list_display = ["code", "edition", "dimension", "points", "mode", "rule_key", "is_veto"]
     list_filter = ["edition", "mode"]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.edition.is_draft)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.edition.is_draft)
 
 
 @admin.register(Review)

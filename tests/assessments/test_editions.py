@@ -87,3 +87,14 @@ def test_retire_only_published(edition):
         services.edition_retire(edition=draft)
     services.edition_retire(edition=edition)
     assert Edition.objects.get(pk=edition.pk).status == Edition.Status.RETIRED
+
+
+def test_django_admin_shows_published_items_read_only(edition, personas, client_for):
+    client = client_for(personas["admin"])
+    item = edition.items.get(code="6.4")
+    url = f"/admin/assessments/item/{item.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="points"' not in page.content.decode()
+    client.post(url, {"points": "0.5"})
+    item.refresh_from_db()
+    assert item.points == Decimal(1)
