@@ -9,4 +9,8 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self):
         # Real rules first; placeholders ("no data yet") last so they never shadow a real rule.
-        from . import rules_pending  # noqa: F401
+        from . import (  # noqa: F401
+            panels,
+            rules_foundation,
+            rules_pending,  # noqa: F401
+        )

@@ -52,6 +52,11 @@ DEFAULTS = {
     "renewal.election_candidate_margin_percent": 20,
     # When false a too-small candidate margin is only a warning kept with the result.
     "renewal.election_margin_blocks": True,
+    # Standards (domain.md §6.5): veto when a term expired more than this many months ago.
+    "assessment.veto_term_overdue_months": 12,
+    # Evidence uploads on review items: allowed file types and size limit.
+    "assessment.evidence_extensions": ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx"],
+    "assessment.evidence_max_mb": 10,
 }
 
 

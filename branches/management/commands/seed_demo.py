@@ -11,6 +11,7 @@ from branches.models import Member, Organization, User
 
 # Feature seeders run after the base province, in this order; each is idempotent.
 FEATURE_SEEDERS = [
+    "assessments.demo",
     "branches.renewals.demo",
 ]
 

@@ -1,0 +1,53 @@
+"""Who may do what to a review, built on branches.permissions (the one permissions module).
+
+Self-assessments are filled by the branch (SUBMIT_REPORT) and decided by committee staff
+(REVIEW); unit and provincial reviews are scored and decided by staff with REVIEW on the
+branch; provincial reviews additionally need a provincial role.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from branches import permissions
+from branches.permissions import Action, Role
+
+from . import selectors
+from .models import Review
+
+
+def is_provincial(user):
+    return permissions.is_admin(user) or Role.PROVINCIAL_STAFF in permissions.roles_of(user)
+
+
+def can_start(user, branch, kind):
+    if kind == Review.Kind.SELF:
+        return permissions.can(user, Action.SUBMIT_REPORT, branch)
+    if kind == Review.Kind.PROVINCIAL and not is_provincial(user):
+        return False
+    return permissions.can(user, Action.REVIEW, branch)
+
+
+def can_edit(user, review):
+    return review.is_editable and can_start(user, review.branch, review.kind)
+
+
+def can_decide(user, review):
+    if review.status != Review.Status.SUBMITTED:
+        return False
+    if review.kind == Review.Kind.PROVINCIAL and not is_provincial(user):
+        return False
+    return permissions.can(user, Action.REVIEW, review.branch)
+
+
+def get_review(user, pk, queryset=None):
+    """404 for a review the user may not see (another branch, or a draft committee review)."""
+    queryset = queryset if queryset is not None else Review.objects.all()
+    visible = selectors.visible_reviews(user).values("pk")
+    return get_object_or_404(
+        queryset.select_related("branch__unit", "edition").filter(pk__in=visible), pk=pk
+    )
+
+
+def require(allowed):
+    if not allowed:
+        raise PermissionDenied

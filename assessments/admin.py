@@ -1,0 +1,46 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Dimension, Edition, Item, Review, Tier
+
+
+class DimensionInline(admin.TabularInline):
+    model = Dimension
+    extra = 0
+
+
+class TierInline(admin.TabularInline):
+    model = Tier
+    extra = 0
+
+
+@admin.register(Edition)
+class EditionAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "year", "status", "total_points"]
+    inlines = [DimensionInline, TierInline]
+
+    def has_change_permission(self, request, obj=None):
+        # Published editions are frozen here as in the portal; clone them to change anything.
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_draft)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.is_draft)
+
+
+@admin.register(Item)
+class ItemAdmin(admin.ModelAdmin):
+    list_display = ["code", "edition", "dimension", "points", "mode", "rule_key", "is_veto"]
+    list_filter = ["edition", "mode"]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.edition.is_draft)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.edition.is_draft)
+
+
+@admin.register(Review)
+class ReviewAdmin(SimpleHistoryAdmin):
+    list_display = ["branch", "kind", "year", "period_kind", "period_no", "status"]
+    list_filter = ["kind", "status", "year"]
+    raw_id_fields = ["branch"]

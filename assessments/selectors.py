@@ -1,0 +1,323 @@
+"""Reads for the standards and scoring pages, scoped to the viewer.
+
+Totals, veto, tier and ranks are computed by PostgreSQL (subqueries and window functions), so
+every list costs the same number of queries whatever its length.
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, Rank
+from django.utils.translation import gettext as _
+
+from branches import permissions
+from branches.models import Organization
+from branches.permissions import Action
+
+from . import rules
+from .models import Dimension, Edition, Evidence, Item, ItemScore, Review, ScoreChange, Tier
+
+POINTS = DecimalField(max_digits=6, decimal_places=1)
+
+
+def _sum_scores(**filters):
+    return Coalesce(
+        Subquery(
+            ItemScore.objects.filter(**filters).values("review_id").annotate(s=Sum("score")).values("s")[:1],
+            output_field=POINTS,
+        ),
+        Value(Decimal(0)),
+        output_field=POINTS,
+    )
+
+
+def _tier_name(edition_ref, total_ref, vetoed_ref):
+    """Tier for a total; a triggered veto forces the lowest tier of the edition."""
+    tiers = Tier.objects.filter(edition=OuterRef(edition_ref))
+    reached = tiers.filter(min_score__lte=OuterRef(total_ref)).order_by("-min_score").values("name")[:1]
+    lowest = tiers.order_by("min_score").values("name")[:1]
+    return Case(When(**{vetoed_ref: True}, then=Subquery(lowest)), default=Subquery(reached))
+
+
+def with_results(reviews):
+    """Annotate total, vetoed and tier on a Review queryset."""
+    return reviews.annotate(
+        total=_sum_scores(review=OuterRef("pk")),
+        vetoed=Exists(ItemScore.objects.filter(review=OuterRef("pk"), veto_triggered=True)),
+    ).annotate(tier=_tier_name("edition", "total", "vetoed"))
+
+
+def ranked(reviews):
+    """Results plus rank within the unit and within the category (window functions)."""
+    order = [F("vetoed").asc(), F("total").desc()]
+    return with_results(reviews).annotate(
+        rank_unit=Window(Rank(), partition_by=[F("branch__unit_id")], order_by=order),
+        rank_category=Window(Rank(), partition_by=[F("branch__category")], order_by=order),
+        peers_unit=Window(Count("pk"), partition_by=[F("branch__unit_id")]),
+        peers_category=Window(Count("pk"), partition_by=[F("branch__category")]),
+    )
+
+
+def comparable(review):
+    """Finalized reviews of the same kind and period (the group a review is ranked in)."""
+    return Review.objects.filter(
+        kind=review.kind, period_kind=review.period_kind, year=review.year, period_no=review.period_no,
+        edition=review.edition_id, status=Review.Status.FINALIZED,
+    )
+
+
+def review_result(review):
+    """Total, tier and ranks of one review; ranks only once it is finalized."""
+    if review.status != Review.Status.FINALIZED:
+        return with_results(Review.objects.filter(pk=review.pk)).get()
+    # A filter on a window annotation is applied after the window is computed (QUALIFY), so
+    # this picks one row without shrinking the ranking partitions to that row.
+    return (
+        ranked(comparable(review))
+        .annotate(row_pk=Window(Max("pk"), partition_by=[F("pk")]))
+        .filter(row_pk=review.pk)
+        .get()
+    )
+
+
+def visible_reviews(user):
+    """Reviews the user may open: all in their REVIEW scope; in their VIEW scope only the
+    branch's own self-assessments and finalized reviews (secretaries never see drafts of
+    the committee's scoring)."""
+    return Review.objects.filter(
+        permissions.scope_q(user, Action.REVIEW, "branch__")
+        | permissions.scope_q(user, Action.VIEW, "branch__")
+        & (Q(kind=Review.Kind.SELF) | Q(status=Review.Status.FINALIZED))
+    )
+
+
+def worklist(user, *, kind, period_kind, year, period_no, unit_id=None, status=None, search=""):
+    """Branches the user may score, with this period's review and self-assessment."""
+    period = {"period_kind": period_kind, "year": year, "period_no": period_no}
+    reviews = Review.objects.filter(branch=OuterRef("pk"), kind=kind, **period)
+    self_reviews = Review.objects.filter(branch=OuterRef("pk"), kind=Review.Kind.SELF, **period)
+    branches = (
+        Organization.objects.filter(
+            permissions.scope_q(user, Action.REVIEW), kind=Organization.Kind.BRANCH, is_active=True
+        )
+        .select_related("unit")
+        .annotate(
+            review_id=Subquery(reviews.values("pk")[:1]),
+            review_status=Subquery(reviews.values("status")[:1]),
+            review_edition=Subquery(reviews.values("edition_id")[:1]),
+            self_id=Subquery(self_reviews.values("pk")[:1]),
+            self_status=Subquery(self_reviews.values("status")[:1]),
+        )
+        # Scores are looked up by review id (an index lookup), not by joining reviews again.
+        .annotate(
+            self_total=_sum_scores(review=OuterRef("self_id")),
+            review_total=_sum_scores(review=OuterRef("review_id")),
+            review_vetoed=Exists(ItemScore.objects.filter(review=OuterRef("review_id"), veto_triggered=True)),
+        )
+        .annotate(review_tier=_tier_name("review_edition", "review_total", "review_vetoed"))
+        .order_by("unit_id", "pk")  # paths sort as text (/10/ before /2/); ids follow creation
+    )
+    if unit_id:
+        branches = branches.filter(unit_id=unit_id)
+    if status == "none":
+        branches = branches.filter(review_id__isnull=True)
+    elif status:
+        branches = branches.filter(review_status=status)
+    if search:
+        branches = branches.filter(Q(name__icontains=search) | Q(unit__name__icontains=search))
+    return branches
+
+
+def visible_branches(user, action=Action.VIEW):
+    return Organization.objects.filter(
+        permissions.scope_q(user, action), kind=Organization.Kind.BRANCH
+    ).order_by("path")
+
+
+def units_for(user):
+    return Organization.objects.filter(
+        permissions.scope_q(user, Action.REVIEW), kind=Organization.Kind.UNIT_COMMITTEE
+    ).order_by("path")
+
+
+def review_for_page(review):
+    """Everything the scoring page shows, in a fixed number of queries."""
+    scores = list(
+        review.scores.select_related("item__dimension", "updated_by").order_by(
+            "item__dimension__order", "item__order", "item__pk"
+        )
+    )
+    self_review = None
+    self_scores = {}
+    if review.kind != Review.Kind.SELF:
+        self_review = Review.objects.filter(
+            branch=review.branch_id, kind=Review.Kind.SELF, period_kind=review.period_kind,
+            year=review.year, period_no=review.period_no,
+        ).first()
+        if self_review is not None:
+            self_scores = {
+                row["item__code"]: row
+                for row in ItemScore.objects.filter(review=self_review).values(
+                    "item__code", "score", "comment", "veto_triggered"
+                )
+            }
+    evidence = defaultdict(list)
+    ids = [review.pk] + ([self_review.pk] if self_review else [])
+    for doc in Evidence.objects.filter(review_id__in=ids).select_related("item"):
+        evidence[doc.item.code].append(doc)
+    dimension_totals = dict(
+        ItemScore.objects.filter(review=review)
+        .values("item__dimension_id")
+        .annotate(s=Coalesce(Sum("score"), Value(Decimal(0)), output_field=POINTS))
+        .values_list("item__dimension_id", "s")
+    )
+    dimensions = []
+    for row in scores:
+        item = row.item
+        row.self_score = self_scores.get(item.code)
+        row.evidence_files = evidence.get(item.code, [])
+        if not dimensions or dimensions[-1]["dimension"].pk != item.dimension_id:
+            dimensions.append({
+                "dimension": item.dimension, "rows": [],
+                "total": dimension_totals.get(item.dimension_id, Decimal(0)),
+                "self_total": Decimal(0),
+            })
+        dimensions[-1]["rows"].append(row)
+        if row.self_score and row.self_score["score"] is not None:
+            dimensions[-1]["self_total"] += row.self_score["score"]
+    return {
+        "dimensions": dimensions, "self_review": self_review, "result": review_result(review),
+        "scorers": list(review.scorers.all()),
+    }
+
+
+def score_changes(review):
+    return ScoreChange.objects.filter(review=review).select_related("item", "changed_by")
+
+
+def branch_results(user, branches):
+    """Reviews of these branches the user may see, newest first, with totals and tiers."""
+    return with_results(
+        visible_reviews(user).filter(branch__in=branches).select_related("edition")
+    ).order_by("-year", "-period_no", "kind")
+
+
+def rankings(user, *, kind, period_kind, year, period_no):
+    """Finalized reviews of a period in the user's scope, ranked across the whole period."""
+    base = Review.objects.filter(
+        kind=kind, period_kind=period_kind, year=year, period_no=period_no, status=Review.Status.FINALIZED
+    )
+    rows = ranked(base).select_related("branch__unit").order_by("vetoed", "-total", "branch__path")
+    if permissions.scope_paths(user, Action.VIEW) is None:
+        return rows
+    # Ranks count every branch of the period; the list shows only the viewer's scope. The
+    # scope test is a window annotation so that it filters after ranking (QUALIFY).
+    in_scope = permissions.scope_q(user, Action.VIEW, "branch__")
+    return rows.annotate(
+        visible=Window(Max(Case(When(in_scope, then=1), default=0)), partition_by=[F("pk")])
+    ).filter(visible=1)
+
+
+def progress(user, *, kind, year):
+    """Counts of branches in scope by review status for a year (home panel)."""
+    branches = Organization.objects.filter(
+        permissions.scope_q(user, Action.REVIEW), kind=Organization.Kind.BRANCH, is_active=True
+    )
+    counts = dict(
+        Review.objects.filter(branch__in=branches, kind=kind, year=year, period_kind=Review.PeriodKind.YEAR)
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    total = branches.count()
+    return {"total": total, "not_started": total - sum(counts.values()), **counts}
+
+
+def latest_finalized(branch):
+    return (
+        with_results(Review.objects.filter(branch=branch, status=Review.Status.FINALIZED).exclude(
+            kind=Review.Kind.SELF
+        ))
+        .select_related("edition")
+        .order_by("-year", "-period_no", "-finalized_at")
+        .first()
+    )
+
+
+def edition_list():
+    return Edition.objects.annotate(
+        dimension_count=Count("dimensions", distinct=True), review_count=Count("reviews", distinct=True)
+    ).order_by("-year", "-pk")
+
+
+def edition_structure(edition):
+    dimensions = list(edition.dimensions.all())
+    items = defaultdict(list)
+    known = rules.known_rule_keys()
+    for item in edition.items.all():
+        item.rule_pending = bool(item.rule_key) and item.rule_key in known and rules.get_rule(item.rule_key).pending
+        items[item.dimension_id].append(item)
+    for dim in dimensions:
+        dim.item_list = items.get(dim.pk, [])
+        dim.item_total = sum((i.points for i in dim.item_list), Decimal(0))
+    return dimensions
+
+
+def _field_label(model, field):
+    if field == "dimension__code":
+        return _("所属维度")
+    return model._meta.get_field(field).verbose_name
+
+
+def _display(value):
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if value in Item.Mode.values:
+        return Item.Mode(value).label
+    return value
+
+
+def edition_diff(old, new):
+    """What changed from ``old`` to ``new``: dimensions, items (by code) and tiers."""
+    def index(queryset, fields):
+        return {row["code"]: row for row in queryset.values("code", *fields)}
+
+    parts = [
+        ("dimension", Dimension.objects.filter(edition=old), Dimension.objects.filter(edition=new),
+         ["name", "name_en", "order", "max_points"]),
+        ("item", Item.objects.filter(edition=old), Item.objects.filter(edition=new),
+         ["dimension__code", "requirement", "points", "evidence", "mode", "rule_key", "is_veto"]),
+        ("tier", Tier.objects.filter(edition=old), Tier.objects.filter(edition=new), ["name", "min_score"]),
+    ]
+    changes = []
+    for part, old_qs, new_qs, fields in parts:
+        before, after = index(old_qs, fields), index(new_qs, fields)
+        for code in sorted(before.keys() | after.keys()):
+            if code not in after:
+                changes.append({"part": part, "code": code, "change": "removed", "fields": []})
+            elif code not in before:
+                changes.append({"part": part, "code": code, "change": "added", "fields": []})
+            else:
+                fields_changed = [
+                    {"field": f, "label": _field_label(old_qs.model, f),
+                     "old": _display(before[code][f]), "new": _display(after[code][f])}
+                    for f in fields if before[code][f] != after[code][f]
+                ]
+                if fields_changed:
+                    changes.append({"part": part, "code": code, "change": "changed", "fields": fields_changed})
+    return changes
