@@ -9,4 +9,7 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self):
         # Real rules first; placeholders ("no data yet") last so they never shadow a real rule.
-        from . import rules_pending  # noqa: F401
+        from . import (
+            rules_life,  # noqa: F401
+            rules_pending,  # noqa: F401
+        )

@@ -9,3 +9,4 @@ class BranchesConfig(AppConfig):
 
     def ready(self):
         from . import panels  # noqa: F401  (registers home-page panels)
+        from .reports import panels as report_panels  # noqa: F401

@@ -7,3 +7,5 @@ def heartbeat():
     from .services import job_heartbeat_record
 
     return job_heartbeat_record(name="heartbeat").runs
+
+from .reports.tasks import report_reminder_sweep, send_report_reminder  # noqa: E402, F401  (autodiscovery)

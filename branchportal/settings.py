@@ -224,6 +224,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Records that beat and a worker are alive; /healthz and the admin page show it.
     "heartbeat": {"task": "branches.tasks.heartbeat", "schedule": crontab(minute="*/5")},
+    # Monthly-report reminders (due in 2 days / overdue); daily, idempotent, catches up if missed.
+    "report-reminders": {
+        "task": "branches.reports.tasks.report_reminder_sweep", "schedule": crontab(hour=8, minute=30),
+    },
 }
 
 CACHES = {
