@@ -91,6 +91,7 @@ class Activity(models.Model):
             models.CheckConstraint(
                 condition=Q(expected_full=F("present_full") + F("leave_full") + F("absent_full")),
                 name="activity_full_attendance_adds_up",
+                violation_error_message=_("正式党员人数不符：应到人数须等于实到、请假、缺席人数之和。"),
             ),
             models.CheckConstraint(
                 condition=Q(
@@ -98,10 +99,12 @@ class Activity(models.Model):
                     + F("absent_probationary")
                 ),
                 name="activity_probationary_attendance_adds_up",
+                violation_error_message=_("预备党员人数不符：应到人数须等于实到、请假、缺席人数之和。"),
             ),
             models.CheckConstraint(
                 condition=Q(kind="cell", cell__isnull=False) | ~Q(kind="cell") & Q(cell__isnull=True),
                 name="activity_cell_only_for_cell_meetings",
+                violation_error_message=_("党小组会须选择党小组，其他活动不选择党小组。"),
             ),
         ]
 

@@ -51,9 +51,23 @@ class ActivityForm(_NoFormTag, forms.ModelForm):
 class DecisionForm(forms.Form):
     subject = forms.CharField(label=_("表决事项"), max_length=200)
     votes_for = forms.IntegerField(label=_("赞成"), min_value=0)
-    votes_against = forms.IntegerField(label=_("反对"), min_value=0, initial=0)
-    votes_abstain = forms.IntegerField(label=_("弃权"), min_value=0, initial=0)
-    passed = forms.BooleanField(label=_("通过"), required=False, initial=True)
+    # No initial values: blank extra rows must stay "unchanged" so the formset skips them.
+    votes_against = forms.IntegerField(label=_("反对"), min_value=0, required=False)
+    votes_abstain = forms.IntegerField(label=_("弃权"), min_value=0, required=False)
+    # "Not passed" rather than "passed": a pre-ticked box would make every blank extra row "changed".
+    rejected = forms.BooleanField(label=_("未通过"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = "form-check-input" if name == "rejected" else "form-control form-control-sm"
+
+    def decision(self):
+        data = dict(self.cleaned_data)
+        data["passed"] = not data.pop("rejected")
+        data["votes_against"] = data["votes_against"] or 0
+        data["votes_abstain"] = data["votes_abstain"] or 0
+        return data
 
 
 DecisionFormSet = forms.formset_factory(DecisionForm, extra=2, max_num=20)
@@ -93,6 +107,9 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
+        for field in self.fields.values():
+            is_select = isinstance(field.widget, forms.Select)
+            field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
         self.fields["status"].choices = [("", _("待审核及已处理"))] + [
             c for c in MonthlyReport.Status.choices if c[0] != MonthlyReport.Status.DRAFT
         ]

@@ -138,8 +138,9 @@ def activity_update(*, activity, user, version, decisions=(), absent_members=(),
     _require(user, Action.RECORD_ACTIVITY, activity.branch)
     today = today or timezone.localdate()
     decisions, absent_members = list(decisions), list(absent_members)
-    # The month the record leaves must be open too, not only the month it moves to.
-    _month_locked_error(activity.branch, activity.held_on)
+    # The month the record leaves must be open too (read from the row: a bound form may have
+    # already put the new date on the instance).
+    _month_locked_error(activity.branch, Activity.objects.values_list("held_on", flat=True).get(pk=activity.pk))
     current = {name: getattr(activity, name) for name in (*ATTENDANCE_FIELDS, "held_on", "cell", "lecturer")}
     _validate_activity(
         branch=activity.branch, fields={**current, **fields, "kind": activity.kind}, decisions=decisions,

@@ -75,15 +75,17 @@ def _activity_forms(request, branch, instance=None):
         data, instance=instance, branch=branch, members=selectors.branch_member_choices(branch),
         cells=selectors.branch_cells(branch),
     )
-    initial = list(instance.decisions.values(
-        "subject", "votes_for", "votes_against", "votes_abstain", "passed"
-    )) if instance else None
+    initial = [
+        {"subject": d.subject, "votes_for": d.votes_for, "votes_against": d.votes_against,
+         "votes_abstain": d.votes_abstain, "rejected": not d.passed}
+        for d in instance.decisions.all()
+    ] if instance else None
     formset = forms.DecisionFormSet(data, prefix="decisions", initial=initial)
     return form, formset
 
 
 def _decisions(formset):
-    return [f.cleaned_data for f in formset.forms if f.cleaned_data and f.cleaned_data.get("subject")]
+    return [f.decision() for f in formset.forms if f.cleaned_data and f.cleaned_data.get("subject")]
 
 
 @branch_permission_required(Action.RECORD_ACTIVITY)
@@ -261,8 +263,8 @@ def report_review(request, pk):
 def _queue_filters(request):
     today = timezone.localdate()
     units = selectors.review_units(request.user)
-    form = forms.QueueFilterForm(request.GET or None, units=units)
     month = _previous_month(today)
+    form = forms.QueueFilterForm(request.GET or None, units=units, initial={"month": f"{month:%Y-%m}"})
     unit = status = late = None
     if form.is_valid():
         month = _parse_month(form.cleaned_data["month"], month)
