@@ -7,6 +7,7 @@ The loaders fetch what many branches need in a constant number of queries.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -88,16 +89,22 @@ def month_starts(start, end):
         current += relativedelta(months=1)
 
 
+@lru_cache(maxsize=256)
 def _periods(kind, start, end):
-    """(first month, last day) of each month/quarter/year period within [start, end]."""
+    """(first month, last day, its month starts) of each period within [start, end].
+
+    Cached: date arithmetic would otherwise dominate when thousands of branches are scored.
+    """
     if kind == "year":
-        return [(date(start.year, 1, 1), date(end.year, 12, 31))]
+        first, last = date(start.year, 1, 1), date(end.year, 12, 31)
+        return ((first, last, tuple(month_starts(first, last))),)
     step = 1 if kind == "month" else 3
     periods = []
     for month in month_starts(start, end):
         if (month.month - 1) % step == 0:
-            periods.append((month, month + relativedelta(months=step, days=-1)))
-    return periods
+            last = month + relativedelta(months=step, days=-1)
+            periods.append((month, last, tuple(month_starts(month, last))))
+    return tuple(periods)
 
 
 def _state(count, required, period_end, today):
@@ -106,7 +113,7 @@ def _state(count, required, period_end, today):
     return MISSED if period_end < today else NOT_DUE
 
 
-def evaluate(*, facts, counts, cell_counts, start, end, today, lectures_per_quarter):
+def evaluate(*, facts, counts, cell_counts, start, end, today, lectures_per_quarter, keys=None):
     """Results per requirement for one branch.
 
     ``counts`` maps (kind, month start) to the number of activities, ``cell_counts`` maps
@@ -114,6 +121,8 @@ def evaluate(*, facts, counts, cell_counts, start, end, today, lectures_per_quar
     """
     results = {}
     for req in REQUIREMENTS:
+        if keys is not None and req.key not in keys:
+            continue
         required = lectures_per_quarter if req.kind == Kind.LECTURE else 1
         applicable = (
             (req.kind != Kind.COMMITTEE or facts.has_committee)
@@ -122,8 +131,7 @@ def evaluate(*, facts, counts, cell_counts, start, end, today, lectures_per_quar
         )
         result = RequirementResult(requirement=req, applicable=applicable)
         if applicable:
-            for first, last in _periods(req.period, start, end):
-                months = list(month_starts(first, last))
+            for first, last, months in _periods(req.period, start, end):
                 if req.kind == Kind.CELL:
                     for cell_id in facts.cell_ids:
                         count = sum(cell_counts.get((cell_id, m), 0) for m in months)
@@ -181,11 +189,14 @@ def load_facts(branch_ids):
     return facts
 
 
-def load_counts(branch_ids, start, end):
+def load_counts(branch_ids, start, end, kinds=None):
     """({branch: {(kind, month): n}}, {branch: {(cell, month): n}}) in one query."""
     counts, cell_counts = defaultdict(dict), defaultdict(dict)
+    activities = Activity.objects.filter(branch_id__in=branch_ids, held_on__range=(start, end))
+    if kinds is not None:
+        activities = activities.filter(kind__in=kinds)
     rows = (
-        Activity.objects.filter(branch_id__in=branch_ids, held_on__range=(start, end))
+        activities
         .annotate(m=TruncMonth("held_on"))
         .values_list("branch_id", "kind", "cell_id", "m")
         .annotate(n=Count("pk"))
@@ -200,16 +211,20 @@ def load_counts(branch_ids, start, end):
     return counts, cell_counts
 
 
-def evaluate_branches(branch_ids, *, start, end, today, lectures_per_quarter):
-    """{branch id: {requirement key: RequirementResult}} in three queries."""
+def evaluate_branches(branch_ids, *, start, end, today, lectures_per_quarter, keys=None):
+    """{branch id: {requirement key: RequirementResult}} in three queries.
+
+    ``keys`` limits the work to some requirements (a scoring rule needs only its own).
+    """
     branch_ids = list(branch_ids)
     facts = load_facts(branch_ids)
-    counts, cell_counts = load_counts(branch_ids, start, end)
+    kinds = None if keys is None else [REQUIREMENT_BY_KEY[key].kind for key in keys]
+    counts, cell_counts = load_counts(branch_ids, start, end, kinds)
     return {
         branch_id: evaluate(
             facts=facts[branch_id], counts=counts.get(branch_id, {}),
             cell_counts=cell_counts.get(branch_id, {}), start=start, end=end, today=today,
-            lectures_per_quarter=lectures_per_quarter,
+            lectures_per_quarter=lectures_per_quarter, keys=keys,
         )
         for branch_id in branch_ids
     }
