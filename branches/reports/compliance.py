@@ -7,8 +7,8 @@ The loaders fetch what many branches need in a constant number of queries.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Count, Sum
