@@ -3,7 +3,7 @@
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
 
 from .. import permissions
 from ..models import Activity, Member, MonthlyReport, Organization
@@ -133,7 +133,9 @@ def review_queue(user, *, month=None, unit_id=None, status=None, late=None):
         qs = qs.exclude(status=Status.DRAFT)
     if late is not None:
         qs = qs.filter(is_late=late)
-    return qs.order_by("status", "-submitted_at", "branch__path")
+    # Reports waiting for review first, oldest submission first (first come, first reviewed).
+    waiting = Case(When(status__in=MonthlyReport.AWAITING_REVIEW, then=Value(0)), default=Value(1))
+    return qs.order_by(waiting, "submitted_at", "branch__path")
 
 
 def review_units(user):

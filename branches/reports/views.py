@@ -6,13 +6,14 @@ from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import permissions
+from .. import selectors as branch_selectors
 from ..models import Activity, ActivityAttachment, MonthlyReport
 from ..permissions import Action, branch_permission_required, get_object_for_user, staff_required
 from . import exports, forms, selectors, services
@@ -38,9 +39,7 @@ def index(request):
     """Secretaries land on their branch, staff on the review queue."""
     if permissions.is_staff_role(request.user):
         return redirect("reports:queue")
-    from ..selectors import secretary_branches
-
-    branches = secretary_branches(request.user)
+    branches = branch_selectors.secretary_branches(request.user)
     if not branches:
         raise PermissionDenied
     return redirect("reports:branch", org_id=branches[0].pk)
@@ -168,6 +167,15 @@ def attachment_upload(request, pk):
             for message in errors:
                 messages.error(request, message)
     return redirect(activity)
+
+
+def attachment_download(request, pk):
+    """Attachments are served only to viewers of their branch (minutes are not public files)."""
+    attachment = get_object_for_user(
+        ActivityAttachment.objects.select_related("activity__branch"), user=request.user,
+        action=Action.VIEW, org_field="activity__branch", pk=pk,
+    )
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
 
 
 @require_POST

@@ -198,3 +198,37 @@ def test_branch_grid_page_uses_constant_queries(client_for, personas, tree):
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
     assert "支部党员大会（每季度）" in response.content.decode()
+
+
+def test_attachments_are_served_only_inside_the_branch_scope(client_for, personas, tree, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    activity = record(tree["branch_a"], Kind.COMMITTEE, date(2026, 3, 2))
+    client = client_for(personas["secretary"])
+    upload = SimpleUploadedFile("签到表.pdf", b"%PDF-1.4", content_type="application/pdf")
+    client.post(f"/reports/activities/{activity.pk}/attachments/", {"kind": "sign_in", "file": upload})
+    attachment = activity.attachments.get()
+    response = client.get(f"/reports/attachments/{attachment.pk}/")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4"
+    assert client_for(personas["outsider"]).get(f"/reports/attachments/{attachment.pk}/").status_code == 404
+    bad = SimpleUploadedFile("x.exe", b"MZ")
+    response = client_for(personas["secretary"]).post(
+        f"/reports/activities/{activity.pk}/attachments/", {"kind": "other", "file": bad}, follow=True
+    )
+    assert "不支持的文件类型“exe”" in response.content.decode()
+
+
+def test_an_activity_cannot_be_moved_out_of_a_filed_month(client_for, personas, tree):
+    activity = record(tree["branch_a"], Kind.COMMITTEE, date(2026, 2, 10), expected=5, present=5)
+    filed(tree["branch_a"])
+    data = {
+        "held_on": "2026-03-02", "place": "会议室", "chair": "张", "recorder": "李", "topic": "改期",
+        "expected_full": 5, "expected_probationary": 0, "present_full": 5, "present_probationary": 0,
+        "leave_full": 0, "leave_probationary": 0, "absent_full": 0, "absent_probationary": 0,
+        "version": activity.version, "decisions-TOTAL_FORMS": 0, "decisions-INITIAL_FORMS": 0,
+    }
+    response = client_for(personas["secretary"]).post(f"/reports/activities/{activity.pk}/edit/", data)
+    assert "2026年02月的月度报告已报送或已通过" in response.content.decode()
+    activity.refresh_from_db()
+    assert activity.held_on == date(2026, 2, 10)
