@@ -44,6 +44,11 @@ def working_days_after(start, end):
     return days
 
 
+def _record_history(obj, user, reason=""):
+    """Conditional UPDATEs bypass django-simple-history; write the new version's row explicitly."""
+    type(obj).history.bulk_history_create([obj], update=True, default_user=user, default_change_reason=reason)
+
+
 def _require(user, action, organization):
     if not permissions.can(user, action, organization):
         raise PermissionDenied
@@ -153,6 +158,7 @@ def activity_update(*, activity, user, version, decisions=(), absent_members=(),
         raise ValidationError(_("该记录已被他人修改，请刷新页面后重新编辑。"))
     activity.refresh_from_db()
     _save_children(activity, decisions, absent_members)
+    _record_history(activity, user)
     return activity
 
 
@@ -224,6 +230,7 @@ def report_save(*, report, user, version, **fields):
     if not updated:
         raise ValidationError(_("报告已被他人修改或已报送，请刷新页面后再试。"))
     report.refresh_from_db()
+    _record_history(report, user)
     return report
 
 
@@ -274,6 +281,7 @@ def report_submit(*, report, user, version, today=None, now=None):
     if not updated:
         raise ValidationError(_("报告已被他人修改或状态已变化，请刷新页面后再试。"))
     report.refresh_from_db()
+    _record_history(report, user, reason=new_status)
     ReportEvent.objects.create(
         report=report, actor=user, revision=report.revision, content=_content(report, derived),
         action=ReportEvent.Action.SUBMIT if new_status == Status.SUBMITTED else ReportEvent.Action.RESUBMIT,
@@ -290,6 +298,7 @@ def _transition(*, report, user, from_statuses, to_status, action, comment, **ex
     if not updated:
         raise ValidationError(_("报告状态已变化（可能已被他人处理），请刷新页面后再试。"))
     report.refresh_from_db()
+    _record_history(report, user, reason=to_status)
     ReportEvent.objects.create(
         report=report, actor=user, action=action, comment=comment, revision=report.revision
     )

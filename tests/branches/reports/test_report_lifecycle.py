@@ -90,6 +90,11 @@ def test_full_lifecycle_with_return_resubmit_accept_and_reopen(report, personas)
     assert actions == [
         ("submit", 1), ("return", 1), ("resubmit", 1), ("accept", 1), ("reopen", 2), ("resubmit", 2),
     ]
+    # Every conditional UPDATE also left an audit row (simple-history) with who changed it.
+    assert list(report.history.order_by("history_id").values_list("status", flat=True))[-3:] == [
+        "returned", "returned", "resubmitted",
+    ]
+    assert report.history.latest().history_user == secretary
     versions = report.events.filter(action=ReportEvent.Action.RESUBMIT).order_by("pk")
     assert [v.content["inputs"]["dues_amount"] for v in versions] == ["356.50", "360.00"]
 
