@@ -51,6 +51,10 @@ def test_secretary_files_staff_return_secretary_resubmits_staff_accept(live_serv
     login(page, live_server, "secretary")
     record_meeting(page, live_server, branch, kind="committee", day=month + relativedelta(days=7),
                    topic="研究本月党建工作", present=6)
+    expect(page.locator("#decisions-card")).to_be_hidden()
+    page.select_option("select[name=kind]", "assembly")
+    expect(page.locator("#decisions-card")).to_be_visible()
+    page.select_option("select[name=kind]", "committee")
     page.screenshot(path=SHOTS / "01_activity_form.png", full_page=True)
     page.click("text=保存记录")
     expect(page.locator("h1")).to_contain_text("研究本月党建工作")
