@@ -3,6 +3,7 @@
 here it is only adapted to the rule contract: a constant number of queries for all branches.
 """
 
+from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -100,10 +101,14 @@ def assembly_votes_valid(branches, period):
     return out
 
 
-@rule("life.attendance", _l("正式党员平均出席率达标"))
+@rule("life.attendance", _l("正式党员平均出席率达标，且无连续6个月不参加组织生活的党员"))
 def attendance(branches, period):
+    """Half for the average attendance against the target, half for no member lapsing (LIFE-11)."""
     target = float(policy_all()["life.attendance_target"])
-    rates = compliance.load_attendance([b.pk for b in branches], period.start, period.end)
+    ids = [b.pk for b in branches]
+    rates = compliance.load_attendance(ids, period.start, period.end)
+    window_end = min(period.end, timezone.localdate())
+    lapsed = compliance.load_lapsed_members(ids, window_end - relativedelta(months=6, days=-1), window_end)
     out = {}
     for branch in branches:
         present, expected = rates.get(branch.pk, (0, 0))
@@ -111,10 +116,11 @@ def attendance(branches, period):
             out[branch.pk] = RuleResult(ratio=None, detail=_("本期无出席记录。"))
             continue
         rate = present / expected
+        n_lapsed = lapsed.get(branch.pk, 0)
         out[branch.pk] = RuleResult(
-            ratio=min(1.0, rate / target) if target else 1.0,
-            detail=_("正式党员平均出席率 %(rate).1f%%，目标 %(target).0f%%。")
-            % {"rate": rate * 100, "target": target * 100},
+            ratio=0.5 * (min(1.0, rate / target) if target else 1.0) + (0.5 if not n_lapsed else 0),
+            detail=_("正式党员平均出席率 %(rate).1f%%，目标 %(target).0f%%；连续6个月未参加组织生活的党员 %(n)d 人。")
+            % {"rate": rate * 100, "target": target * 100, "n": n_lapsed},
         )
     return out
 

@@ -276,6 +276,29 @@ def load_attendance(branch_ids, start, end):
     return {row["branch_id"]: (row["present"] or 0, row["expected"] or 0) for row in rows}
 
 
+def load_lapsed_members(branch_ids, window_start, window_end):
+    """{branch id: members absent without leave from every activity in the window} (two queries).
+
+    CONST Art. 9 / LIFE-11: six months without taking part in organizational life. A window
+    without any activity says nothing about members, so it flags no one.
+    """
+    activities = dict(
+        Activity.objects.filter(branch_id__in=branch_ids, held_on__range=(window_start, window_end))
+        .values_list("branch_id").annotate(n=Count("pk")).order_by()
+    )
+    absences = (
+        Activity.absent_members.through.objects.filter(
+            activity__branch_id__in=branch_ids, activity__held_on__range=(window_start, window_end)
+        )
+        .values_list("activity__branch_id", "member_id").annotate(n=Count("activity_id")).order_by()
+    )
+    lapsed = defaultdict(int)
+    for branch_id, _member_id, n in absences:
+        if n == activities.get(branch_id):
+            lapsed[branch_id] += 1
+    return dict(lapsed)
+
+
 def report_due_on(month, due_day):
     """Due date of the report for ``month``: ``due_day`` of the following month."""
     return (month + relativedelta(months=1)).replace(day=min(due_day, 28))

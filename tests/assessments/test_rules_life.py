@@ -79,9 +79,28 @@ def test_vote_rule_counts_valid_decisions(tree):
 def test_attendance_rule_compares_with_the_target(tree):
     record(tree["branch_a"], Kind.THEME_DAY, date(2026, 3, 1), expected=10, present=10)
     record(tree["branch_a"], Kind.THEME_DAY, date(2026, 4, 1), expected=10, present=7)
+    record(tree["branch_b"], Kind.THEME_DAY, date(2026, 4, 1), expected=10, present=6)
+    result = evaluate("life.attendance", [tree["branch_a"], tree["branch_b"]], YEAR)
+    assert result[tree["branch_a"].pk].ratio == pytest.approx(1.0)
+    assert result[tree["branch_a"].pk].detail == "正式党员平均出席率 85.0%，目标 85%；连续6个月未参加组织生活的党员 0 人。"
+    assert result[tree["branch_b"].pk].ratio == pytest.approx(0.5 * 0.6 / 0.85 + 0.5)
+
+
+def test_a_member_absent_from_every_activity_for_six_months_costs_half_the_item(tree):
+    from tests.factories import MemberFactory
+
+    absentee, regular = MemberFactory(branch=tree["branch_a"]), MemberFactory(branch=tree["branch_a"])
+    for month in (8, 10, 12):  # inside the last six months of the year
+        activity = record(tree["branch_a"], Kind.THEME_DAY, date(2026, month, 3), expected=10, present=9)
+        activity.absent_members.add(absentee)
+    record(tree["branch_a"], Kind.THEME_DAY, date(2026, 11, 3), expected=10, present=9).absent_members.add(regular)
     result = evaluate("life.attendance", [tree["branch_a"]], YEAR)[tree["branch_a"].pk]
-    assert result.ratio == pytest.approx(0.85 / 0.85)
-    assert result.detail == "正式党员平均出席率 85.0%，目标 85%。"
+    assert result.detail.endswith("连续6个月未参加组织生活的党员 0 人。")  # absentee attended in November
+    november = tree["branch_a"].activities.get(held_on=date(2026, 11, 3))
+    november.absent_members.add(absentee)
+    result = evaluate("life.attendance", [tree["branch_a"]], YEAR)[tree["branch_a"].pk]
+    assert result.detail.endswith("连续6个月未参加组织生活的党员 1 人。")
+    assert result.ratio == pytest.approx(0.5)
 
 
 def test_report_rule_counts_months_filed_on_time(tree):
