@@ -27,6 +27,14 @@ def _parse_month(value, default):
         return default
 
 
+def _parse_year(value, default):
+    try:
+        year = int(value or default)
+    except ValueError:
+        return default
+    return year if 2000 <= year <= 2100 else default
+
+
 def _previous_month(today):
     return today.replace(day=1) - relativedelta(months=1)
 
@@ -51,7 +59,7 @@ def branch_overview(request, branch):
     if not branch.is_branch:
         raise Http404
     today = timezone.localdate()
-    year = int(request.GET.get("year") or today.year)
+    year = _parse_year(request.GET.get("year"), today.year)
     kind = request.GET.get("kind") or ""
     reports = selectors.year_reports(branch, year)
     months = [date(year, m, 1) for m in range(1, 13)]
@@ -198,7 +206,10 @@ def report_detail(request, branch, year, month):
     if not branch.is_branch:
         raise Http404
     today = timezone.localdate()
-    month_start = date(year, month, 1)
+    try:
+        month_start = date(year, month, 1)
+    except ValueError as error:
+        raise Http404 from error
     report = MonthlyReport.objects.filter(branch=branch, month=month_start).select_related(
         "filer", "reviewed_by"
     ).first()
@@ -216,6 +227,9 @@ def report_detail(request, branch, year, month):
     if request.method == "POST":
         if not can_submit:
             raise PermissionDenied
+        if not report.is_editable:  # submitted from a stale page, e.g. a second tab
+            messages.error(request, _("报告已报送，处于锁定状态，不能修改。"))
+            return redirect(report)
         form = forms.ReportForm(request.POST, instance=report)
         if form.is_valid():
             try:

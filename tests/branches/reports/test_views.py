@@ -232,3 +232,19 @@ def test_an_activity_cannot_be_moved_out_of_a_filed_month(client_for, personas, 
     assert "2026年02月的月度报告已报送或已通过" in response.content.decode()
     activity.refresh_from_db()
     assert activity.held_on == date(2026, 2, 10)
+
+
+def test_bad_month_and_year_parameters_do_not_break_pages(client_for, personas, tree):
+    client = client_for(personas["secretary"])
+    assert client.get(f"/reports/branch/{tree['branch_a'].pk}/2026-13/").status_code == 404
+    assert client.get(f"/reports/branch/{tree['branch_a'].pk}/?year=abc").status_code == 200
+    response = client.get(f"/reports/branch/{tree['branch_a'].pk}/2026-12/", follow=True)
+    assert "不能填报尚未开始的月份。" in response.content.decode()
+
+
+def test_posting_to_a_locked_report_says_it_is_locked(client_for, personas, tree):
+    report = filed(tree["branch_a"])
+    response = client_for(personas["secretary"]).post(
+        report.get_absolute_url(), {"action": "save", "version": report.version}, follow=True
+    )
+    assert "报告已报送，处于锁定状态，不能修改。" in response.content.decode()
