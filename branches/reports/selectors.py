@@ -52,6 +52,36 @@ def branch_compliance(branch, *, year, today):
     return compliance.year_grid(results, year)
 
 
+def branches_for_compliance(user, *, unit_id=None):
+    """Branches whose compliance the viewer may see (VIEW scope), for the staff overview."""
+    qs = Organization.objects.filter(
+        permissions.scope_q(user, Action.VIEW), kind=Organization.Kind.BRANCH, is_active=True
+    ).select_related("unit")
+    return (qs.filter(unit_id=unit_id) if unit_id else qs).order_by("path")
+
+
+def compliance_rows(branches, *, year, today):
+    """One row per branch: (met, due) per requirement for ``year`` (three queries for the page)."""
+    policy = policy_all()
+    results = compliance.evaluate_branches(
+        [b.pk for b in branches], start=date(year, 1, 1), end=date(year, 12, 31), today=today,
+        lectures_per_quarter=policy["life.lectures_per_quarter"],
+    )
+    rows = []
+    for branch in branches:
+        cells = []
+        for req in compliance.REQUIREMENTS:
+            result = results[branch.pk][req.key]
+            ratio = result.ratio
+            cells.append({
+                "applicable": result.applicable, "met": result.met, "due": result.due, "ratio": ratio,
+                "state": compliance.NOT_APPLICABLE if not result.applicable else compliance.NOT_DUE
+                if ratio is None else compliance.MET if ratio == 1 else compliance.MISSED,
+            })
+        rows.append({"branch": branch, "cells": cells})
+    return rows
+
+
 def year_reports(branch, year):
     """{month start: report} for the branch's reports of ``year``."""
     return {

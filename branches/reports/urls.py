@@ -16,5 +16,6 @@ urlpatterns = [
     path("review/<int:pk>/", views.report_review, name="report-review"),
     path("review/", views.review_queue, name="queue"),
     path("rates/", views.reporting_rates, name="rates"),
+    path("compliance/", views.compliance_overview, name="compliance"),
     path("export/", views.export_month, name="export"),
 ]

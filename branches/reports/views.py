@@ -16,7 +16,7 @@ from .. import permissions
 from .. import selectors as branch_selectors
 from ..models import Activity, ActivityAttachment, MonthlyReport
 from ..permissions import Action, branch_permission_required, get_object_for_user, staff_required
-from . import exports, forms, selectors, services
+from . import compliance, exports, forms, selectors, services
 
 
 def _parse_month(value, default):
@@ -320,6 +320,23 @@ def reporting_rates(request):
     ).get_page(request.GET.get("page"))
     return render(request, "branches/reports/rates.html", {
         "filter_form": form, "rows": rows, "totals": totals, "month": month, "page_obj": unfiled,
+    })
+
+
+@staff_required
+def compliance_overview(request):
+    """Staff view: every branch in scope × the required activities, met/due for the year."""
+    today = timezone.localdate()
+    year = _parse_year(request.GET.get("year"), today.year)
+    units = selectors.review_units(request.user)
+    form = forms.QueueFilterForm(request.GET or None, units=units)
+    unit = form.cleaned_data["unit"] if form.is_valid() else None
+    page = Paginator(
+        selectors.branches_for_compliance(request.user, unit_id=unit.pk if unit else None), 30
+    ).get_page(request.GET.get("page"))
+    return render(request, "branches/reports/compliance.html", {
+        "filter_form": form, "page_obj": page, "year": year, "requirements": compliance.REQUIREMENTS,
+        "rows": selectors.compliance_rows(list(page), year=year, today=today),
     })
 
 

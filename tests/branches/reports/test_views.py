@@ -248,3 +248,26 @@ def test_posting_to_a_locked_report_says_it_is_locked(client_for, personas, tree
         report.get_absolute_url(), {"action": "save", "version": report.version}, follow=True
     )
     assert "报告已报送，处于锁定状态，不能修改。" in response.content.decode()
+
+
+def test_staff_compliance_overview_lists_their_branches_with_constant_queries(client_for, personas, tree):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    record(tree["branch_a"], Kind.ASSEMBLY, date(2026, 2, 3))
+    client = client_for(personas["unit_staff"])
+    counts = []
+    for n in (1, 8):
+        for i in range(n):
+            branch = make_org(f"概览支部{n}-{i}", OrgKind.BRANCH, tree["unit_a"])
+            record(branch, Kind.THEME_DAY, date(2026, 1, 5))
+        client.get("/reports/compliance/?year=2026")
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/reports/compliance/?year=2026")
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+    rows = {row["branch"].name: row for row in response.context["rows"]}
+    assert "乙厅第一党支部" not in rows
+    assembly = rows["甲厅第一党支部"]["cells"][0]
+    assert (assembly["met"], assembly["due"], assembly["state"]) == (1, 1, "met")
+    assert rows["甲厅第二党支部"]["cells"][2]["applicable"] is False  # no cells in branch_b
