@@ -39,6 +39,9 @@ def test_secretaries_are_reminded_once_per_stage_even_when_the_task_runs_twice(
     assert notices[0].link == f"/reports/branch/{tree['branch_a'].pk}/2026-2/"
     assert len([m for m in mail.outbox if m.to == [personas["secretary"].email]]) == 1
     assert mail.outbox[0].subject.endswith("月度报告即将到期")
+    html = mail.outbox[0].alternatives[0][0]
+    assert "前往填报月度报告" in html and "/reports/branch/" in html
+    assert "请于 2026-03-05 前报送月度报告。" in mail.outbox[0].body
 
     sweep(date(2026, 3, 6), django_capture_on_commit_callbacks)
     sweep(date(2026, 3, 7), django_capture_on_commit_callbacks)
