@@ -117,20 +117,20 @@ def _branch_year(rng, branch, facts, months, today):
     return activities
 
 
-def _snapshot(activities, branch):
+def _snapshot(activities, branch, labels):
     by_kind = defaultdict(int)
     for a in activities:
-        by_kind[Kind(a.kind).label] += 1
+        by_kind[labels[a.kind]] += 1
     expected = sum(a.expected_full for a in activities)
     present = sum(a.present_full for a in activities)
     return {
         "activities": [
-            {"date": f"{a.held_on:%Y-%m-%d}", "kind": str(Kind(a.kind).label), "topic": a.topic,
+            {"date": f"{a.held_on:%Y-%m-%d}", "kind": labels[a.kind], "topic": a.topic,
              "expected": a.expected_full + a.expected_probationary,
              "present": a.present_full + a.present_probationary, "late": a.entered_late}
             for a in sorted(activities, key=lambda a: a.held_on)
         ],
-        "by_kind": {str(k): v for k, v in by_kind.items()},
+        "by_kind": dict(by_kind),
         "attendance_rate_full": round(present / expected, 3) if expected else None,
         "roster": {"full": branch.n_full, "probationary": branch.n_prob, "new_probationary": 0, "converted": 0,
                    "transferred_out": 0, "removed": 0},
@@ -138,7 +138,7 @@ def _snapshot(activities, branch):
     }
 
 
-def _report(rng, branch, month, activities, *, due_on, secretary_id, reviewer_id, tz):
+def _report(rng, branch, month, activities, *, due_on, secretary_id, reviewer_id, tz, labels):
     roll = rng.random()
     if roll < 0.04:
         return None, []  # never filed: shows up in the "not filed" list
@@ -161,7 +161,7 @@ def _report(rng, branch, month, activities, *, due_on, secretary_id, reviewer_id
     if status != Status.DRAFT:
         report.first_submitted_at = report.submitted_at = submitted
         report.is_late = late
-        report.snapshot = _snapshot(activities, branch)
+        report.snapshot = _snapshot(activities, branch, labels)
         events.append(("submit", secretary_id, "", submitted))
     if status == Status.ACCEPTED:
         report.reviewed_by_id, report.reviewed_at = reviewer_id, submitted + timedelta(days=2)
@@ -177,6 +177,7 @@ def seed(*, scale, today):
     """Add a year of records and reports; returns counts of what was created."""
     del scale  # the size follows the organizations that already exist
     tz = timezone.get_current_timezone()
+    labels = {value: str(label) for value, label in Kind.choices}  # translated once, not per row
     due_day = policy_all()["report.due_day"]
     current = today.replace(day=1)
     months = [current - relativedelta(months=k) for k in range(12, -1, -1)]
@@ -198,7 +199,7 @@ def seed(*, scale, today):
                 continue
             report, report_events = _report(
                 rng, branch, month, by_month[month], due_on=due_on, secretary_id=secretaries.get(branch.pk),
-                reviewer_id=reviewers.get(branch.unit_id), tz=tz,
+                reviewer_id=reviewers.get(branch.unit_id), tz=tz, labels=labels,
             )
             if report is not None:
                 reports.append(report)
