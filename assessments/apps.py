@@ -12,5 +12,6 @@ class AssessmentsConfig(AppConfig):
         from . import (  # noqa: F401
             panels,
             rules_foundation,
-            rules_pending,  # noqa: F401
+            rules_life,
+            rules_pending,
         )

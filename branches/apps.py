@@ -10,3 +10,4 @@ class BranchesConfig(AppConfig):
     def ready(self):
         from . import panels  # noqa: F401  (registers home-page panels)
         from .renewals import panels as renewal_panels  # noqa: F401
+        from .reports import panels as report_panels  # noqa: F401

@@ -57,6 +57,18 @@ DEFAULTS = {
     # Evidence uploads on review items: allowed file types and size limit.
     "assessment.evidence_extensions": ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx"],
     "assessment.evidence_max_mb": 10,
+    # §10.2: the monthly report is due on this day of the following month.
+    "report.due_day": 5,
+    # §10.2: reminder sent this many days before the due date (and once more when overdue).
+    "report.remind_days_before": 2,
+    # §10.2: working days (Mon–Fri, no holiday calendar) after a meeting to enter its record.
+    "activity.entry_working_days": 3,
+    # LIFE-04: Party lectures required per quarter (0 switches the check off).
+    "life.lectures_per_quarter": 1,
+    # §3.2 / §13.1 item 6: quorum and majority as strict "more than half" (False: half counts).
+    "life.strict_majority": True,
+    # Item 3.6: target average attendance of full members across all activities.
+    "life.attendance_target": 0.85,
 }
 
 

@@ -230,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
     # (term, stage) once. Daily at 06:30 so notices are there when offices open; a missed
     # day is caught up by the next run.
     "renewal-sweep": {"task": "branches.renewals.tasks.renewal_sweep", "schedule": crontab(hour=6, minute=30)},
+    # Monthly-report reminders (due in 2 days / overdue); daily, idempotent, catches up if missed.
+    "report-reminders": {
+        "task": "branches.reports.tasks.report_reminder_sweep", "schedule": crontab(hour=8, minute=30),
+    },
 }
 
 CACHES = {

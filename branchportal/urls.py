@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("reports/", include("branches.reports.urls")),
     path("", include("branches.urls")),
     path("assessments/", include("assessments.urls")),
     path("renewals/", include("branches.renewals.urls")),

@@ -1,5 +1,6 @@
 """Models of the branches app, one module per concept; import new modules here."""
 
+from .activities import Activity, ActivityAttachment, Decision  # noqa: F401, E402
 from .org import (  # noqa: F401
     JobHeartbeat,
     Member,
@@ -19,3 +20,4 @@ from .renewals import (  # noqa: F401
     RenewalStep,
     TermReminder,
 )
+from .reports import MonthlyReport, ReportEvent, ReportReminder  # noqa: F401, E402

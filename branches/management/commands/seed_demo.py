@@ -11,8 +11,9 @@ from branches.models import Member, Organization, User
 
 # Feature seeders run after the base province, in this order; each is idempotent.
 FEATURE_SEEDERS = [
-    "assessments.demo",
+    "branches.reports.demo",
     "branches.renewals.demo",
+    "assessments.demo",  # last: its rules pre-score from the records seeded above
 ]
 
 

@@ -1,0 +1,115 @@
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Activity, ActivityAttachment, MonthlyReport
+from ..models.activities import ALLOWED_ATTACHMENT_EXTENSIONS
+from .services import ATTENDANCE_FIELDS, REPORT_INPUT_FIELDS
+
+
+class _NoFormTag:
+    """Crispy renders fields only; templates own the <form> so several forms can share one."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class ActivityForm(_NoFormTag, forms.ModelForm):
+    class Meta:
+        model = Activity
+        fields = (
+            "kind", "held_on", "place", "chair", "recorder", "topic", "lecturer", "cell",
+            *ATTENDANCE_FIELDS, "absent_members", "summary",
+        )
+        widgets = {
+            "held_on": forms.DateInput(attrs={"type": "date"}),
+            "absent_members": forms.CheckboxSelectMultiple,
+            "summary": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, branch, members, cells, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["absent_members"].queryset = members
+        self.fields["cell"].queryset = cells
+        self.fields["cell"].help_text = _("仅党小组会填写。")
+        self.fields["lecturer"].help_text = _("党课必填。")
+        if self.instance.pk:
+            # The type decides which rules apply; change it by deleting and re-entering the record.
+            self.fields["kind"].disabled = True
+
+    def service_fields(self):
+        data = dict(self.cleaned_data)
+        data.pop("absent_members")
+        if self.instance.pk:
+            data.pop("kind")
+        return data
+
+
+class DecisionForm(forms.Form):
+    subject = forms.CharField(label=_("表决事项"), max_length=200)
+    votes_for = forms.IntegerField(label=_("赞成"), min_value=0)
+    # No initial values: blank extra rows must stay "unchanged" so the formset skips them.
+    votes_against = forms.IntegerField(label=_("反对"), min_value=0, required=False)
+    votes_abstain = forms.IntegerField(label=_("弃权"), min_value=0, required=False)
+    # "Not passed" rather than "passed": a pre-ticked box would make every blank extra row "changed".
+    rejected = forms.BooleanField(label=_("未通过"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = "form-check-input" if name == "rejected" else "form-control form-control-sm"
+
+    def decision(self):
+        data = dict(self.cleaned_data)
+        data["passed"] = not data.pop("rejected")
+        data["votes_against"] = data["votes_against"] or 0
+        data["votes_abstain"] = data["votes_abstain"] or 0
+        return data
+
+
+DecisionFormSet = forms.formset_factory(DecisionForm, extra=2, max_num=20)
+
+
+class AttachmentForm(_NoFormTag, forms.ModelForm):
+    class Meta:
+        model = ActivityAttachment
+        fields = ("kind", "file")
+        help_texts = {"file": _("支持 %(ext)s") % {"ext": ", ".join(ALLOWED_ATTACHMENT_EXTENSIONS)}}
+
+
+class ReportForm(_NoFormTag, forms.ModelForm):
+    class Meta:
+        model = MonthlyReport
+        fields = REPORT_INPUT_FIELDS
+        widgets = {
+            "dues_handed_over_on": forms.DateInput(attrs={"type": "date"}),
+            **{name: forms.Textarea(attrs={"rows": 2}) for name in (
+                "dues_arrears", "study_topics", "development_work", "problems", "next_month_plan", "gap_reason",
+            )},
+        }
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class QueueFilterForm(forms.Form):
+    month = forms.CharField(label=_("月份"), required=False, widget=forms.TextInput(attrs={"type": "month"}))
+    unit = forms.ModelChoiceField(label=_("单位"), queryset=None, required=False, empty_label=_("全部单位"))
+    status = forms.ChoiceField(label=_("状态"), required=False)
+    late = forms.ChoiceField(
+        label=_("逾期"), required=False, choices=(("", _("全部")), ("1", _("逾期")), ("0", _("按时")))
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        for field in self.fields.values():
+            is_select = isinstance(field.widget, forms.Select)
+            field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
+        self.fields["status"].choices = [("", _("待审核及已处理"))] + [
+            c for c in MonthlyReport.Status.choices if c[0] != MonthlyReport.Status.DRAFT
+        ]

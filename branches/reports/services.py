@@ -1,0 +1,335 @@
+"""Writes for activity records and monthly reports.
+
+Keyword-only functions in a transaction, raising ValidationError with a Chinese message.
+State changes are conditional UPDATEs (0 rows: someone else changed the row first) and edits
+carry the ``version`` the user loaded, so two people never silently overwrite each other.
+"""
+
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import permissions
+from ..models import Activity, ActivityAttachment, Decision, MonthlyReport, Organization, ReportEvent
+from ..models.activities import validate_attachment
+from ..permissions import Action
+from ..policy import policy_all
+from . import compliance, selectors
+
+Kind = Activity.Kind
+Status = MonthlyReport.Status
+
+ATTENDANCE_FIELDS = (
+    "expected_full", "expected_probationary", "present_full", "present_probationary",
+    "leave_full", "leave_probationary", "absent_full", "absent_probationary",
+)
+REPORT_INPUT_FIELDS = (
+    "dues_members_due", "dues_members_paid", "dues_amount", "dues_handed_over_on", "dues_arrears",
+    "study_hours", "study_topics", "development_work", "problems", "next_month_plan", "gap_reason",
+    "declaration",
+)
+
+
+def working_days_after(start, end):
+    """Monday–Friday days after ``start`` up to and including ``end`` (no holiday calendar)."""
+    days, current = 0, start
+    while current < end:
+        current += timedelta(days=1)
+        days += current.weekday() < 5
+    return days
+
+
+def _record_history(obj, user, reason=""):
+    """Conditional UPDATEs bypass django-simple-history; write the new version's row explicitly."""
+    type(obj).history.bulk_history_create([obj], update=True, default_user=user, default_change_reason=reason)
+
+
+def _require(user, action, organization):
+    if not permissions.can(user, action, organization):
+        raise PermissionDenied
+
+
+def _month_locked_error(branch, held_on):
+    month = held_on.replace(day=1)
+    report = MonthlyReport.objects.filter(branch=branch, month=month).values_list("status", flat=True).first()
+    if report is not None and report not in MonthlyReport.EDITABLE:
+        raise ValidationError(
+            _("%(month)s的月度报告已报送或已通过，不能再修改该月的活动记录；如需更正，请联系上级退回。")
+            % {"month": f"{month:%Y年%m月}"}
+        )
+
+
+def _validate_activity(*, branch, fields, decisions, absent_members, today, policy):
+    errors = []
+    if branch.kind != Organization.Kind.BRANCH:
+        raise ValidationError(_("只有党支部可以记录组织生活。"))
+    held_on = fields["held_on"]
+    if held_on > today:
+        errors.append(_("活动日期不能晚于今天，活动开展后再记录。"))
+    for label, suffix in ((_("正式党员"), "full"), (_("预备党员"), "probationary")):
+        expected = fields.get(f"expected_{suffix}", 0)
+        total = sum(fields.get(f"{part}_{suffix}", 0) for part in ("present", "leave", "absent"))
+        if expected != total:
+            errors.append(
+                _("%(who)s人数不符：应到 %(expected)d 人，实到、请假、缺席合计 %(total)d 人。")
+                % {"who": label, "expected": expected, "total": total}
+            )
+    kind = fields["kind"]
+    cell = fields.get("cell")
+    if kind == Kind.CELL:
+        if cell is None:
+            errors.append(_("党小组会须选择党小组。"))
+        elif cell.parent_id != branch.pk:
+            errors.append(_("所选党小组不属于本支部。"))
+    elif cell is not None:
+        errors.append(_("只有党小组会需要选择党小组。"))
+    if kind == Kind.LECTURE and not fields.get("lecturer"):
+        errors.append(_("党课须填写授课人。"))
+    if decisions and kind != Kind.ASSEMBLY:
+        errors.append(_("只有支部党员大会记录表决事项。"))
+    for decision in decisions:
+        for problem in compliance.vote_problems(
+            expected_full=fields.get("expected_full", 0), present_full=fields.get("present_full", 0),
+            votes_for=decision["votes_for"], votes_against=decision.get("votes_against", 0),
+            votes_abstain=decision.get("votes_abstain", 0), passed=decision.get("passed", True),
+            strict_majority=policy["life.strict_majority"],
+        ):
+            errors.append(f"{decision['subject']}：{problem}")
+    if any(member.branch_id != branch.pk for member in absent_members):
+        errors.append(_("缺席党员必须是本支部党员。"))
+    absent_total = fields.get("absent_full", 0) + fields.get("absent_probationary", 0)
+    if len(absent_members) > absent_total:
+        errors.append(_("所选缺席党员人数多于填写的缺席人数。"))
+    if errors:
+        raise ValidationError(errors)
+    _month_locked_error(branch, held_on)
+
+
+def _save_children(activity, decisions, absent_members):
+    activity.decisions.all().delete()
+    Decision.objects.bulk_create(Decision(activity=activity, **d) for d in decisions)
+    activity.absent_members.set(absent_members)
+
+
+@transaction.atomic
+def activity_create(*, branch, user, decisions=(), absent_members=(), today=None, **fields):
+    """Record an activity. Late entries (beyond the policy's working days) are kept but flagged."""
+    _require(user, Action.RECORD_ACTIVITY, branch)
+    today = today or timezone.localdate()
+    policy = policy_all()
+    decisions, absent_members = list(decisions), list(absent_members)
+    _validate_activity(
+        branch=branch, fields=fields, decisions=decisions, absent_members=absent_members,
+        today=today, policy=policy,
+    )
+    activity = Activity(
+        branch=branch, created_by=user,
+        entered_late=working_days_after(fields["held_on"], today) > policy["activity.entry_working_days"],
+        **fields,
+    )
+    activity.full_clean(exclude=["absent_members"])
+    activity.save()
+    _save_children(activity, decisions, absent_members)
+    return activity
+
+
+@transaction.atomic
+def activity_update(*, activity, user, version, decisions=(), absent_members=(), today=None, **fields):
+    _require(user, Action.RECORD_ACTIVITY, activity.branch)
+    today = today or timezone.localdate()
+    decisions, absent_members = list(decisions), list(absent_members)
+    # The month the record leaves must be open too (read from the row: a bound form may have
+    # already put the new date on the instance).
+    _month_locked_error(activity.branch, Activity.objects.values_list("held_on", flat=True).get(pk=activity.pk))
+    current = {name: getattr(activity, name) for name in (*ATTENDANCE_FIELDS, "held_on", "cell", "lecturer")}
+    _validate_activity(
+        branch=activity.branch, fields={**current, **fields, "kind": activity.kind}, decisions=decisions,
+        absent_members=absent_members, today=today, policy=policy_all(),
+    )
+    updated = Activity.objects.filter(pk=activity.pk, version=version).update(
+        version=F("version") + 1, **fields
+    )
+    if not updated:
+        raise ValidationError(_("该记录已被他人修改，请刷新页面后重新编辑。"))
+    activity.refresh_from_db()
+    _save_children(activity, decisions, absent_members)
+    _record_history(activity, user)
+    return activity
+
+
+@transaction.atomic
+def attachment_add(*, activity, user, kind, file):
+    _require(user, Action.RECORD_ACTIVITY, activity.branch)
+    validate_attachment(file)
+    _month_locked_error(activity.branch, activity.held_on)
+    return ActivityAttachment.objects.create(
+        activity=activity, kind=kind, file=file, original_name=file.name[:200], size=file.size,
+        uploaded_by=user,
+    )
+
+
+@transaction.atomic
+def attachment_delete(*, attachment, user):
+    _require(user, Action.RECORD_ACTIVITY, attachment.activity.branch)
+    _month_locked_error(attachment.activity.branch, attachment.activity.held_on)
+    attachment.file.delete(save=False)
+    attachment.delete()
+
+
+# ---- monthly reports ----
+
+
+def report_due_on(month, policy=None):
+    policy = policy or policy_all()
+    return compliance.report_due_on(month, policy["report.due_day"])
+
+
+@transaction.atomic
+def report_get_or_create(*, branch, month, user, today=None):
+    """The branch's report for ``month`` (a draft is created on first visit by the secretary)."""
+    today = today or timezone.localdate()
+    month = month.replace(day=1)
+    existing = MonthlyReport.objects.filter(branch=branch, month=month).first()
+    if existing is not None:
+        return existing
+    _require(user, Action.SUBMIT_REPORT, branch)
+    if branch.kind != Organization.Kind.BRANCH:
+        raise ValidationError(_("只有党支部填报月度报告。"))
+    if month > today:
+        raise ValidationError(_("不能填报尚未开始的月份。"))
+    report, _created = MonthlyReport.objects.get_or_create(
+        branch=branch, month=month, defaults={"due_on": report_due_on(month), "filer": user}
+    )
+    return report
+
+
+def _check_editable(report):
+    if not report.is_editable:
+        raise ValidationError(_("报告已报送，处于锁定状态，不能修改。"))
+
+
+@transaction.atomic
+def report_save(*, report, user, version, **fields):
+    """Save the secretary's figures on a draft or returned report."""
+    _require(user, Action.SUBMIT_REPORT, report.branch)
+    _check_editable(report)
+    unknown = set(fields) - set(REPORT_INPUT_FIELDS)
+    if unknown:
+        raise ValueError(f"Not report inputs: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(report, name, value)
+    report.full_clean(exclude=["branch", "filer", "reviewed_by"], validate_unique=False)
+    updated = MonthlyReport.objects.filter(
+        pk=report.pk, version=version, status__in=MonthlyReport.EDITABLE
+    ).update(version=F("version") + 1, filer=user, **fields)
+    if not updated:
+        raise ValidationError(_("报告已被他人修改或已报送，请刷新页面后再试。"))
+    report.refresh_from_db()
+    _record_history(report, user)
+    return report
+
+
+def _content(report, derived):
+    """A JSON copy of a report version, shown in the history."""
+    data = {}
+    for name in REPORT_INPUT_FIELDS:
+        value = getattr(report, name)
+        data[name] = value if value is None or isinstance(value, bool | int | str) else str(value)
+    return {"inputs": data, "derived": derived}
+
+
+def _submission_errors(report, derived):
+    errors = []
+    if not report.declaration:
+        errors.append(_("请勾选声明：所填内容与原始记录一致。"))
+    if report.dues_members_due is None or report.dues_members_paid is None or report.dues_amount is None:
+        errors.append(_("请填写应缴人数、实缴人数和收缴金额。"))
+    elif report.dues_members_paid > report.dues_members_due:
+        errors.append(_("实缴党费人数不能多于应缴人数。"))
+    if derived["gaps"] and not report.gap_reason.strip():
+        names = "、".join(gap["label"] for gap in derived["gaps"])
+        errors.append(_("本月以下活动未按要求开展：%(names)s。请填写说明。") % {"names": names})
+    return errors
+
+
+@transaction.atomic
+def report_submit(*, report, user, version, today=None, now=None):
+    """Submit (or resubmit after a return). The report is locked until staff return or reopen it."""
+    _require(user, Action.SUBMIT_REPORT, report.branch)
+    _check_editable(report)
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    if report.month + relativedelta(months=1) > today:
+        raise ValidationError(_("本月尚未结束，月末后再报送月度报告。"))
+    derived = selectors.report_derived(report.branch, report.month, today=today)
+    errors = _submission_errors(report, derived)
+    if errors:
+        raise ValidationError(errors)
+    first = report.first_submitted_at is None
+    new_status = Status.SUBMITTED if report.status == Status.DRAFT else Status.RESUBMITTED
+    changes = {"status": new_status, "submitted_at": now, "snapshot": derived, "filer": user}
+    if first:
+        changes.update(first_submitted_at=now, is_late=timezone.localdate(now) > report.due_on)
+    updated = MonthlyReport.objects.filter(
+        pk=report.pk, version=version, status=report.status
+    ).update(version=F("version") + 1, **changes)
+    if not updated:
+        raise ValidationError(_("报告已被他人修改或状态已变化，请刷新页面后再试。"))
+    report.refresh_from_db()
+    _record_history(report, user, reason=new_status)
+    ReportEvent.objects.create(
+        report=report, actor=user, revision=report.revision, content=_content(report, derived),
+        action=ReportEvent.Action.SUBMIT if new_status == Status.SUBMITTED else ReportEvent.Action.RESUBMIT,
+    )
+    return report
+
+
+def _transition(*, report, user, from_statuses, to_status, action, comment, **extra):
+    _require(user, Action.REVIEW, report.branch)
+    updated = MonthlyReport.objects.filter(pk=report.pk, status__in=from_statuses).update(
+        status=to_status, reviewed_by=user, reviewed_at=timezone.now(), review_comment=comment,
+        version=F("version") + 1, **extra,
+    )
+    if not updated:
+        raise ValidationError(_("报告状态已变化（可能已被他人处理），请刷新页面后再试。"))
+    report.refresh_from_db()
+    _record_history(report, user, reason=to_status)
+    ReportEvent.objects.create(
+        report=report, actor=user, action=action, comment=comment, revision=report.revision
+    )
+    return report
+
+
+@transaction.atomic
+def report_return(*, report, user, comment):
+    if not comment.strip():
+        raise ValidationError(_("退回时须填写修改意见。"))
+    return _transition(
+        report=report, user=user, from_statuses=MonthlyReport.AWAITING_REVIEW, to_status=Status.RETURNED,
+        action=ReportEvent.Action.RETURN, comment=comment,
+    )
+
+
+@transaction.atomic
+def report_accept(*, report, user, comment=""):
+    return _transition(
+        report=report, user=user, from_statuses=MonthlyReport.AWAITING_REVIEW, to_status=Status.ACCEPTED,
+        action=ReportEvent.Action.ACCEPT, comment=comment,
+    )
+
+
+@transaction.atomic
+def report_reopen(*, report, user, comment):
+    """Reopen an accepted report for a correction; the accepted version stays in the history."""
+    if not comment.strip():
+        raise ValidationError(_("重新打开时须说明需要更正的内容。"))
+    return _transition(
+        report=report, user=user, from_statuses=(Status.ACCEPTED,), to_status=Status.RETURNED,
+        action=ReportEvent.Action.REOPEN, comment=comment, revision=F("revision") + 1,
+    )
+
