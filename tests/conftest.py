@@ -9,6 +9,7 @@
 """
 
 import os
+from contextlib import ExitStack, contextmanager
 
 import pytest
 
@@ -118,3 +119,29 @@ def count_queries(client, url):
         response = client.get(url)
     assert response.status_code == 200
     return len(queries)
+
+
+@contextmanager
+def real_celery_workers(*names, concurrency=2):
+    """Run Celery workers (threads) against the Redis broker for the duration of the block.
+
+    The queue is purged first so messages left by an interrupted run cannot keep a worker busy.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from branchportal.celery import app
+
+    require_service("REDIS_URL", os.environ.get("REDIS_URL"))
+    app.conf.update(task_always_eager=False, broker_url=os.environ["REDIS_URL"],
+                    result_backend=os.environ["REDIS_URL"])
+    try:
+        app.control.purge()
+        with ExitStack() as stack:
+            for name in names:
+                stack.enter_context(start_worker(
+                    app, pool="threads", concurrency=concurrency, perform_ping_check=False,
+                    loglevel="WARNING", hostname=f"{name}@%h", shutdown_timeout=30,
+                ))
+            yield app
+    finally:
+        app.conf.task_always_eager = True

@@ -73,7 +73,7 @@ def test_cells_required_for_large_branch_only(tree):
 
 
 def test_pending_rules_say_no_data_instead_of_a_number(tree):
-    result = evaluate("life.theme_day_monthly", tree["branch_a"])[tree["branch_a"].pk]
+    result = evaluate("members.dues_paid", tree["branch_a"])[tree["branch_a"].pk]
     assert result.ratio is None and not result.has_data
     assert "暂无数据" in result.detail
 

@@ -31,9 +31,9 @@ def test_pure_veto_items_start_at_zero_points_even_without_data(review):
 def test_start_prefills_computed_items_and_leaves_no_data_items_blank(review):
     term_row = review.scores.get(item__code="5.3")
     assert term_row.auto_score == Decimal(4) and term_row.score == Decimal(4)
-    theme_row = review.scores.get(item__code="3.1")
-    assert theme_row.auto_score is None and theme_row.score is None
-    assert "暂无数据" in theme_row.rule_detail
+    dues_row = review.scores.get(item__code="4.1")  # dues ledger not recorded yet
+    assert dues_row.auto_score is None and dues_row.score is None
+    assert "暂无数据" in dues_row.rule_detail
     assert review.scores.get(item__code="2.6").score is None  # manual
 
 

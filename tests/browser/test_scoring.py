@@ -57,13 +57,17 @@ def test_staff_score_submit_finalize_and_secretary_sees_result(live_server, page
     row.get_by_role("button", name="开始评审").click()
 
     expect(page.locator("h1")).to_have_text("甲厅第一党支部")
-    expect(page.locator("#item-3\\.1")).to_contain_text("暂无数据")
-    # every still-empty score gets full points; the running total updates as we type
-    empty = page.locator("input.score-input").evaluate_all(
-        "els => els.filter(e => e.value === '').map(e => e.name)")
-    for name in empty:
-        field = page.locator(f"input[name='{name}']")
-        field.fill(field.get_attribute("max"))
+    expect(page.locator("#item-4\\.1")).to_contain_text("暂无数据")  # dues ledger not recorded yet
+    # Every score gets full points; the running total updates as we type. Items the rules
+    # computed lower (no meeting records in this fixture) are overridden with a reason.
+    rows = page.locator("input.score-input").evaluate_all(
+        "els => els.map(e => [e.name, e.value, e.max, e.closest('tr').id])")
+    for name, value, maximum, row_id in rows:
+        if value and float(value) == float(maximum):
+            continue
+        page.locator(f"input[name='{name}']").fill(maximum)
+        if value:
+            page.locator(f"[id='{row_id}'] input[name^=reason]").fill("现场查阅了纸质台账")
     expect(page.locator("#grand-total-live")).to_have_text("100.0")
     page.fill("#item-6\\.3 input.score-input", "1")
     expect(page.locator("#grand-total-live")).to_have_text("99.0")

@@ -1,21 +1,17 @@
 """Two real Celery workers on Redis race over the same due terms: each (term, stage) is
 sent once, with one notification and one email per recipient."""
 
-import os
 from collections import Counter
-from contextlib import ExitStack
 from datetime import date
 
 import pytest
 import time_machine
 from celery import group
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
 from branches.models import Notification, Term, TermReminder
 from branches.renewals.tasks import renewal_sweep
-from branchportal.celery import app
-from tests.conftest import require_service
+from tests.conftest import real_celery_workers
 from tests.factories import Role, UserFactory, grant, make_org
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -24,19 +20,8 @@ BRANCHES = 30
 
 @pytest.fixture
 def two_workers():
-    require_service("REDIS_URL", os.environ.get("REDIS_URL"))
-    app.conf.update(task_always_eager=False, broker_url=os.environ["REDIS_URL"],
-                    result_backend=os.environ["REDIS_URL"])
-    try:
-        with ExitStack() as stack:
-            for name in ("racer1", "racer2"):
-                stack.enter_context(start_worker(
-                    app, pool="threads", concurrency=3, perform_ping_check=False, loglevel="WARNING",
-                    hostname=f"{name}@%h",
-                ))
-            yield app
-    finally:
-        app.conf.task_always_eager = True
+    with real_celery_workers("racer1", "racer2", concurrency=3) as app:
+        yield app
 
 
 @pytest.fixture

@@ -1,31 +1,18 @@
 """A task sent through Redis to a real Celery worker changes the database."""
 
-import os
-
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from branches.models import JobHeartbeat
 from branches.tasks import heartbeat
-from branchportal.celery import app
-from tests.conftest import require_service
+from tests.conftest import real_celery_workers
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def real_worker(settings):
-    require_service("REDIS_URL", os.environ.get("REDIS_URL"))
-    app.conf.update(
-        task_always_eager=False, broker_url=os.environ["REDIS_URL"],
-        result_backend=os.environ["REDIS_URL"],
-    )
-    try:
-        with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False,
-                          loglevel="WARNING"):
-            yield app
-    finally:
-        app.conf.task_always_eager = True
+def real_worker():
+    with real_celery_workers("heartbeat") as app:
+        yield app
 
 
 def test_heartbeat_task_runs_on_real_worker_and_records_run(real_worker):
