@@ -2,12 +2,12 @@
 sent once, with one notification and one email per recipient."""
 
 from collections import Counter
-from datetime import date
+from datetime import timedelta
 
 import pytest
-import time_machine
 from celery import group
 from django.core import mail
+from django.utils import timezone
 
 from branches.models import Notification, Term, TermReminder
 from branches.renewals.tasks import renewal_sweep
@@ -30,16 +30,18 @@ def due_terms(tree, personas):
     for i in range(BRANCHES):
         branch = make_org(f"竞争测试第{i}党支部", "branch", tree["unit_a"])
         grant(UserFactory(username=f"race{i}"), Role.SECRETARY, branch)
-        terms.append(Term.objects.create(branch=branch, elected_on=date(2024, 6, 30),
-                                         ends_on=date(2027, 6, 30)))
+        # Expiring in 20 days: the urgent stage today (no frozen clock, which would also
+        # freeze the workers' own timers and hang their shutdown).
+        ends_on = timezone.localdate() + timedelta(days=20)
+        terms.append(Term.objects.create(branch=branch, elected_on=Term.compute_ends_on(ends_on, -3),
+                                         ends_on=ends_on))
     return terms
 
 
 def test_two_workers_racing_send_each_term_stage_once(two_workers, due_terms):
     mail.outbox.clear()
-    # Frozen on the urgent stage: secretary, unit staff and provincial staff are recipients.
-    with time_machine.travel(date(2027, 6, 10), tick=False):
-        results = group(renewal_sweep.s() for _ in range(8)).apply_async().get(timeout=90)
+    # Urgent stage: secretary, unit staff and provincial staff are recipients.
+    results = group(renewal_sweep.s() for _ in range(8)).apply_async().get(timeout=90)
     # Eight sweeps ran; together they sent every due reminder exactly once.
     assert len(results) == 8
     assert sum(r["reminders"] for r in results) == BRANCHES
