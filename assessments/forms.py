@@ -1,5 +1,6 @@
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from . import rules
@@ -54,9 +55,12 @@ class TierForm(forms.ModelForm):
         fields = ["code", "name", "min_score"]
 
 
+# Interpolates when rendered, in the active language (a lazy string's % would translate at import).
+_interpolate = lazy(lambda message, values: message % values, str)
+
 PERIOD_CHOICES = [("year-1", _("年度"))] + [
     (f"half-{n}", label) for n, label in ((1, _("上半年")), (2, _("下半年")))
-] + [(f"quarter-{n}", _("第%(n)d季度") % {"n": n}) for n in range(1, 5)]
+] + [(f"quarter-{n}", _interpolate(_("第%(n)d季度"), {"n": n})) for n in range(1, 5)]
 
 
 class PeriodForm(forms.Form):

@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from branches.models import Member, Organization, Post, Term
 from branches.policy import policy_all
@@ -30,7 +30,7 @@ def _ratio_result(passed, failures, label_ok):
     total = passed + len(failures)
     if not failures:
         return RuleResult(ratio=1.0, detail=label_ok)
-    return RuleResult(ratio=passed / total, detail="；".join(failures))
+    return RuleResult(ratio=passed / total, detail=pgettext("list separator", "；").join(failures))
 
 
 def _member_counts(branch_ids):
@@ -105,7 +105,8 @@ def committee_complete(branches, period):
             ))
             missing = [Role(r).label for r in (Role.ORGANIZATION, Role.PUBLICITY, Role.DISCIPLINE)
                        if r not in roles]
-            checks.append((not missing, _("空缺：%(roles)s") % {"roles": "、".join(map(str, missing))}))
+            roles_text = pgettext("list separator", "、").join(map(str, missing))
+            checks.append((not missing, _("空缺：%(roles)s") % {"roles": roles_text}))
         unapproved = [p for p in held if p.role in Post.APPROVAL_ROLES and p.approved_on is None]
         checks.append((not unapproved, _("书记或副书记未经上级批准")))
         failures = [message for ok, message in checks if not ok]

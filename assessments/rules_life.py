@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import pgettext
 
 from branches.policy import policy_all
 from branches.reports import compliance
@@ -49,37 +50,37 @@ _NOT_APPLICABLE = {
 
 @rule("basic.study_monthly", _l("每月集中学习"))
 def study_monthly(branches, period):
-    return _frequency_results(branches, period, "STUDY", _("月"))
+    return _frequency_results(branches, period, "STUDY", pgettext("assessment period unit", "月"))
 
 
 @rule("life.assembly_quarterly", _l("每季度召开支部党员大会"))
 def assembly_quarterly(branches, period):
-    return _frequency_results(branches, period, "LIFE-01", _("季度"))
+    return _frequency_results(branches, period, "LIFE-01", pgettext("assessment period unit", "季度"))
 
 
 @rule("life.committee_monthly", _l("每月召开支部委员会"))
 def committee_monthly(branches, period):
-    return _frequency_results(branches, period, "LIFE-02", _("月"))
+    return _frequency_results(branches, period, "LIFE-02", pgettext("assessment period unit", "月"))
 
 
 @rule("life.theme_day_monthly", _l("每月开展主题党日"))
 def theme_day_monthly(branches, period):
-    return _frequency_results(branches, period, "LIFE-05", _("月"))
+    return _frequency_results(branches, period, "LIFE-05", pgettext("assessment period unit", "月"))
 
 
 @rule("life.lecture_quarterly", _l("每季度讲党课"))
 def lecture_quarterly(branches, period):
-    return _frequency_results(branches, period, "LIFE-04", _("季度"))
+    return _frequency_results(branches, period, "LIFE-04", pgettext("assessment period unit", "季度"))
 
 
 @rule("life.cell_monthly", _l("党小组每月开会"))
 def cell_monthly(branches, period):
-    return _frequency_results(branches, period, "LIFE-03", _("党小组·月"))
+    return _frequency_results(branches, period, "LIFE-03", pgettext("assessment period unit", "党小组·月"))
 
 
 @rule("life.org_life_meeting_yearly", _l("每年召开组织生活会"))
 def org_life_meeting_yearly(branches, period):
-    return _frequency_results(branches, period, "LIFE-06", _("年度"))
+    return _frequency_results(branches, period, "LIFE-06", pgettext("assessment period unit", "年度"))
 
 
 @rule("life.assembly_votes_valid", _l("党员大会表决符合到会和过半数规定"))

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from branches.models import RoleAssignment, User
 from branches.policy import policy_all
@@ -315,7 +316,7 @@ def review_save_scores(*, review, user, version, entries):
             logged = reason
             if veto != row.veto_triggered:
                 flag = _("触发一票否决") if veto else _("解除一票否决")
-                logged = f"{flag}：{reason}" if reason else flag
+                logged = _("%(flag)s：%(reason)s") % {"flag": flag, "reason": reason} if reason else flag
             changes.append(ScoreChange(
                 review=review, item=item, old_score=row.score, new_score=score, changed_by=user,
                 reason=logged[:300],
@@ -352,7 +353,7 @@ def review_submit(*, review, user):
     )
     if missing:
         raise ValidationError(
-            _("还有评分项未评分：%(codes)s。") % {"codes": "、".join(missing)}
+            _("还有评分项未评分：%(codes)s。") % {"codes": pgettext("list separator", "、").join(missing)}
         )
     review.scorers.add(user)
     return _transition(review, Review.EDITABLE, RStatus.SUBMITTED, _("只有评分中或已退回的评审可以提交。"),
@@ -414,7 +415,8 @@ def evidence_add(*, review, item, upload, user):
     allowed = policy["assessment.evidence_extensions"]
     if extension not in allowed:
         raise ValidationError(
-            _("不支持的文件类型“%(ext)s”，请上传：%(allowed)s。") % {"ext": extension or "-", "allowed": "、".join(allowed)}
+            _("不支持的文件类型“%(ext)s”，请上传：%(allowed)s。")
+            % {"ext": extension or "-", "allowed": pgettext("list separator", "、").join(allowed)}
         )
     max_mb = policy["assessment.evidence_max_mb"]
     if upload.size > max_mb * 1024 * 1024:

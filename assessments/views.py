@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from branches.permissions import Action, admin_required, staff_required
@@ -39,7 +40,8 @@ def edition_list(request):
 @admin_required
 def edition_detail(request, pk):
     edition = get_object_or_404(Edition, pk=pk)
-    clone_form = forms.CloneForm(initial={"year": edition.year + 1, "name": f"{edition.year + 1} 版"})
+    next_year = edition.year + 1
+    clone_form = forms.CloneForm(initial={"year": next_year, "name": _("%(year)s 版") % {"year": next_year}})
     return render(request, "assessments/edition_detail.html", {
         "edition": edition,
         "dimensions": selectors.edition_structure(edition),
@@ -92,9 +94,9 @@ def edition_edit(request, pk):
 
 
 PARTS = {
-    "dimension": (Dimension, forms.DimensionForm, _("维度")),
-    "item": (Item, forms.ItemForm, _("评分项")),
-    "tier": (Tier, forms.TierForm, _("等次")),
+    "dimension": (Dimension, forms.DimensionForm, gettext_lazy("维度")),
+    "item": (Item, forms.ItemForm, gettext_lazy("评分项")),
+    "tier": (Tier, forms.TierForm, gettext_lazy("等次")),
 }
 
 
@@ -166,7 +168,7 @@ def worklist(request):
     form, period, kind, branches = _worklist_context(request)
     if request.GET.get("export") == "xlsx":
         return exports.xlsx_response(
-            f"评审工作台-{period['year']}.xlsx", _("评审工作台"),
+            _("评审工作台-%(year)s.xlsx") % {"year": period["year"]}, _("评审工作台"),
             [_("单位"), _("党支部"), _("支部自评状态"), _("自评得分"), _("评审状态"), _("评审得分"), _("等次")],
             (
                 (b.unit.name if b.unit else "", b.name,
@@ -335,7 +337,7 @@ def review_export(request, pk):
     rows.append((_("合计"), "", "", review.edition.total_points, "", "", result.total,
                  _("是") if result.vetoed else "", result.tier or "", ""))
     return exports.xlsx_response(
-        f"评审表-{review.branch.name}-{review.year}.xlsx", _("评审表"),
+        _("评审表-%(branch)s-%(year)s.xlsx") % {"branch": review.branch.name, "year": review.year}, _("评审表"),
         [_("维度"), _("编号"), _("要求"), _("分值"), _("评分方式"), _("系统计算分"), _("得分"),
          _("一票否决"), _("评语"), _("调整理由")],
         rows, widths=[14, 8, 60, 8, 12, 10, 8, 8, 30, 24], wrap=True,

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import permissions
@@ -22,7 +23,7 @@ def _admins_only(request):
 
 # Django admin is for the admin role only; staff and secretaries use the portal pages.
 admin.site.has_permission = _admins_only
-admin.site.site_header = "党支部标准化规范化建设平台 · 系统管理"
+admin.site.site_header = _("党支部标准化规范化建设平台 · 系统管理")
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -33,7 +34,7 @@ class RoleAssignmentInline(admin.TabularInline):
 
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):
-    fieldsets = UserAdmin.fieldsets + (("门户", {"fields": ["display_name"]}),)
+    fieldsets = UserAdmin.fieldsets + ((_("门户"), {"fields": ["display_name"]}),)
     inlines = [RoleAssignmentInline]
     list_display = ["username", "display_name", "email", "is_active", "is_superuser"]
 

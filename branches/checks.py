@@ -25,7 +25,7 @@ from typing import NamedTuple
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 # Messages are marked here and translated when read (CheckResult.message): a batch over
 # thousands of branches then translates and formats only the messages a page shows.
@@ -419,13 +419,12 @@ def _com_04_and_08(fact, policy, today):
     if Role.SECRETARY in vacant:
         others = [str(Role(role).label) for role in vacant if role != Role.SECRETARY]
         if others:
-            yield _result(
-                "COM-04", ERROR, False, _("书记职务空缺。另有%(posts)s空缺。"), {"posts": "、".join(others)}
-            )
+            posts = pgettext("list separator", "、").join(others)
+            yield _result("COM-04", ERROR, False, _("书记职务空缺。另有%(posts)s空缺。"), {"posts": posts})
         else:
             yield _result("COM-04", ERROR, False, _("书记职务空缺。"))
     elif vacant:
-        names = "、".join(str(Role(role).label) for role in vacant)
+        names = pgettext("list separator", "、").join(str(Role(role).label) for role in vacant)
         yield _result("COM-04", WARNING, False, _("%(posts)s职务空缺。"), {"posts": names})
     else:
         yield _result("COM-04", ERROR, True, _("书记及必设委员职务均有人担任。"))
@@ -443,7 +442,7 @@ def _com_04_and_08(fact, policy, today):
             WARNING,
             False,
             _("%(list)s，超过 %(max)d 天未补选。"),
-            {"list": "；".join(overdue), "max": max_days},
+            {"list": pgettext("list separator", "；").join(overdue), "max": max_days},
         )
     elif vacant:
         yield _result(
@@ -476,7 +475,11 @@ def _com_07(fact, policy, today):
         and (today - post.started_on).days > due_days
     ]
     if late:
-        names = "、".join(f"{post.get_role_display()}{post.member.name}" for post in late)
+        names = pgettext("list separator", "、").join(
+            pgettext("post holder", "%(role)s%(name)s")
+            % {"role": post.get_role_display(), "name": post.member.name}
+            for post in late
+        )
         return _result(
             "COM-07",
             WARNING,

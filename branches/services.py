@@ -12,6 +12,7 @@ from django.db.models.functions import Concat, Substr
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .models import JobHeartbeat, Member, Notification, Organization, Post, RoleAssignment, Term
 from .policy import policy_get
@@ -26,7 +27,7 @@ def _validate_parent(kind, parent):
             raise ValidationError(_("省直机关工委是根组织，不能有上级组织。"))
         return
     if parent is None or parent.kind not in allowed:
-        names = "、".join(str(Kind(k).label) for k in allowed)
+        names = pgettext("list separator", "、").join(str(Kind(k).label) for k in allowed)
         raise ValidationError(
             _("%(kind)s的上级组织必须是：%(names)s。") % {"kind": Kind(kind).label, "names": names}
         )

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from simple_history.models import HistoricalRecords
 
 from .org import Member, Organization, User
@@ -21,7 +22,10 @@ def validate_attachment(file):
     if extension not in ALLOWED_ATTACHMENT_EXTENSIONS:
         raise ValidationError(
             _("不支持的文件类型“%(ext)s”，只能上传：%(allowed)s。"),
-            params={"ext": extension or "-", "allowed": "、".join(ALLOWED_ATTACHMENT_EXTENSIONS)},
+            params={
+                "ext": extension or "-",
+                "allowed": pgettext("list separator", "、").join(ALLOWED_ATTACHMENT_EXTENSIONS),
+            },
             code="extension",
         )
     if file.size > settings.UPLOAD_MAX_BYTES:

@@ -1,10 +1,14 @@
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Activity, ActivityAttachment, MonthlyReport
 from ..models.activities import ALLOWED_ATTACHMENT_EXTENSIONS
 from .services import ATTENDANCE_FIELDS, REPORT_INPUT_FIELDS
+
+# Interpolates when rendered, in the active language (a lazy string's % would translate at import).
+_interpolate = lazy(lambda message, values: message % values, str)
 
 
 class _NoFormTag:
@@ -77,7 +81,9 @@ class AttachmentForm(_NoFormTag, forms.ModelForm):
     class Meta:
         model = ActivityAttachment
         fields = ("kind", "file")
-        help_texts = {"file": _("支持 %(ext)s") % {"ext": ", ".join(ALLOWED_ATTACHMENT_EXTENSIONS)}}
+        help_texts = {
+            "file": _interpolate(_("支持 %(ext)s"), {"ext": ", ".join(ALLOWED_ATTACHMENT_EXTENSIONS)}),
+        }
 
 
 class ReportForm(_NoFormTag, forms.ModelForm):

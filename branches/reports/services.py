@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .. import permissions
 from ..models import Activity, ActivityAttachment, Decision, MonthlyReport, Organization, ReportEvent
@@ -60,7 +61,7 @@ def _month_locked_error(branch, held_on):
     if report is not None and report not in MonthlyReport.EDITABLE:
         raise ValidationError(
             _("%(month)s的月度报告已报送或已通过，不能再修改该月的活动记录；如需更正，请联系上级退回。")
-            % {"month": f"{month:%Y年%m月}"}
+            % {"month": _("%(year)s年%(month)s月") % {"year": f"{month:%Y}", "month": f"{month:%m}"}}
         )
 
 
@@ -99,7 +100,7 @@ def _validate_activity(*, branch, fields, decisions, absent_members, today, poli
             votes_abstain=decision.get("votes_abstain", 0), passed=decision.get("passed", True),
             strict_majority=policy["life.strict_majority"],
         ):
-            errors.append(f"{decision['subject']}：{problem}")
+            errors.append(_("%(subject)s：%(problem)s") % {"subject": decision["subject"], "problem": problem})
     if any(member.branch_id != branch.pk for member in absent_members):
         errors.append(_("缺席党员必须是本支部党员。"))
     absent_total = fields.get("absent_full", 0) + fields.get("absent_probationary", 0)
@@ -252,7 +253,7 @@ def _submission_errors(report, derived):
     elif report.dues_members_paid > report.dues_members_due:
         errors.append(_("实缴党费人数不能多于应缴人数。"))
     if derived["gaps"] and not report.gap_reason.strip():
-        names = "、".join(gap["label"] for gap in derived["gaps"])
+        names = pgettext("list separator", "、").join(gap["label"] for gap in derived["gaps"])
         errors.append(_("本月以下活动未按要求开展：%(names)s。请填写说明。") % {"names": names})
     return errors
 

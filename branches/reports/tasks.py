@@ -76,7 +76,7 @@ def deliver_reminder(reminder_id):
         ).select_related("user")
     ]
     due_on = compliance.report_due_on(reminder.month, policy_all()["report.due_day"])
-    month_label = f"{reminder.month:%Y年%m月}"
+    month_label = _("%(year)s年%(month)s月") % {"year": f"{reminder.month:%Y}", "month": f"{reminder.month:%m}"}
     if reminder.stage == ReportReminder.Stage.OVERDUE:
         title = _("%(branch)s %(month)s月度报告已逾期") % {"branch": branch.name, "month": month_label}
         body = _("报告截止日期为 %(due)s，请尽快报送。") % {"due": f"{due_on:%Y-%m-%d}"}
