@@ -43,9 +43,7 @@ def get_review(user, pk, queryset=None):
     """404 for a review the user may not see (another branch, or a draft committee review)."""
     queryset = queryset if queryset is not None else Review.objects.all()
     visible = selectors.visible_reviews(user).values("pk")
-    return get_object_or_404(
-        queryset.select_related("branch__unit", "edition").filter(pk__in=visible), pk=pk
-    )
+    return get_object_or_404(queryset.select_related("branch__unit", "edition").filter(pk__in=visible), pk=pk)
 
 
 def require(allowed):

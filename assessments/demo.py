@@ -56,13 +56,17 @@ def seed(*, scale, today):
     items = list(edition.items.select_related("dimension"))
     branches = list(Organization.objects.filter(kind=Organization.Kind.BRANCH, is_active=True).order_by("pk"))
     staff = dict(
-        RoleAssignment.objects.filter(role=RoleAssignment.Role.UNIT_STAFF).values_list("organization_id", "user_id")
+        RoleAssignment.objects.filter(role=RoleAssignment.Role.UNIT_STAFF).values_list(
+            "organization_id", "user_id"
+        )
     )
     existing = set(Review.objects.values_list("branch_id", "kind", "year"))
     created = 0
     for year in (today.year - 1, today.year):
         period = rules.Period(start=datetime(year, 1, 1).date(), end=datetime(year, 12, 31).date())
-        results = {key: rules.evaluate(key, branches, period) for key in {i.rule_key for i in items if i.rule_key}}
+        results = {
+            key: rules.evaluate(key, branches, period) for key in {i.rule_key for i in items if i.rule_key}
+        }
         created += _seed_year(edition, items, branches, staff, existing, results, year, today)
     return created
 
@@ -78,7 +82,11 @@ def _seed_year(edition, items, branches, staff, existing, results, year, today):
             if (branch.pk, kind, year) in existing:
                 continue
             review = Review(
-                branch=branch, edition=edition, kind=kind, year=year, status=status,
+                branch=branch,
+                edition=edition,
+                kind=kind,
+                year=year,
+                status=status,
                 submitted_at=stamp if status != Status.DRAFT else None,
                 finalized_at=stamp if status == Status.FINALIZED else None,
                 return_comment="请补充3.4组织生活会整改材料。" if status == Status.RETURNED else "",
@@ -93,12 +101,18 @@ def _seed_year(edition, items, branches, staff, existing, results, year, today):
             result = results[item.rule_key][review.branch_id] if item.rule_key else None
             score, veto, auto = _score(rng, item, quality, result, review.kind)
             unscored = review.status == Status.DRAFT and rng.random() < 0.3
-            scores.append(ItemScore(
-                review=review, item=item, score=None if unscored else score, auto_score=auto, veto_triggered=veto,
-                auto_veto=veto,
-                rule_detail=(result.detail[:300] if result else ""),
-                comment=rng.choice(COMMENTS) if rng.random() < 0.15 and item.points else "",
-            ))
+            scores.append(
+                ItemScore(
+                    review=review,
+                    item=item,
+                    score=None if unscored else score,
+                    auto_score=auto,
+                    veto_triggered=veto,
+                    auto_veto=veto,
+                    rule_detail=(result.detail[:300] if result else ""),
+                    comment=rng.choice(COMMENTS) if rng.random() < 0.15 and item.points else "",
+                )
+            )
         user_id = staff.get(review.branch.unit_id) if review.kind == Kind.UNIT else None
         if user_id:
             scorers.append(through(review_id=review.pk, user_id=user_id))

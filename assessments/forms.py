@@ -30,7 +30,17 @@ class ItemForm(forms.ModelForm):
 
     class Meta:
         model = Item
-        fields = ["dimension", "code", "order", "requirement", "points", "evidence", "mode", "rule_key", "is_veto"]
+        fields = [
+            "dimension",
+            "code",
+            "order",
+            "requirement",
+            "points",
+            "evidence",
+            "mode",
+            "rule_key",
+            "is_veto",
+        ]
         widgets = {"requirement": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, edition, **kwargs):
@@ -58,9 +68,11 @@ class TierForm(forms.ModelForm):
 # Interpolates when rendered, in the active language (a lazy string's % would translate at import).
 _interpolate = lazy(lambda message, values: message % values, str)
 
-PERIOD_CHOICES = [("year-1", _("年度"))] + [
-    (f"half-{n}", label) for n, label in ((1, _("上半年")), (2, _("下半年")))
-] + [(f"quarter-{n}", _interpolate(_("第%(n)d季度"), {"n": n})) for n in range(1, 5)]
+PERIOD_CHOICES = (
+    [("year-1", _("年度"))]
+    + [(f"half-{n}", label) for n, label in ((1, _("上半年")), (2, _("下半年")))]
+    + [(f"quarter-{n}", _interpolate(_("第%(n)d季度"), {"n": n})) for n in range(1, 5)]
+)
 
 
 class PeriodForm(forms.Form):
@@ -72,18 +84,26 @@ class PeriodForm(forms.Form):
     def period_values(self):
         data = self.cleaned_data if self.is_valid() else {}
         kind, number = (data.get("period") or "year-1").split("-")
-        return {"period_kind": kind, "year": data.get("year") or timezone.localdate().year,
-                "period_no": int(number)}
+        return {
+            "period_kind": kind,
+            "year": data.get("year") or timezone.localdate().year,
+            "period_no": int(number),
+        }
 
 
 class WorklistForm(PeriodForm):
     kind = forms.ChoiceField(
-        label=_("评审类型"), required=False,
-        choices=[(Review.Kind.UNIT, Review.Kind.UNIT.label), (Review.Kind.PROVINCIAL, Review.Kind.PROVINCIAL.label)],
+        label=_("评审类型"),
+        required=False,
+        choices=[
+            (Review.Kind.UNIT, Review.Kind.UNIT.label),
+            (Review.Kind.PROVINCIAL, Review.Kind.PROVINCIAL.label),
+        ],
     )
     unit = forms.ChoiceField(label=_("单位"), required=False)
     status = forms.ChoiceField(
-        label=_("评审状态"), required=False,
+        label=_("评审状态"),
+        required=False,
         choices=[("", _("全部")), ("none", _("未开始"))] + list(Review.Status.choices),
     )
     q = forms.CharField(label=_("搜索"), required=False)

@@ -37,7 +37,11 @@ class Edition(models.Model):
     total_points = models.DecimalField(_("总分"), default=100, **POINTS)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.DRAFT)
     based_on = models.ForeignKey(
-        "self", verbose_name=_("复制自"), null=True, blank=True, on_delete=models.SET_NULL,
+        "self",
+        verbose_name=_("复制自"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="clones",
     )
     notes = models.TextField(_("说明"), blank=True)
@@ -93,7 +97,9 @@ class Item(models.Model):
         MANUAL = "manual", _("人工评分")
 
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="items")
-    dimension = models.ForeignKey(Dimension, verbose_name=_("维度"), on_delete=models.CASCADE, related_name="items")
+    dimension = models.ForeignKey(
+        Dimension, verbose_name=_("维度"), on_delete=models.CASCADE, related_name="items"
+    )
     code = models.CharField(_("编号"), max_length=20)
     order = models.PositiveSmallIntegerField(_("顺序"), default=1)
     requirement = models.TextField(_("要求"))
@@ -165,9 +171,13 @@ class Review(models.Model):
     branch = models.ForeignKey(
         Organization, verbose_name=_("党支部"), on_delete=models.PROTECT, related_name="reviews"
     )
-    edition = models.ForeignKey(Edition, verbose_name=_("标准版本"), on_delete=models.PROTECT, related_name="reviews")
+    edition = models.ForeignKey(
+        Edition, verbose_name=_("标准版本"), on_delete=models.PROTECT, related_name="reviews"
+    )
     kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
-    period_kind = models.CharField(_("周期"), max_length=8, choices=PeriodKind.choices, default=PeriodKind.YEAR)
+    period_kind = models.CharField(
+        _("周期"), max_length=8, choices=PeriodKind.choices, default=PeriodKind.YEAR
+    )
     year = models.PositiveSmallIntegerField(_("年度"))
     period_no = models.PositiveSmallIntegerField(_("期次"), default=1)  # half 1–2, quarter 1–4
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.DRAFT)
@@ -269,7 +279,9 @@ class ScoreChange(models.Model):
     old_score = models.DecimalField(null=True, **POINTS)
     new_score = models.DecimalField(null=True, **POINTS)
     reason = models.CharField(max_length=300, blank=True)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     changed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -292,7 +304,9 @@ class Evidence(models.Model):
     original_name = models.CharField(_("文件名"), max_length=200)
     size = models.PositiveIntegerField(_("大小"))
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

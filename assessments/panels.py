@@ -25,5 +25,6 @@ def staff_progress_panel(request):
         return None
     year = timezone.localdate().year
     return "assessments/_panel_staff.html", {
-        "year": year, "counts": selectors.progress(request.user, kind=Review.Kind.UNIT, year=year),
+        "year": year,
+        "counts": selectors.progress(request.user, kind=Review.Kind.UNIT, year=year),
     }

@@ -65,12 +65,18 @@ def setup_compliant(branches, period):
     for branch in branches:
         row = counts.get(branch.pk, {"total": 0, "full": 0})
         checks = [
-            (row["full"] >= policy["org.branch_min_full_members"],
-             _("正式党员不足%(n)d名") % {"n": policy["org.branch_min_full_members"]}),
-            (row["total"] <= policy["org.branch_max_members"],
-             _("党员超过%(n)d名") % {"n": policy["org.branch_max_members"]}),
-            (not branch.is_joint or branch.units_covered <= policy["org.joint_branch_max_units"],
-             _("联合党支部覆盖单位超过%(n)d个") % {"n": policy["org.joint_branch_max_units"]}),
+            (
+                row["full"] >= policy["org.branch_min_full_members"],
+                _("正式党员不足%(n)d名") % {"n": policy["org.branch_min_full_members"]},
+            ),
+            (
+                row["total"] <= policy["org.branch_max_members"],
+                _("党员超过%(n)d名") % {"n": policy["org.branch_max_members"]},
+            ),
+            (
+                not branch.is_joint or branch.units_covered <= policy["org.joint_branch_max_units"],
+                _("联合党支部覆盖单位超过%(n)d个") % {"n": policy["org.joint_branch_max_units"]},
+            ),
         ]
         failures = [message for ok, message in checks if not ok]
         results[branch.pk] = _ratio_result(len(checks) - len(failures), failures, _("设置符合规定"))
@@ -99,12 +105,15 @@ def committee_complete(branches, period):
         if full >= policy["committee.required_from_full_members"]:
             checks.append((term.has_committee, _("应设未设支部委员会")))
         if term.has_committee:
-            checks.append((
-                policy["committee.min_size"] <= size <= policy["committee.max_size"],
-                _("委员人数%(n)d人，不符合规定") % {"n": size},
-            ))
-            missing = [Role(r).label for r in (Role.ORGANIZATION, Role.PUBLICITY, Role.DISCIPLINE)
-                       if r not in roles]
+            checks.append(
+                (
+                    policy["committee.min_size"] <= size <= policy["committee.max_size"],
+                    _("委员人数%(n)d人，不符合规定") % {"n": size},
+                )
+            )
+            missing = [
+                Role(r).label for r in (Role.ORGANIZATION, Role.PUBLICITY, Role.DISCIPLINE) if r not in roles
+            ]
             roles_text = pgettext("list separator", "、").join(map(str, missing))
             checks.append((not missing, _("空缺：%(roles)s") % {"roles": roles_text}))
         unapproved = [p for p in held if p.role in Post.APPROVAL_ROLES and p.approved_on is None]
@@ -146,7 +155,8 @@ def term_overdue_veto(branches, period):
         if term is not None and term.ends_on < cutoff:
             results[branch.pk] = RuleResult(
                 ratio=0.0,
-                detail=_("任期于%(d)s届满，超过%(m)d个月未换届") % {"d": term.ends_on.isoformat(), "m": months},
+                detail=_("任期于%(d)s届满，超过%(m)d个月未换届")
+                % {"d": term.ends_on.isoformat(), "m": months},
             )
         else:
             results[branch.pk] = RuleResult(ratio=1.0, detail=_("未触发"))
@@ -203,9 +213,13 @@ def cells_set_up(branches, period):
         size = counts.get(branch.pk, {"total": 0})["total"]
         needs = size >= threshold or branch.locations > 1
         if cells.get(branch.pk):
-            results[branch.pk] = RuleResult(ratio=1.0, detail=_("已设%(n)d个党小组") % {"n": cells[branch.pk]})
+            results[branch.pk] = RuleResult(
+                ratio=1.0, detail=_("已设%(n)d个党小组") % {"n": cells[branch.pk]}
+            )
         elif needs:
-            results[branch.pk] = RuleResult(ratio=0.0, detail=_("党员%(n)d人或分散办公，未划分党小组") % {"n": size})
+            results[branch.pk] = RuleResult(
+                ratio=0.0, detail=_("党员%(n)d人或分散办公，未划分党小组") % {"n": size}
+            )
         else:
             results[branch.pk] = RuleResult(ratio=1.0, detail=_("规模较小，无需划分党小组"))
     return results

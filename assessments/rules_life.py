@@ -19,23 +19,32 @@ def _frequency_results(branches, period, requirement_key, unit_label):
     policy = policy_all()
     today = timezone.localdate()
     results = compliance.evaluate_branches(
-        [b.pk for b in branches], start=period.start, end=period.end, today=today,
-        lectures_per_quarter=policy["life.lectures_per_quarter"], keys=(requirement_key,),
+        [b.pk for b in branches],
+        start=period.start,
+        end=period.end,
+        today=today,
+        lectures_per_quarter=policy["life.lectures_per_quarter"],
+        keys=(requirement_key,),
     )
     out = {}
     for branch in branches:
         result = results[branch.pk][requirement_key]
         if not result.applicable:
-            out[branch.pk] = RuleResult(ratio=None, detail=_("不适用：%(why)s") % {
-                "why": _NOT_APPLICABLE.get(requirement_key, _("本支部不要求"))
-            })
+            out[branch.pk] = RuleResult(
+                ratio=None,
+                detail=_("不适用：%(why)s")
+                % {"why": _NOT_APPLICABLE.get(requirement_key, _("本支部不要求"))},
+            )
         elif not result.due:
             out[branch.pk] = RuleResult(ratio=None, detail=_("尚无已到期的考核周期。"))
         else:
             out[branch.pk] = RuleResult(
                 ratio=result.ratio,
-                detail=_("%(met)d/%(due)d 个%(unit)s达到要求。") % {
-                    "met": result.met, "due": result.due, "unit": unit_label,
+                detail=_("%(met)d/%(due)d 个%(unit)s达到要求。")
+                % {
+                    "met": result.met,
+                    "due": result.due,
+                    "unit": unit_label,
                 },
             )
     return out
@@ -86,7 +95,9 @@ def org_life_meeting_yearly(branches, period):
 @rule("life.assembly_votes_valid", _l("党员大会表决符合到会和过半数规定"))
 def assembly_votes_valid(branches, period):
     tallies = compliance.load_vote_validity(
-        [b.pk for b in branches], period.start, period.end,
+        [b.pk for b in branches],
+        period.start,
+        period.end,
         strict_majority=policy_all()["life.strict_majority"],
     )
     out = {}
@@ -120,7 +131,9 @@ def attendance(branches, period):
         n_lapsed = lapsed.get(branch.pk, 0)
         out[branch.pk] = RuleResult(
             ratio=0.5 * (min(1.0, rate / target) if target else 1.0) + (0.5 if not n_lapsed else 0),
-            detail=_("正式党员平均出席率 %(rate).1f%%，目标 %(target).0f%%；连续6个月未参加组织生活的党员 %(n)d 人。")
+            detail=_(
+                "正式党员平均出席率 %(rate).1f%%，目标 %(target).0f%%；连续6个月未参加组织生活的党员 %(n)d 人。"
+            )
             % {"rate": rate * 100, "target": target * 100, "n": n_lapsed},
         )
     return out
@@ -130,7 +143,10 @@ def attendance(branches, period):
 def monthly_report_on_time(branches, period):
     today = timezone.localdate()
     timeliness = compliance.load_report_timeliness(
-        [b.pk for b in branches], period.start, period.end, today=today,
+        [b.pk for b in branches],
+        period.start,
+        period.end,
+        today=today,
         due_day=policy_all()["report.due_day"],
     )
     out = {}

@@ -76,8 +76,12 @@ def ranked(reviews):
 def comparable(review):
     """Finalized reviews of the same kind and period (the group a review is ranked in)."""
     return Review.objects.filter(
-        kind=review.kind, period_kind=review.period_kind, year=review.year, period_no=review.period_no,
-        edition=review.edition_id, status=Review.Status.FINALIZED,
+        kind=review.kind,
+        period_kind=review.period_kind,
+        year=review.year,
+        period_no=review.period_no,
+        edition=review.edition_id,
+        status=Review.Status.FINALIZED,
     )
 
 
@@ -166,8 +170,11 @@ def review_for_page(review):
     self_scores = {}
     if review.kind != Review.Kind.SELF:
         self_review = Review.objects.filter(
-            branch=review.branch_id, kind=Review.Kind.SELF, period_kind=review.period_kind,
-            year=review.year, period_no=review.period_no,
+            branch=review.branch_id,
+            kind=Review.Kind.SELF,
+            period_kind=review.period_kind,
+            year=review.year,
+            period_no=review.period_no,
         ).first()
         if self_review is not None:
             self_scores = {
@@ -192,16 +199,21 @@ def review_for_page(review):
         row.self_score = self_scores.get(item.code)
         row.evidence_files = evidence.get(item.code, [])
         if not dimensions or dimensions[-1]["dimension"].pk != item.dimension_id:
-            dimensions.append({
-                "dimension": item.dimension, "rows": [],
-                "total": dimension_totals.get(item.dimension_id, Decimal(0)),
-                "self_total": Decimal(0),
-            })
+            dimensions.append(
+                {
+                    "dimension": item.dimension,
+                    "rows": [],
+                    "total": dimension_totals.get(item.dimension_id, Decimal(0)),
+                    "self_total": Decimal(0),
+                }
+            )
         dimensions[-1]["rows"].append(row)
         if row.self_score and row.self_score["score"] is not None:
             dimensions[-1]["self_total"] += row.self_score["score"]
     return {
-        "dimensions": dimensions, "self_review": self_review, "result": review_result(review),
+        "dimensions": dimensions,
+        "self_review": self_review,
+        "result": review_result(review),
         "scorers": list(review.scorers.all()),
     }
 
@@ -212,9 +224,9 @@ def score_changes(review):
 
 def branch_results(user, branches):
     """Reviews of these branches the user may see, newest first, with totals and tiers."""
-    return with_results(
-        visible_reviews(user).filter(branch__in=branches).select_related("edition")
-    ).order_by("-year", "-period_no", "kind")
+    return with_results(visible_reviews(user).filter(branch__in=branches).select_related("edition")).order_by(
+        "-year", "-period_no", "kind"
+    )
 
 
 def rankings(user, *, kind, period_kind, year, period_no):
@@ -250,9 +262,11 @@ def progress(user, *, kind, year):
 
 def latest_finalized(branch):
     return (
-        with_results(Review.objects.filter(branch=branch, status=Review.Status.FINALIZED).exclude(
-            kind=Review.Kind.SELF
-        ))
+        with_results(
+            Review.objects.filter(branch=branch, status=Review.Status.FINALIZED).exclude(
+                kind=Review.Kind.SELF
+            )
+        )
         .select_related("edition")
         .order_by("-year", "-period_no", "-finalized_at")
         .first()
@@ -270,7 +284,9 @@ def edition_structure(edition):
     items = defaultdict(list)
     known = rules.known_rule_keys()
     for item in edition.items.all():
-        item.rule_pending = bool(item.rule_key) and item.rule_key in known and rules.get_rule(item.rule_key).pending
+        item.rule_pending = (
+            bool(item.rule_key) and item.rule_key in known and rules.get_rule(item.rule_key).pending
+        )
         items[item.dimension_id].append(item)
     for dim in dimensions:
         dim.item_list = items.get(dim.pk, [])
@@ -294,14 +310,23 @@ def _display(value):
 
 def edition_diff(old, new):
     """What changed from ``old`` to ``new``: dimensions, items (by code) and tiers."""
+
     def index(queryset, fields):
         return {row["code"]: row for row in queryset.values("code", *fields)}
 
     parts = [
-        ("dimension", Dimension.objects.filter(edition=old), Dimension.objects.filter(edition=new),
-         ["name", "name_en", "order", "max_points"]),
-        ("item", Item.objects.filter(edition=old), Item.objects.filter(edition=new),
-         ["dimension__code", "requirement", "points", "evidence", "mode", "rule_key", "is_veto"]),
+        (
+            "dimension",
+            Dimension.objects.filter(edition=old),
+            Dimension.objects.filter(edition=new),
+            ["name", "name_en", "order", "max_points"],
+        ),
+        (
+            "item",
+            Item.objects.filter(edition=old),
+            Item.objects.filter(edition=new),
+            ["dimension__code", "requirement", "points", "evidence", "mode", "rule_key", "is_veto"],
+        ),
         ("tier", Tier.objects.filter(edition=old), Tier.objects.filter(edition=new), ["name", "min_score"]),
     ]
     changes = []
@@ -314,10 +339,17 @@ def edition_diff(old, new):
                 changes.append({"part": part, "code": code, "change": "added", "fields": []})
             else:
                 fields_changed = [
-                    {"field": f, "label": _field_label(old_qs.model, f),
-                     "old": _display(before[code][f]), "new": _display(after[code][f])}
-                    for f in fields if before[code][f] != after[code][f]
+                    {
+                        "field": f,
+                        "label": _field_label(old_qs.model, f),
+                        "old": _display(before[code][f]),
+                        "new": _display(after[code][f]),
+                    }
+                    for f in fields
+                    if before[code][f] != after[code][f]
                 ]
                 if fields_changed:
-                    changes.append({"part": part, "code": code, "change": "changed", "fields": fields_changed})
+                    changes.append(
+                        {"part": part, "code": code, "change": "changed", "fields": fields_changed}
+                    )
     return changes

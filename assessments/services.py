@@ -72,7 +72,10 @@ def edition_clone(*, edition, name, year):
     if Edition.objects.filter(name=name).exists():
         raise ValidationError(_("已存在名为“%(name)s”的标准版本。") % {"name": name})
     clone = Edition.objects.create(
-        name=name, year=year, total_points=edition.total_points, based_on=edition,
+        name=name,
+        year=year,
+        total_points=edition.total_points,
+        based_on=edition,
         notes=edition.notes,
     )
     dimensions = {}
@@ -226,12 +229,21 @@ def review_refresh_rules(*, review, user, version):
         if (row.score, row.auto_score, row.veto_triggered, row.rule_detail) == before:
             continue
         if row.score != before[0] or row.veto_triggered != before[2]:
-            changes.append(ScoreChange(review=review, item=row.item, old_score=before[0], new_score=row.score,
-                                       changed_by=user, reason=_("按最新数据重新计算")))
+            changes.append(
+                ScoreChange(
+                    review=review,
+                    item=row.item,
+                    old_score=before[0],
+                    new_score=row.score,
+                    changed_by=user,
+                    reason=_("按最新数据重新计算"),
+                )
+            )
         row.updated_by, row.updated_at = user, timezone.now()
         changed.append(row)
     ItemScore.objects.bulk_update(
-        changed, ["score", "auto_score", "veto_triggered", "auto_veto", "rule_detail", "updated_by", "updated_at"]
+        changed,
+        ["score", "auto_score", "veto_triggered", "auto_veto", "rule_detail", "updated_by", "updated_at"],
     )
     ScoreChange.objects.bulk_create(changes)
     review.refresh_from_db()
@@ -245,7 +257,9 @@ def _claim_version(review, version):
     )
     if not claimed:
         raise ReviewConflict(
-            _("保存失败：该评审已被他人修改或状态已变化。为避免覆盖他人的评分，本次修改未保存，请刷新页面后重新填写。")
+            _(
+                "保存失败：该评审已被他人修改或状态已变化。为避免覆盖他人的评分，本次修改未保存，请刷新页面后重新填写。"
+            )
         )
 
 
@@ -257,11 +271,13 @@ def review_start(*, branch, kind, year, user, period_kind=Review.PeriodKind.YEAR
     edition = edition or current_edition(year)
     if edition is None or edition.status != Status.PUBLISHED:
         raise ValidationError(_("没有可用的已发布标准版本。"))
-    if Review.objects.filter(branch=branch, kind=kind, period_kind=period_kind, year=year,
-                             period_no=period_no).exists():
+    if Review.objects.filter(
+        branch=branch, kind=kind, period_kind=period_kind, year=year, period_no=period_no
+    ).exists():
         raise ValidationError(_("该支部本期的此类评审已经存在。"))
-    review = Review(branch=branch, edition=edition, kind=kind, year=year, period_kind=period_kind,
-                    period_no=period_no)
+    review = Review(
+        branch=branch, edition=edition, kind=kind, year=year, period_kind=period_kind, period_no=period_no
+    )
     review.full_clean(exclude=["scorers"])
     review.save()
     review.scorers.add(user)
@@ -303,24 +319,35 @@ def review_save_scores(*, review, user, version, entries):
         veto = bool(entry.get("veto")) if item.is_veto else False
         comment = (entry.get("comment") or "").strip()
         reason = (entry.get("reason") or "").strip()
-        differs_from_rule = item.is_computed and row.auto_score is not None and (
-            score != row.auto_score or (item.is_veto and veto != row.auto_veto)
+        differs_from_rule = (
+            item.is_computed
+            and row.auto_score is not None
+            and (score != row.auto_score or (item.is_veto and veto != row.auto_veto))
         )
         if differs_from_rule and not reason:
-            raise ValidationError(
-                _("%(code)s：调整系统计算结果必须填写调整理由。") % {"code": item.code}
-            )
-        if (score, veto, comment, reason) == (row.score, row.veto_triggered, row.comment, row.override_reason):
+            raise ValidationError(_("%(code)s：调整系统计算结果必须填写调整理由。") % {"code": item.code})
+        if (score, veto, comment, reason) == (
+            row.score,
+            row.veto_triggered,
+            row.comment,
+            row.override_reason,
+        ):
             continue
         if score != row.score or veto != row.veto_triggered:
             logged = reason
             if veto != row.veto_triggered:
                 flag = _("触发一票否决") if veto else _("解除一票否决")
                 logged = _("%(flag)s：%(reason)s") % {"flag": flag, "reason": reason} if reason else flag
-            changes.append(ScoreChange(
-                review=review, item=item, old_score=row.score, new_score=score, changed_by=user,
-                reason=logged[:300],
-            ))
+            changes.append(
+                ScoreChange(
+                    review=review,
+                    item=item,
+                    old_score=row.score,
+                    new_score=score,
+                    changed_by=user,
+                    reason=logged[:300],
+                )
+            )
         row.score, row.veto_triggered, row.comment = score, veto, comment
         row.override_reason = reason if differs_from_rule else ""
         row.updated_by = user
@@ -356,8 +383,13 @@ def review_submit(*, review, user):
             _("还有评分项未评分：%(codes)s。") % {"codes": pgettext("list separator", "、").join(missing)}
         )
     review.scorers.add(user)
-    return _transition(review, Review.EDITABLE, RStatus.SUBMITTED, _("只有评分中或已退回的评审可以提交。"),
-                       submitted_at=timezone.now())
+    return _transition(
+        review,
+        Review.EDITABLE,
+        RStatus.SUBMITTED,
+        _("只有评分中或已退回的评审可以提交。"),
+        submitted_at=timezone.now(),
+    )
 
 
 def _notify_branch(review, *, event, title, body=""):
@@ -366,8 +398,12 @@ def _notify_branch(review, *, event, title, body=""):
         role_assignments__role=RoleAssignment.Role.SECRETARY, role_assignments__organization=review.branch_id
     )
     notification_send(
-        recipients=list(secretaries), kind=f"review_{event}", title=title, body=body,
-        link=review.get_absolute_url(), organization=review.branch,
+        recipients=list(secretaries),
+        kind=f"review_{event}",
+        title=title,
+        body=body,
+        link=review.get_absolute_url(),
+        organization=review.branch,
         dedupe_key=f"review-{review.pk}-{event}-{review.version}",
     )
 
@@ -377,20 +413,33 @@ def review_return(*, review, user, comment):
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError(_("退回时必须填写退回意见。"))
-    review = _transition(review, [RStatus.SUBMITTED], RStatus.RETURNED, _("只有已提交的评审可以退回。"),
-                         return_comment=comment)
+    review = _transition(
+        review, [RStatus.SUBMITTED], RStatus.RETURNED, _("只有已提交的评审可以退回。"), return_comment=comment
+    )
     if review.kind == Review.Kind.SELF:
-        _notify_branch(review, event="returned", title=_("支部自评被退回修改：%(p)s") % {"p": review.period_label},
-                       body=comment)
+        _notify_branch(
+            review,
+            event="returned",
+            title=_("支部自评被退回修改：%(p)s") % {"p": review.period_label},
+            body=comment,
+        )
     return review
 
 
 @transaction.atomic
 def review_finalize(*, review, user):
-    review = _transition(review, [RStatus.SUBMITTED], RStatus.FINALIZED, _("只有已提交的评审可以定稿。"),
-                         finalized_at=timezone.now())
-    _notify_branch(review, event="finalized", title=_("%(kind)s已定稿：%(p)s") % {
-        "kind": review.get_kind_display(), "p": review.period_label})
+    review = _transition(
+        review,
+        [RStatus.SUBMITTED],
+        RStatus.FINALIZED,
+        _("只有已提交的评审可以定稿。"),
+        finalized_at=timezone.now(),
+    )
+    _notify_branch(
+        review,
+        event="finalized",
+        title=_("%(kind)s已定稿：%(p)s") % {"kind": review.get_kind_display(), "p": review.period_label},
+    )
     return review
 
 
@@ -398,8 +447,14 @@ def review_finalize(*, review, user):
 _OFFICE = (b"PK\x03\x04",)
 _OLE = (b"\xd0\xcf\x11\xe0",)
 FILE_SIGNATURES = {
-    "pdf": (b"%PDF",), "png": (b"\x89PNG",), "jpg": (b"\xff\xd8",), "jpeg": (b"\xff\xd8",),
-    "docx": _OFFICE, "xlsx": _OFFICE, "doc": _OLE, "xls": _OLE,
+    "pdf": (b"%PDF",),
+    "png": (b"\x89PNG",),
+    "jpg": (b"\xff\xd8",),
+    "jpeg": (b"\xff\xd8",),
+    "docx": _OFFICE,
+    "xlsx": _OFFICE,
+    "doc": _OLE,
+    "xls": _OLE,
 }
 
 
@@ -433,10 +488,13 @@ def evidence_add(*, review, item, upload, user):
     for chunk in upload.chunks():
         digest.update(chunk)
     evidence = Evidence(
-        review=review, item=item, original_name=Path(upload.name).name[:200], size=upload.size,
-        sha256=digest.hexdigest(), uploaded_by=user,
+        review=review,
+        item=item,
+        original_name=Path(upload.name).name[:200],
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=user,
     )
     evidence.file.save(evidence.original_name, upload, save=False)
     evidence.save()
     return evidence
-

@@ -34,7 +34,9 @@ def edition_list(request):
         else:
             messages.success(request, _("已创建草稿“%(name)s”。") % {"name": edition.name})
             return redirect(edition)
-    return render(request, "assessments/edition_list.html", {"editions": selectors.edition_list(), "form": form})
+    return render(
+        request, "assessments/edition_list.html", {"editions": selectors.edition_list(), "form": form}
+    )
 
 
 @admin_required
@@ -42,14 +44,18 @@ def edition_detail(request, pk):
     edition = get_object_or_404(Edition, pk=pk)
     next_year = edition.year + 1
     clone_form = forms.CloneForm(initial={"year": next_year, "name": _("%(year)s 版") % {"year": next_year}})
-    return render(request, "assessments/edition_detail.html", {
-        "edition": edition,
-        "dimensions": selectors.edition_structure(edition),
-        "tiers": edition.tiers.all(),
-        "problems": services.edition_problems(edition) if edition.is_draft else [],
-        "clone_form": clone_form,
-        "others": Edition.objects.exclude(pk=edition.pk),
-    })
+    return render(
+        request,
+        "assessments/edition_detail.html",
+        {
+            "edition": edition,
+            "dimensions": selectors.edition_structure(edition),
+            "tiers": edition.tiers.all(),
+            "problems": services.edition_problems(edition) if edition.is_draft else [],
+            "clone_form": clone_form,
+            "others": Edition.objects.exclude(pk=edition.pk),
+        },
+    )
 
 
 @admin_required
@@ -88,9 +94,11 @@ def edition_edit(request, pk):
             _errors(request, exc)
         else:
             return redirect(edition)
-    return render(request, "assessments/edition_part_form.html", {
-        "edition": edition, "form": form, "title": _("编辑版本信息")
-    })
+    return render(
+        request,
+        "assessments/edition_part_form.html",
+        {"edition": edition, "form": form, "title": _("编辑版本信息")},
+    )
 
 
 PARTS = {
@@ -130,9 +138,11 @@ def edition_part(request, pk, part, part_pk=None):
             messages.success(request, _("已保存。"))
             return redirect(edition)
     title = (_("编辑%(x)s") if part_pk else _("新增%(x)s")) % {"x": label}
-    return render(request, "assessments/edition_part_form.html", {
-        "edition": edition, "form": form, "title": title, "can_delete": bool(part_pk)
-    })
+    return render(
+        request,
+        "assessments/edition_part_form.html",
+        {"edition": edition, "form": form, "title": title, "can_delete": bool(part_pk)},
+    )
 
 
 @admin_required
@@ -141,10 +151,16 @@ def edition_diff(request, pk):
     other_pk = request.GET.get("other") or (edition.based_on_id or "")
     other = get_object_or_404(Edition, pk=other_pk) if str(other_pk).isdigit() else None
     changes = selectors.edition_diff(other, edition) if other else []
-    return render(request, "assessments/edition_diff.html", {
-        "edition": edition, "other": other, "changes": changes,
-        "others": Edition.objects.exclude(pk=edition.pk),
-    })
+    return render(
+        request,
+        "assessments/edition_diff.html",
+        {
+            "edition": edition,
+            "other": other,
+            "changes": changes,
+            "others": Edition.objects.exclude(pk=edition.pk),
+        },
+    )
 
 
 # --- staff worklist -----------------------------------------------------------------------
@@ -157,8 +173,12 @@ def _worklist_context(request):
     data = form.cleaned_data if form.is_valid() else {}
     kind = data.get("kind") or Review.Kind.UNIT
     branches = selectors.worklist(
-        request.user, kind=kind, unit_id=data.get("unit") or None, status=data.get("status") or None,
-        search=data.get("q", ""), **period,
+        request.user,
+        kind=kind,
+        unit_id=data.get("unit") or None,
+        status=data.get("status") or None,
+        search=data.get("q", ""),
+        **period,
     )
     return form, period, kind, branches
 
@@ -168,14 +188,27 @@ def worklist(request):
     form, period, kind, branches = _worklist_context(request)
     if request.GET.get("export") == "xlsx":
         return exports.xlsx_response(
-            _("评审工作台-%(year)s.xlsx") % {"year": period["year"]}, _("评审工作台"),
-            [_("单位"), _("党支部"), _("支部自评状态"), _("自评得分"), _("评审状态"), _("评审得分"), _("等次")],
+            _("评审工作台-%(year)s.xlsx") % {"year": period["year"]},
+            _("评审工作台"),
+            [
+                _("单位"),
+                _("党支部"),
+                _("支部自评状态"),
+                _("自评得分"),
+                _("评审状态"),
+                _("评审得分"),
+                _("等次"),
+            ],
             (
-                (b.unit.name if b.unit else "", b.name,
-                 Review.Status(b.self_status).label if b.self_status else _("未开始"),
-                 b.self_total if b.self_status else None,
-                 Review.Status(b.review_status).label if b.review_status else _("未开始"),
-                 b.review_total if b.review_status else None, b.review_tier or "")
+                (
+                    b.unit.name if b.unit else "",
+                    b.name,
+                    Review.Status(b.self_status).label if b.self_status else _("未开始"),
+                    b.self_total if b.self_status else None,
+                    Review.Status(b.review_status).label if b.review_status else _("未开始"),
+                    b.review_total if b.review_status else None,
+                    b.review_tier or "",
+                )
                 for b in branches
             ),
             widths=[24, 28, 14, 10, 14, 10, 10],
@@ -183,10 +216,18 @@ def worklist(request):
     page = Paginator(branches, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "assessments/worklist.html", {
-        "form": form, "page_obj": page, "kind": kind, "period": period, "query": query.urlencode(),
-        "statuses": Review.Status,
-    })
+    return render(
+        request,
+        "assessments/worklist.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "kind": kind,
+            "period": period,
+            "query": query.urlencode(),
+            "statuses": Review.Status,
+        },
+    )
 
 
 @require_POST
@@ -245,13 +286,21 @@ def review_detail(request, pk):
     for dimension in page["dimensions"]:
         for row in dimension["rows"]:
             row.posted = posted.get(row.item_id)
-    return render(request, "assessments/review_detail.html", {
-        "review": review, **page, "can_edit": can_edit, "tiers": review.edition.tiers.all(),
-        "can_decide": access.can_decide(request.user, review),
-        "return_form": forms.ReturnForm(),
-        "evidence_form": forms.EvidenceForm(edition=review.edition) if can_edit else None,
-        "form_version": request.POST.get("version") if posted else review.version,
-    }, status=status)
+    return render(
+        request,
+        "assessments/review_detail.html",
+        {
+            "review": review,
+            **page,
+            "can_edit": can_edit,
+            "tiers": review.edition.tiers.all(),
+            "can_decide": access.can_decide(request.user, review),
+            "return_form": forms.ReturnForm(),
+            "evidence_form": forms.EvidenceForm(edition=review.edition) if can_edit else None,
+            "form_version": request.POST.get("version") if posted else review.version,
+        },
+        status=status,
+    )
 
 
 @require_POST
@@ -291,7 +340,10 @@ def evidence_upload(request, pk):
     if form.is_valid():
         try:
             services.evidence_add(
-                review=review, item=form.cleaned_data["item"], upload=form.cleaned_data["file"], user=request.user
+                review=review,
+                item=form.cleaned_data["item"],
+                upload=form.cleaned_data["file"],
+                user=request.user,
             )
             messages.success(request, _("佐证材料已上传。"))
         except ValidationError as exc:
@@ -315,9 +367,9 @@ def review_history(request, pk):
 
 def review_print(request, pk):
     review = access.get_review(request.user, pk)
-    return render(request, "assessments/review_print.html", {
-        "review": review, **selectors.review_for_page(review)
-    })
+    return render(
+        request, "assessments/review_print.html", {"review": review, **selectors.review_for_page(review)}
+    )
 
 
 def review_export(request, pk):
@@ -326,21 +378,67 @@ def review_export(request, pk):
     rows = []
     for dimension in page["dimensions"]:
         for row in dimension["rows"]:
-            rows.append((
-                dimension["dimension"].name, row.item.code, row.item.requirement, row.item.points,
-                row.item.get_mode_display(), row.auto_score, row.score,
-                _("是") if row.veto_triggered else "", row.comment, row.override_reason,
-            ))
-        rows.append((dimension["dimension"].name, _("小计"), "", dimension["dimension"].max_points,
-                     "", "", dimension["total"], "", "", ""))
+            rows.append(
+                (
+                    dimension["dimension"].name,
+                    row.item.code,
+                    row.item.requirement,
+                    row.item.points,
+                    row.item.get_mode_display(),
+                    row.auto_score,
+                    row.score,
+                    _("是") if row.veto_triggered else "",
+                    row.comment,
+                    row.override_reason,
+                )
+            )
+        rows.append(
+            (
+                dimension["dimension"].name,
+                _("小计"),
+                "",
+                dimension["dimension"].max_points,
+                "",
+                "",
+                dimension["total"],
+                "",
+                "",
+                "",
+            )
+        )
     result = page["result"]
-    rows.append((_("合计"), "", "", review.edition.total_points, "", "", result.total,
-                 _("是") if result.vetoed else "", result.tier or "", ""))
+    rows.append(
+        (
+            _("合计"),
+            "",
+            "",
+            review.edition.total_points,
+            "",
+            "",
+            result.total,
+            _("是") if result.vetoed else "",
+            result.tier or "",
+            "",
+        )
+    )
     return exports.xlsx_response(
-        _("评审表-%(branch)s-%(year)s.xlsx") % {"branch": review.branch.name, "year": review.year}, _("评审表"),
-        [_("维度"), _("编号"), _("要求"), _("分值"), _("评分方式"), _("系统计算分"), _("得分"),
-         _("一票否决"), _("评语"), _("调整理由")],
-        rows, widths=[14, 8, 60, 8, 12, 10, 8, 8, 30, 24], wrap=True,
+        _("评审表-%(branch)s-%(year)s.xlsx") % {"branch": review.branch.name, "year": review.year},
+        _("评审表"),
+        [
+            _("维度"),
+            _("编号"),
+            _("要求"),
+            _("分值"),
+            _("评分方式"),
+            _("系统计算分"),
+            _("得分"),
+            _("一票否决"),
+            _("评语"),
+            _("调整理由"),
+        ],
+        rows,
+        widths=[14, 8, 60, 8, 12, 10, 8, 8, 30, 24],
+        wrap=True,
     )
 
 
@@ -357,9 +455,15 @@ def my_reviews(request):
         results[review.branch_id].append(review)
     for branch in branches:
         branch.results = results[branch.pk]
-    return render(request, "assessments/my_reviews.html", {
-        "branches": branches, "period_form": forms.PeriodForm(), "self_kind": Review.Kind.SELF,
-    })
+    return render(
+        request,
+        "assessments/my_reviews.html",
+        {
+            "branches": branches,
+            "period_form": forms.PeriodForm(),
+            "self_kind": Review.Kind.SELF,
+        },
+    )
 
 
 @staff_required
@@ -368,5 +472,7 @@ def rankings(request):
     form = forms.WorklistForm(request.GET or None, units=units)
     period = form.period_values()
     kind = (form.cleaned_data.get("kind") if form.is_valid() else None) or Review.Kind.UNIT
-    page = Paginator(selectors.rankings(request.user, kind=kind, **period), 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.rankings(request.user, kind=kind, **period), 50).get_page(
+        request.GET.get("page")
+    )
     return render(request, "assessments/rankings.html", {"form": form, "page_obj": page, "period": period})

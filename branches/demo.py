@@ -34,27 +34,105 @@ SCALES = {
 }
 
 UNIT_NAMES = [
-    "省发展和改革委员会", "省教育厅", "省科学技术厅", "省工业和信息化厅", "省公安厅", "省民政厅",
-    "省司法厅", "省财政厅", "省人力资源和社会保障厅", "省自然资源厅", "省生态环境厅",
-    "省住房和城乡建设厅", "省交通运输厅", "省水利厅", "省农业农村厅", "省商务厅", "省文化和旅游厅",
-    "省卫生健康委员会", "省退役军人事务厅", "省应急管理厅", "省审计厅", "省市场监督管理局",
-    "省统计局", "省医疗保障局", "省林业局", "省高级人民法院", "省人民检察院", "省地方金融管理局",
-    "省机关事务管理局", "省信访局", "省粮食和物资储备局", "省能源局", "省监狱管理局", "省药品监督管理局",
-    "省知识产权局", "省体育局", "省广播电视局", "省数据局", "省乡村振兴局", "省人民防空办公室",
+    "省发展和改革委员会",
+    "省教育厅",
+    "省科学技术厅",
+    "省工业和信息化厅",
+    "省公安厅",
+    "省民政厅",
+    "省司法厅",
+    "省财政厅",
+    "省人力资源和社会保障厅",
+    "省自然资源厅",
+    "省生态环境厅",
+    "省住房和城乡建设厅",
+    "省交通运输厅",
+    "省水利厅",
+    "省农业农村厅",
+    "省商务厅",
+    "省文化和旅游厅",
+    "省卫生健康委员会",
+    "省退役军人事务厅",
+    "省应急管理厅",
+    "省审计厅",
+    "省市场监督管理局",
+    "省统计局",
+    "省医疗保障局",
+    "省林业局",
+    "省高级人民法院",
+    "省人民检察院",
+    "省地方金融管理局",
+    "省机关事务管理局",
+    "省信访局",
+    "省粮食和物资储备局",
+    "省能源局",
+    "省监狱管理局",
+    "省药品监督管理局",
+    "省知识产权局",
+    "省体育局",
+    "省广播电视局",
+    "省数据局",
+    "省乡村振兴局",
+    "省人民防空办公室",
 ]
 INSTITUTE_FIELDS = [
-    "地质调查", "水文水资源", "农业科学", "林业科学", "环境监测", "交通规划设计", "建筑科学",
-    "疾病预防控制", "质量技术监督", "信息", "档案", "社会科学", "气象服务", "测绘", "公共资源交易",
-    "标准化", "经济信息", "公共卫生", "水利水电勘测", "土地整理", "政务服务", "教育考试",
+    "地质调查",
+    "水文水资源",
+    "农业科学",
+    "林业科学",
+    "环境监测",
+    "交通规划设计",
+    "建筑科学",
+    "疾病预防控制",
+    "质量技术监督",
+    "信息",
+    "档案",
+    "社会科学",
+    "气象服务",
+    "测绘",
+    "公共资源交易",
+    "标准化",
+    "经济信息",
+    "公共卫生",
+    "水利水电勘测",
+    "土地整理",
+    "政务服务",
+    "教育考试",
 ]
 INSTITUTE_KINDS = ["研究院", "中心", "服务中心", "研究所"]
 DEPARTMENTS = [
-    "办公室", "政策法规处", "人事处", "财务处", "规划处", "综合处", "监督检查处", "科技处",
-    "信息中心", "离退休干部处", "机关服务中心", "宣传教育处", "行政审批处", "安全管理处", "统计处",
-    "对外合作处", "督查室", "研究室", "法制处", "市场处", "项目管理处", "质量管理处", "运行监测处",
-    "资产管理处", "培训中心", "档案室", "后勤保障处", "审计处",
+    "办公室",
+    "政策法规处",
+    "人事处",
+    "财务处",
+    "规划处",
+    "综合处",
+    "监督检查处",
+    "科技处",
+    "信息中心",
+    "离退休干部处",
+    "机关服务中心",
+    "宣传教育处",
+    "行政审批处",
+    "安全管理处",
+    "统计处",
+    "对外合作处",
+    "督查室",
+    "研究室",
+    "法制处",
+    "市场处",
+    "项目管理处",
+    "质量管理处",
+    "运行监测处",
+    "资产管理处",
+    "培训中心",
+    "档案室",
+    "后勤保障处",
+    "审计处",
 ]
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢"
+)
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰晓东海波鹏飞云峰宇辉婷雪梅琳颖晨浩然"
 
 
@@ -113,8 +191,12 @@ def _create_children(parent, specs):
 def _seed_unit(root, name, index, scale, today):
     rng = random.Random(f"{SEED}-{index}")
     unit = organization_create(
-        name=f"{name}机关党委", kind=Kind.UNIT_COMMITTEE, parent=root, unit_name=name,
-        category=category_for(name), established_on=date(1990 + rng.randrange(25), 7, 1),
+        name=f"{name}机关党委",
+        kind=Kind.UNIT_COMMITTEE,
+        parent=root,
+        unit_name=name,
+        category=category_for(name),
+        established_on=date(1990 + rng.randrange(25), 7, 1),
     )
     branch_count = rng.randint(*scale.branches_per_unit)
     departments = rng.sample(DEPARTMENTS, min(branch_count, len(DEPARTMENTS)))
@@ -123,24 +205,35 @@ def _seed_unit(root, name, index, scale, today):
         dept = departments[number] if number < len(departments) else f"第{number + 1}"
         specs.append(
             {
-                "name": f"{name}{dept}党支部", "kind": Kind.BRANCH, "unit": unit,
-                "category": unit.category, "unit_name": name,
+                "name": f"{name}{dept}党支部",
+                "kind": Kind.BRANCH,
+                "unit": unit,
+                "category": unit.category,
+                "unit_name": name,
                 "established_on": date(2000 + rng.randrange(20), rng.randint(1, 12), 1),
             }
         )
     if index % 3 == 2:  # every third unit hosts a joint branch of small affiliated bodies
         specs.append(
             {
-                "name": f"{name}直属单位联合党支部", "kind": Kind.BRANCH, "unit": unit,
-                "category": unit.category, "unit_name": name, "is_joint": True,
+                "name": f"{name}直属单位联合党支部",
+                "kind": Kind.BRANCH,
+                "unit": unit,
+                "category": unit.category,
+                "unit_name": name,
+                "is_joint": True,
                 "units_covered": rng.choice((3, 4, 6)),
             }
         )
     if index == 1:
         specs.append(
             {
-                "name": f"{name}专项工作临时党支部", "kind": Kind.BRANCH, "unit": unit,
-                "category": unit.category, "unit_name": name, "is_temporary": True,
+                "name": f"{name}专项工作临时党支部",
+                "kind": Kind.BRANCH,
+                "unit": unit,
+                "category": unit.category,
+                "unit_name": name,
+                "is_temporary": True,
             }
         )
     branches = _create_children(unit, specs)
@@ -150,8 +243,17 @@ def _seed_unit(root, name, index, scale, today):
     for branch in branches:
         if sizes[branch.pk] > 24:
             for cell_no in range(1, 3 + (sizes[branch.pk] > 32)):
-                cell_specs.append((branch, {"name": f"第{cell_no}党小组", "kind": Kind.PARTY_CELL,
-                                            "unit": unit, "category": unit.category}))
+                cell_specs.append(
+                    (
+                        branch,
+                        {
+                            "name": f"第{cell_no}党小组",
+                            "kind": Kind.PARTY_CELL,
+                            "unit": unit,
+                            "category": unit.category,
+                        },
+                    )
+                )
     cells_by_branch = {}
     for branch in branches:
         mine = [spec for owner, spec in cell_specs if owner is branch]
@@ -172,11 +274,16 @@ def _seed_unit(root, name, index, scale, today):
                 full_since, probation_end = Term.compute_ends_on(joined, 1), None
             members.append(
                 Member(
-                    branch=branch, cell=rng.choice(cells) if cells else None, name=person_name(rng),
+                    branch=branch,
+                    cell=rng.choice(cells) if cells else None,
+                    name=person_name(rng),
                     gender=rng.choice((Member.Gender.MALE, Member.Gender.FEMALE)),
-                    birth_date=birth, joined_on=joined, full_since=full_since,
+                    birth_date=birth,
+                    joined_on=joined,
+                    full_since=full_since,
                     status=Member.Status.PROBATIONARY if probationary else Member.Status.FULL,
-                    probation_ends_on=probation_end, is_leading_cadre=rng.random() < 0.1,
+                    probation_ends_on=probation_end,
+                    is_leading_cadre=rng.random() < 0.1,
                 )
             )
     Member.objects.bulk_create(members, batch_size=2000)
@@ -194,8 +301,9 @@ def _seed_unit(root, name, index, scale, today):
         has_committee = len(full) >= 7 or (len(full) >= 5 and rng.random() < 0.3)
         if len(full) >= 7 and rng.random() < 0.05:
             has_committee = False  # a few branches that should have a committee but do not
-        terms.append(Term(branch=branch, elected_on=elected, ends_on=ends, length_years=3,
-                          has_committee=has_committee))
+        terms.append(
+            Term(branch=branch, elected_on=elected, ends_on=ends, length_years=3, has_committee=has_committee)
+        )
         post_plans.append((branch, full, elected, has_committee))
     terms = Term.objects.bulk_create(terms)
 
@@ -207,11 +315,25 @@ def _seed_unit(root, name, index, scale, today):
         holders = rng.sample(full, min(len(full), 5 if has_committee else 2))
         approved = elected + timedelta(days=rng.randint(7, 25)) if rng.random() < 0.93 else None
         if rng.random() < 0.97:
-            posts.append(Post(term=term, member=holders[0], role=Post.Role.SECRETARY,
-                              started_on=elected, approved_on=approved))
+            posts.append(
+                Post(
+                    term=term,
+                    member=holders[0],
+                    role=Post.Role.SECRETARY,
+                    started_on=elected,
+                    approved_on=approved,
+                )
+            )
         if len(holders) > 1 and (has_committee or rng.random() < 0.3):
-            posts.append(Post(term=term, member=holders[1], role=Post.Role.DEPUTY_SECRETARY,
-                              started_on=elected, approved_on=approved))
+            posts.append(
+                Post(
+                    term=term,
+                    member=holders[1],
+                    role=Post.Role.DEPUTY_SECRETARY,
+                    started_on=elected,
+                    approved_on=approved,
+                )
+            )
         if has_committee:
             for member, role in zip(holders[2:], roles, strict=False):
                 if rng.random() < 0.95:
@@ -237,18 +359,26 @@ def _seed_users(root):
     def first_branch(unit):
         return (
             Organization.objects.filter(kind=Kind.BRANCH, unit=unit, is_temporary=False, terms__isnull=False)
-            .order_by("pk").first()
+            .order_by("pk")
+            .first()
         )
 
-    nodes = {"root": root, "unit": first_unit, "branch": first_branch(first_unit),
-             "branch2": first_branch(second_unit)}
+    nodes = {
+        "root": root,
+        "unit": first_unit,
+        "branch": first_branch(first_unit),
+        "branch2": first_branch(second_unit),
+    }
     created = []
     for username, display, role, node_key in DEMO_USERS:
         user, was_created = User.objects.get_or_create(
             username=username,
-            defaults={"display_name": display, "email": f"{username}@demo.example.org",
-                      "is_staff": role == RoleAssignment.Role.ADMIN,
-                      "is_superuser": role == RoleAssignment.Role.ADMIN},
+            defaults={
+                "display_name": display,
+                "email": f"{username}@demo.example.org",
+                "is_staff": role == RoleAssignment.Role.ADMIN,
+                "is_superuser": role == RoleAssignment.Role.ADMIN,
+            },
         )
         if was_created:
             user.set_password(DEMO_PASSWORD)
@@ -256,9 +386,15 @@ def _seed_users(root):
             created.append(username)
         RoleAssignment.objects.get_or_create(user=user, role=role, organization=nodes[node_key])
         if role == RoleAssignment.Role.SECRETARY:
-            secretary = Post.objects.filter(
-                term__branch=nodes[node_key], term__status=Term.Status.ACTIVE, role=Post.Role.SECRETARY,
-            ).select_related("member").first()
+            secretary = (
+                Post.objects.filter(
+                    term__branch=nodes[node_key],
+                    term__status=Term.Status.ACTIVE,
+                    role=Post.Role.SECRETARY,
+                )
+                .select_related("member")
+                .first()
+            )
             if secretary and secretary.member.user_id is None:
                 Member.objects.filter(pk=secretary.member_id).update(user=user)
                 User.objects.filter(pk=user.pk).update(display_name=f"{secretary.member.name}（书记）")

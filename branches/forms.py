@@ -133,9 +133,13 @@ class PostForm(forms.ModelForm):
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = members
-        self.fields["member"].label_from_instance = lambda m: _("%(name)s（%(gender)s）") % {
-            "name": m.name, "gender": m.get_gender_display(),
-        }
+        self.fields["member"].label_from_instance = lambda m: (
+            _("%(name)s（%(gender)s）")
+            % {
+                "name": m.name,
+                "gender": m.get_gender_display(),
+            }
+        )
 
 
 class DateForm(forms.Form):

@@ -34,18 +34,24 @@ class Action(StrEnum):
 
 ROLE_ACTIONS = {
     Role.ADMIN: frozenset(Action),
-    Role.PROVINCIAL_STAFF: frozenset(
-        {Action.VIEW, Action.REVIEW, Action.SUPERVISE, Action.EXPORT}
-    ),
+    Role.PROVINCIAL_STAFF: frozenset({Action.VIEW, Action.REVIEW, Action.SUPERVISE, Action.EXPORT}),
     Role.UNIT_STAFF: frozenset(
         {
-            Action.VIEW, Action.EDIT_ORG, Action.EDIT_MEMBERS, Action.MANAGE_TERMS,
-            Action.REVIEW, Action.SUPERVISE, Action.EXPORT,
+            Action.VIEW,
+            Action.EDIT_ORG,
+            Action.EDIT_MEMBERS,
+            Action.MANAGE_TERMS,
+            Action.REVIEW,
+            Action.SUPERVISE,
+            Action.EXPORT,
         }
     ),
     Role.SECRETARY: frozenset(
         {
-            Action.VIEW, Action.EDIT_MEMBERS, Action.RECORD_ACTIVITY, Action.SUBMIT_REPORT,
+            Action.VIEW,
+            Action.EDIT_MEMBERS,
+            Action.RECORD_ACTIVITY,
+            Action.SUBMIT_REPORT,
             Action.EXPORT,
         }
     ),
@@ -60,9 +66,7 @@ def _assignments(user):
         return ()
     cached = getattr(user, "_role_paths", None)
     if cached is None:
-        cached = tuple(
-            RoleAssignment.objects.filter(user=user).values_list("role", "organization__path")
-        )
+        cached = tuple(RoleAssignment.objects.filter(user=user).values_list("role", "organization__path"))
         user._role_paths = cached
     return cached
 
@@ -158,7 +162,9 @@ def branch_permission_required(action, *, url_kwarg="org_id"):
         def wrapper(request, *args, **kwargs):
             organization = get_object_for_user(
                 Organization.objects.select_related("parent", "unit"),
-                user=request.user, action=action, pk=kwargs.pop(url_kwarg),
+                user=request.user,
+                action=action,
+                pk=kwargs.pop(url_kwarg),
             )
             return view(request, organization, *args, **kwargs)
 

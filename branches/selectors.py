@@ -35,9 +35,7 @@ def scope_counts(user, *, today, expiring_until):
     branches = Organization.objects.filter(
         permissions.scope_q(user, Action.VIEW), kind=Kind.BRANCH, is_active=True
     )
-    terms = Term.objects.filter(
-        permissions.scope_q(user, Action.VIEW, "branch__"), status=Term.Status.ACTIVE
-    )
+    terms = Term.objects.filter(permissions.scope_q(user, Action.VIEW, "branch__"), status=Term.Status.ACTIVE)
     term_counts = terms.aggregate(
         expiring=Count("pk", filter=Q(ends_on__gte=today, ends_on__lte=expiring_until)),
         overdue=Count("pk", filter=Q(ends_on__lt=today)),
@@ -66,15 +64,22 @@ def notification_list(user, *, filter=""):
 
 # --- organization browser, branch page, roster -------------------------------------------------
 
+
 def _with_counts(queryset):
     """Annotate child and active-member counts with subqueries (no join fan-out)."""
     children = (
         Organization.objects.filter(parent=OuterRef("pk"), is_active=True)
-        .order_by().values("parent").annotate(n=Count("pk")).values("n")
+        .order_by()
+        .values("parent")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
     members = (
         Member.objects.filter(branch=OuterRef("pk"), state=Member.State.ACTIVE)
-        .order_by().values("branch").annotate(n=Count("pk")).values("n")
+        .order_by()
+        .values("branch")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
     return queryset.annotate(
         child_count=Coalesce(Subquery(children), 0), member_count=Coalesce(Subquery(members), 0)
@@ -97,9 +102,7 @@ def org_children(user, parent):
     """Direct children of ``parent`` visible to ``user`` (one query, counts included)."""
     return list(
         _with_counts(
-            Organization.objects.filter(
-                permissions.scope_q(user, Action.VIEW), parent=parent, is_active=True
-            )
+            Organization.objects.filter(permissions.scope_q(user, Action.VIEW), parent=parent, is_active=True)
         ).order_by("kind", "pk")
     )
 
@@ -114,12 +117,18 @@ def org_search(user, query):
 
 def unit_branches(user, unit):
     """Branches under a unit committee or general branch with their member counts."""
-    return _with_counts(
-        Organization.objects.filter(
-            permissions.scope_q(user, Action.VIEW),
-            path__startswith=unit.path, kind=Kind.BRANCH, is_active=True,
+    return (
+        _with_counts(
+            Organization.objects.filter(
+                permissions.scope_q(user, Action.VIEW),
+                path__startswith=unit.path,
+                kind=Kind.BRANCH,
+                is_active=True,
+            )
         )
-    ).select_related("parent").order_by("path")
+        .select_related("parent")
+        .order_by("path")
+    )
 
 
 def active_terms_by_branch(branch_ids):
@@ -140,7 +149,10 @@ def branch_cells(branch):
 def _with_cell_counts(queryset):
     members = (
         Member.objects.filter(cell=OuterRef("pk"), state=Member.State.ACTIVE)
-        .order_by().values("cell").annotate(n=Count("pk")).values("n")
+        .order_by()
+        .values("cell")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
     return queryset.annotate(member_count=Coalesce(Subquery(members), 0))
 
@@ -181,7 +193,8 @@ def scope_check_summary(user, *, today):
     """Failing set-up/committee checks across the user's scope (constant number of queries)."""
     orgs = list(
         Organization.objects.filter(
-            permissions.scope_q(user, Action.VIEW), is_active=True,
+            permissions.scope_q(user, Action.VIEW),
+            is_active=True,
             kind__in=[Kind.BRANCH, Kind.UNIT_COMMITTEE],
         )
     )

@@ -84,9 +84,9 @@ def organization_move(*, organization, new_parent):
     )
     Organization.objects.filter(pk=organization.pk).update(parent=new_parent)
     if organization.kind != Kind.UNIT_COMMITTEE:
-        Organization.objects.filter(path__startswith=new_path).exclude(
-            kind=Kind.UNIT_COMMITTEE
-        ).update(unit=_unit_of(organization.kind, new_parent))
+        Organization.objects.filter(path__startswith=new_path).exclude(kind=Kind.UNIT_COMMITTEE).update(
+            unit=_unit_of(organization.kind, new_parent)
+        )
     organization.refresh_from_db()
     return organization
 
@@ -114,8 +114,10 @@ def member_update(*, member, expected_version=None, **fields):
     current = Member.objects.select_for_update().get(pk=member.pk)
     if expected_version is not None and current.version != expected_version:
         raise ValidationError(
-            _("该党员信息已被其他人修改（当前为第 %(now)d 版，您编辑的是第 %(old)d 版）。"
-              "请载入最新内容，核对后再保存。")
+            _(
+                "该党员信息已被其他人修改（当前为第 %(now)d 版，您编辑的是第 %(old)d 版）。"
+                "请载入最新内容，核对后再保存。"
+            )
             % {"now": current.version, "old": expected_version},
             code="conflict",
         )
@@ -146,8 +148,11 @@ def term_start(*, branch, elected_on, length_years=None, has_committee=True):
             raise ValidationError(_("新一届的选举日期不能早于上一届。"))
         term_close(term=previous, closed_on=elected_on)
     term = Term(
-        branch=branch, elected_on=elected_on, length_years=length_years,
-        ends_on=Term.compute_ends_on(elected_on, length_years), has_committee=has_committee,
+        branch=branch,
+        elected_on=elected_on,
+        length_years=length_years,
+        ends_on=Term.compute_ends_on(elected_on, length_years),
+        has_committee=has_committee,
     )
     term.full_clean()
     term.save()
@@ -235,8 +240,19 @@ def role_assign(*, user, role, organization):
     return assignment
 
 
-def notification_send(*, recipients, kind, title, body="", link="", organization=None,
-                      dedupe_key, requires_ack=False, email_template=None, email_context=None):
+def notification_send(
+    *,
+    recipients,
+    kind,
+    title,
+    body="",
+    link="",
+    organization=None,
+    dedupe_key,
+    requires_ack=False,
+    email_template=None,
+    email_context=None,
+):
     """Notify each recipient once per ``dedupe_key`` in-app and, if a template is given, by email.
 
     Returns the users newly notified. Rows already present (a rerun, a second worker) are
@@ -248,10 +264,15 @@ def notification_send(*, recipients, kind, title, body="", link="", organization
     for user in recipients:
         with transaction.atomic():
             _notice, was_created = Notification.objects.get_or_create(
-                recipient=user, dedupe_key=dedupe_key,
+                recipient=user,
+                dedupe_key=dedupe_key,
                 defaults={
-                    "kind": kind, "title": title, "body": body, "link": link,
-                    "organization": organization, "requires_ack": requires_ack,
+                    "kind": kind,
+                    "title": title,
+                    "body": body,
+                    "link": link,
+                    "organization": organization,
+                    "requires_ack": requires_ack,
                 },
             )
         if was_created:

@@ -21,9 +21,15 @@ def notification_list(request):
         request.GET.get("page")
     )
     filters = [("", _("全部")), ("unread", _("未读")), ("ack", _("待确认"))]
-    return render(request, "branches/notification_list.html", {
-        "page_obj": page, "filters": filters, "current": current,
-    })
+    return render(
+        request,
+        "branches/notification_list.html",
+        {
+            "page_obj": page,
+            "filters": filters,
+            "current": current,
+        },
+    )
 
 
 @require_POST

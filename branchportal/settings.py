@@ -19,9 +19,7 @@ def env_str(name, default=None, *, required=False):
     value = os.environ.get(name)
     if value is None or value == "":
         if required:
-            raise ImproperlyConfigured(
-                f"Environment variable {name} is required when DJANGO_DEBUG is off."
-            )
+            raise ImproperlyConfigured(f"Environment variable {name} is required when DJANGO_DEBUG is off.")
         return default
     return value
 
@@ -229,10 +227,14 @@ CELERY_BEAT_SCHEDULE = {
     # Term renewal ladder: decides each active term's reminder stage and sends each
     # (term, stage) once. Daily at 06:30 so notices are there when offices open; a missed
     # day is caught up by the next run.
-    "renewal-sweep": {"task": "branches.renewals.tasks.renewal_sweep", "schedule": crontab(hour=6, minute=30)},
+    "renewal-sweep": {
+        "task": "branches.renewals.tasks.renewal_sweep",
+        "schedule": crontab(hour=6, minute=30),
+    },
     # Monthly-report reminders (due in 2 days / overdue); daily, idempotent, catches up if missed.
     "report-reminders": {
-        "task": "branches.reports.tasks.report_reminder_sweep", "schedule": crontab(hour=8, minute=30),
+        "task": "branches.reports.tasks.report_reminder_sweep",
+        "schedule": crontab(hour=8, minute=30),
     },
 }
 

@@ -52,14 +52,18 @@ def main():
     terms = Term.objects.filter(status=Term.Status.ACTIVE).count()
     print(f"Data: {branches} branches, {terms} active terms; sweep as of {today}")
     try:
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), \
-                transaction.atomic():
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+            transaction.atomic(),
+        ):
             for label in ("first run", "second run (idempotent)"):
                 result, elapsed, queries = measure(today)
-                print(f"{label:24} {elapsed * 1000:8.0f} ms  {queries:3d} queries  "
-                      f"terms checked {result['terms_checked']}, due {result['due']}, "
-                      f"reminders sent {result['reminders']}, notifications {result['notifications']}, "
-                      f"emails {result['emails']}")
+                print(
+                    f"{label:24} {elapsed * 1000:8.0f} ms  {queries:3d} queries  "
+                    f"terms checked {result['terms_checked']}, due {result['due']}, "
+                    f"reminders sent {result['reminders']}, notifications {result['notifications']}, "
+                    f"emails {result['emails']}"
+                )
             if not args.commit:
                 raise Rollback
     except Rollback:

@@ -1,11 +1,11 @@
 """Shared fixtures: a small tree and the persona users every test can use.
 
-    工委 (root)
-    ├── 甲厅机关党委 (unit_a)
-    │   ├── 第一党支部 (branch_a)  ── 第一党小组 (cell_a)
-    │   └── 第二党支部 (branch_b)   (sibling of branch_a)
-    └── 乙厅机关党委 (unit_b)
-        └── 乙厅第一党支部 (branch_c)
+工委 (root)
+├── 甲厅机关党委 (unit_a)
+│   ├── 第一党支部 (branch_a)  ── 第一党小组 (cell_a)
+│   └── 第二党支部 (branch_b)   (sibling of branch_a)
+└── 乙厅机关党委 (unit_b)
+    └── 乙厅第一党支部 (branch_c)
 """
 
 import os
@@ -24,8 +24,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 Kind = Organization.Kind
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
     "--disable-dev-shm-usage",
 ]
 
@@ -51,8 +57,13 @@ def tree(db):
     branch_c = make_org("乙厅第一党支部", Kind.BRANCH, unit_b)
     cell_a = make_org("第一党小组", Kind.PARTY_CELL, branch_a)
     return {
-        "root": root, "unit_a": unit_a, "unit_b": unit_b, "branch_a": branch_a,
-        "branch_b": branch_b, "branch_c": branch_c, "cell_a": cell_a,
+        "root": root,
+        "unit_a": unit_a,
+        "unit_b": unit_b,
+        "branch_a": branch_a,
+        "branch_b": branch_b,
+        "branch_c": branch_c,
+        "cell_a": cell_a,
     }
 
 
@@ -70,8 +81,11 @@ def personas(tree):
     outsider = UserFactory(username="outsider")
     grant(outsider, Role.SECRETARY, tree["branch_c"])
     return {
-        "admin": admin, "provincial": provincial, "unit_staff": unit_staff,
-        "secretary": secretary, "outsider": outsider,
+        "admin": admin,
+        "provincial": provincial,
+        "unit_staff": unit_staff,
+        "secretary": secretary,
+        "outsider": outsider,
     }
 
 
@@ -132,16 +146,24 @@ def real_celery_workers(*names, concurrency=2):
     from branchportal.celery import app
 
     require_service("REDIS_URL", os.environ.get("REDIS_URL"))
-    app.conf.update(task_always_eager=False, broker_url=os.environ["REDIS_URL"],
-                    result_backend=os.environ["REDIS_URL"])
+    app.conf.update(
+        task_always_eager=False, broker_url=os.environ["REDIS_URL"], result_backend=os.environ["REDIS_URL"]
+    )
     try:
         app.control.purge()
         with ExitStack() as stack:
             for name in names:
-                stack.enter_context(start_worker(
-                    app, pool="threads", concurrency=concurrency, perform_ping_check=False,
-                    loglevel="WARNING", hostname=f"{name}@%h", shutdown_timeout=30,
-                ))
+                stack.enter_context(
+                    start_worker(
+                        app,
+                        pool="threads",
+                        concurrency=concurrency,
+                        perform_ping_check=False,
+                        loglevel="WARNING",
+                        hostname=f"{name}@%h",
+                        shutdown_timeout=30,
+                    )
+                )
             yield app
     finally:
         app.conf.task_always_eager = True

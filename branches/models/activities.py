@@ -54,7 +54,11 @@ class Activity(models.Model):
     )
     # Set for cell meetings only: LIFE-03 counts meetings per cell.
     cell = models.ForeignKey(
-        Organization, verbose_name=_("党小组"), null=True, blank=True, on_delete=models.PROTECT,
+        Organization,
+        verbose_name=_("党小组"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="cell_activities",
     )
     kind = models.CharField(_("活动类型"), max_length=16, choices=Kind.choices)
@@ -78,9 +82,7 @@ class Activity(models.Model):
     )
     # Entered more than the allowed working days after the meeting: accepted, but flagged.
     entered_late = models.BooleanField(_("补录"), default=False)
-    created_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords(m2m_fields=[absent_members])
@@ -99,7 +101,8 @@ class Activity(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(
-                    expected_probationary=F("present_probationary") + F("leave_probationary")
+                    expected_probationary=F("present_probationary")
+                    + F("leave_probationary")
                     + F("absent_probationary")
                 ),
                 name="activity_probationary_attendance_adds_up",

@@ -53,14 +53,22 @@ class Organization(models.Model):
     name = models.CharField(_("名称"), max_length=120)
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级组织"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("上级组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     path = models.CharField(max_length=255, editable=False, default="")
     depth = models.PositiveSmallIntegerField(editable=False, default=0)
     # The unit committee (机关党委) this node belongs to; null for the work committee itself.
     unit = models.ForeignKey(
-        "self", verbose_name=_("所属单位"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("所属单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="unit_members",
     )
     unit_name = models.CharField(_("机关名称"), max_length=120, blank=True)
@@ -95,7 +103,8 @@ class Organization(models.Model):
                 name="org_root_is_work_committee",
             ),
             models.CheckConstraint(
-                condition=Q(units_covered__gte=1), name="org_units_covered_positive",
+                condition=Q(units_covered__gte=1),
+                name="org_units_covered_positive",
                 violation_error_message=_("覆盖单位数至少为 1。"),
             ),
         ]
@@ -129,7 +138,11 @@ class Member(models.Model):
         Organization, verbose_name=_("所在支部"), on_delete=models.PROTECT, related_name="members"
     )
     cell = models.ForeignKey(
-        Organization, verbose_name=_("党小组"), null=True, blank=True, on_delete=models.SET_NULL,
+        Organization,
+        verbose_name=_("党小组"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="cell_members",
     )
     name = models.CharField(_("姓名"), max_length=50)
@@ -143,7 +156,11 @@ class Member(models.Model):
     state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.ACTIVE)
     state_changed_on = models.DateField(_("状态变更日期"), null=True, blank=True)
     user = models.OneToOneField(
-        User, verbose_name=_("登录账号"), null=True, blank=True, on_delete=models.SET_NULL,
+        User,
+        verbose_name=_("登录账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="member",
     )
     # Optimistic concurrency: every save through services.member_update bumps it, and an edit
@@ -163,7 +180,8 @@ class Member(models.Model):
                 violation_error_message=_("预备党员必须填写预备期满日期。"),
             ),
             models.CheckConstraint(
-                condition=Q(birth_date__lt=models.F("joined_on")), name="member_born_before_joining",
+                condition=Q(birth_date__lt=models.F("joined_on")),
+                name="member_born_before_joining",
                 violation_error_message=_("入党日期必须晚于出生日期。"),
             ),
         ]
@@ -177,7 +195,9 @@ class Member(models.Model):
     def party_standing_years(self, on=None):
         """Whole years of full membership on a date (党龄 counts from conversion)."""
         return self.standing_years(
-            status=self.status, full_since=self.full_since, joined_on=self.joined_on,
+            status=self.status,
+            full_since=self.full_since,
+            joined_on=self.joined_on,
             on=on or timezone.localdate(),
         )
 
@@ -215,15 +235,19 @@ class Term(models.Model):
         indexes = [models.Index(fields=["status", "ends_on"], name="term_status_ends")]
         constraints = [
             models.UniqueConstraint(
-                fields=["branch"], condition=Q(status="active"), name="term_one_active_per_branch",
+                fields=["branch"],
+                condition=Q(status="active"),
+                name="term_one_active_per_branch",
                 violation_error_message=_("该组织已有在任届次，请先结束当前届次。"),
             ),
             models.CheckConstraint(
-                condition=Q(ends_on__gt=models.F("elected_on")), name="term_ends_after_election",
+                condition=Q(ends_on__gt=models.F("elected_on")),
+                name="term_ends_after_election",
                 violation_error_message=_("任期届满日期必须晚于选举日期。"),
             ),
             models.CheckConstraint(
-                condition=Q(length_years__gte=1, length_years__lte=5), name="term_length_1_to_5",
+                condition=Q(length_years__gte=1, length_years__lte=5),
+                name="term_length_1_to_5",
                 violation_error_message=_("任期应为 1 至 5 年。"),
             ),
         ]
@@ -270,12 +294,14 @@ class Post(models.Model):
         ordering = ["term", "role"]
         constraints = [
             models.UniqueConstraint(
-                fields=["term"], condition=Q(role="secretary", ended_on__isnull=True),
+                fields=["term"],
+                condition=Q(role="secretary", ended_on__isnull=True),
                 name="post_one_secretary_per_term",
                 violation_error_message=_("本届已有在任书记，请先办理原书记离任。"),
             ),
             models.UniqueConstraint(
-                fields=["term", "member", "role"], condition=Q(ended_on__isnull=True),
+                fields=["term", "member", "role"],
+                condition=Q(ended_on__isnull=True),
                 name="post_member_role_once",
                 violation_error_message=_("该党员已在本届担任此职务。"),
             ),

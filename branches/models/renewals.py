@@ -26,12 +26,18 @@ class Renewal(models.Model):
         RESULTS_REPORTED = "results_reported", _("选举结果已上报")
         COMPLETED = "completed", _("书记副书记已批准，换届完成")
 
-    term = models.OneToOneField(Term, verbose_name=_("届次"), on_delete=models.CASCADE, related_name="renewal")
+    term = models.OneToOneField(
+        Term, verbose_name=_("届次"), on_delete=models.CASCADE, related_name="renewal"
+    )
     status = models.CharField(_("进度"), max_length=24, choices=Status.choices, default=Status.STARTED)
     # Optimistic lock: every step bumps it, so two people recording at once cannot both win.
     version = models.PositiveIntegerField(default=0)
     new_term = models.OneToOneField(
-        Term, verbose_name=_("新一届"), null=True, blank=True, on_delete=models.SET_NULL,
+        Term,
+        verbose_name=_("新一届"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="started_by_renewal",
     )
     created_at = models.DateTimeField(default=timezone.now)
@@ -91,7 +97,9 @@ class Postponement(models.Model):
         APPROVED = "approved", _("已批准")
         REJECTED = "rejected", _("未批准")
 
-    term = models.ForeignKey(Term, verbose_name=_("届次"), on_delete=models.CASCADE, related_name="postponements")
+    term = models.ForeignKey(
+        Term, verbose_name=_("届次"), on_delete=models.CASCADE, related_name="postponements"
+    )
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.POSTPONE)
     # Postpone: the new renewal deadline. Advance: the planned election date before expiry.
     until = models.DateField(_("换届期限"))
@@ -209,7 +217,9 @@ def _new_token():
 class CalendarToken(models.Model):
     """Secret that makes a user's iCalendar feed readable without a session."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_token")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_token"
+    )
     token = models.CharField(max_length=64, unique=True, default=_new_token)
     created_at = models.DateTimeField(default=timezone.now)
 

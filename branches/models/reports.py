@@ -42,10 +42,14 @@ class MonthlyReport(models.Model):
     # Secretary's figures (domain.md §10.1 items 5, 7, 8, 11, 12).
     dues_members_due = models.PositiveIntegerField(_("应缴党费人数"), null=True, blank=True)
     dues_members_paid = models.PositiveIntegerField(_("实缴党费人数"), null=True, blank=True)
-    dues_amount = models.DecimalField(_("收缴党费金额（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
+    dues_amount = models.DecimalField(
+        _("收缴党费金额（元）"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
     dues_handed_over_on = models.DateField(_("党费上缴日期"), null=True, blank=True)
     dues_arrears = models.TextField(_("欠缴情况"), blank=True)
-    study_hours = models.DecimalField(_("人均学习学时"), max_digits=5, decimal_places=1, null=True, blank=True)
+    study_hours = models.DecimalField(
+        _("人均学习学时"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
     study_topics = models.TextField(_("学习内容"), blank=True)
     development_work = models.TextField(_("发展党员工作"), blank=True)
     problems = models.TextField(_("存在问题和困难"), blank=True)

@@ -72,12 +72,22 @@ def _election(renewal, full, rng, held_on, has_committee):
     elected = sorted(votes, key=lambda pk: -votes[pk])[:seats]
     names = {m.pk: m.name for m in candidates}
     return ElectionResult(
-        renewal=renewal, held_on=held_on, expected_voters=expected, present_voters=present,
-        ballots_issued=present, ballots_returned=present - rng.randint(0, 1), seats=seats,
-        candidates=[{"member": pk, "name": names[pk], "votes": v} for pk, v in
-                    sorted(votes.items(), key=lambda item: -item[1])],
+        renewal=renewal,
+        held_on=held_on,
+        expected_voters=expected,
+        present_voters=present,
+        ballots_issued=present,
+        ballots_returned=present - rng.randint(0, 1),
+        seats=seats,
+        candidates=[
+            {"member": pk, "name": names[pk], "votes": v}
+            for pk, v in sorted(votes.items(), key=lambda item: -item[1])
+        ],
         elected=elected,
-        posts={Post.Role.SECRETARY: elected[0], **({Post.Role.DEPUTY_SECRETARY: elected[1]} if seats > 2 else {})},
+        posts={
+            Post.Role.SECRETARY: elected[0],
+            **({Post.Role.DEPUTY_SECRETARY: elected[1]} if seats > 2 else {}),
+        },
     )
 
 
@@ -90,8 +100,10 @@ def seed(*, scale, today):
         Postponement.objects.values_list("term_id", flat=True)
     )
     terms = [
-        t for t in Term.objects.filter(status=Term.Status.ACTIVE, ends_on__lte=window_end)
-        .select_related("branch").order_by("pk")
+        t
+        for t in Term.objects.filter(status=Term.Status.ACTIVE, ends_on__lte=window_end)
+        .select_related("branch")
+        .order_by("pk")
         if t.pk not in busy
     ]
     full_by_branch = {}
@@ -108,24 +120,33 @@ def seed(*, scale, today):
         if days_left < 0 and rng.random() < 0.3:
             approved = rng.random() < 0.75
             until = min(term.ends_on + timedelta(days=rng.randint(90, 300)), ladder.months(term.ends_on, 12))
-            postponements.append(Postponement(
-                term=term, until=until, reason=rng.choice(REASONS),
-                status=Postponement.Status.APPROVED if approved else Postponement.Status.PENDING,
-                decided_on=term.ends_on - timedelta(days=rng.randint(5, 30)) if approved else None,
-                decision_note="同意延期，请抓紧做好换届准备。" if approved else "",
-            ))
+            postponements.append(
+                Postponement(
+                    term=term,
+                    until=until,
+                    reason=rng.choice(REASONS),
+                    status=Postponement.Status.APPROVED if approved else Postponement.Status.PENDING,
+                    decided_on=term.ends_on - timedelta(days=rng.randint(5, 30)) if approved else None,
+                    decision_note="同意延期，请抓紧做好换届准备。" if approved else "",
+                )
+            )
             continue
         if -60 <= days_left <= 30 and len(full) >= 3 and rng.random() < 0.05:
             to_complete.append((term, full, rng))
             continue
         status = _target_status(rng, days_left)
-        if status is not None and (PROGRESS.index(status) < PROGRESS.index(Status.ELECTION_HELD) or len(full) >= 3):
+        if status is not None and (
+            PROGRESS.index(status) < PROGRESS.index(Status.ELECTION_HELD) or len(full) >= 3
+        ):
             plans.append((term, status, full, rng))
 
     with transaction.atomic():
         Postponement.objects.bulk_create(postponements)
         renewals = Renewal.objects.bulk_create(
-            [Renewal(term=term, status=status, version=PROGRESS.index(status)) for term, status, _f, _r in plans]
+            [
+                Renewal(term=term, status=status, version=PROGRESS.index(status))
+                for term, status, _f, _r in plans
+            ]
         )
         steps, results = [], []
         for renewal, (term, status, full, rng) in zip(renewals, plans, strict=True):
@@ -158,5 +179,9 @@ def _complete(term, full, rng, today):
     RenewalStep.objects.create(renewal=renewal, step=Step.RESULTS_REPORT, done_on=held_on + timedelta(days=2))
     Renewal.objects.filter(pk=renewal.pk).update(status=Status.RESULTS_REPORTED, version=6)
     renewal.refresh_from_db()
-    services.renewal_complete(renewal=renewal, user=None, version=renewal.version,
-                              approved_on=min(today, held_on + timedelta(days=9)))
+    services.renewal_complete(
+        renewal=renewal,
+        user=None,
+        version=renewal.version,
+        approved_on=min(today, held_on + timedelta(days=9)),
+    )

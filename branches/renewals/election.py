@@ -54,12 +54,16 @@ def evaluate(*, expected, present, issued, returned, seats, votes, competitive, 
         out.errors.append(_("应到会人数必须大于0。"))
         return out
     if present > expected:
-        out.errors.append(_("实到会人数（%(p)d）不能超过应到会人数（%(e)d）。") % {"p": present, "e": expected})
+        out.errors.append(
+            _("实到会人数（%(p)d）不能超过应到会人数（%(e)d）。") % {"p": present, "e": expected}
+        )
     quorum_ok = present * 5 > expected * 4 if rules.quorum_strict else present * 5 >= expected * 4
     if not quorum_ok:
         need = expected * 4 // 5 + 1 if rules.quorum_strict else math.ceil(expected * 4 / 5)
         out.errors.append(
-            _("到会人数不足：应到 %(e)d 人，实到 %(p)d 人，至少需要 %(n)d 人（应到会人数的五分之四），选举无效。")
+            _(
+                "到会人数不足：应到 %(e)d 人，实到 %(p)d 人，至少需要 %(n)d 人（应到会人数的五分之四），选举无效。"
+            )
             % {"e": expected, "p": present, "n": need}
         )
     if issued > present:
@@ -83,7 +87,8 @@ def evaluate(*, expected, present, issued, returned, seats, votes, competitive, 
     for key, count in votes.items():
         if count < 0 or count > returned:
             out.errors.append(
-                _("候选人 %(k)s 的得票数（%(v)d）不能超过收回选票数（%(r)d）。") % {"k": key, "v": count, "r": returned}
+                _("候选人 %(k)s 的得票数（%(v)d）不能超过收回选票数（%(r)d）。")
+                % {"k": key, "v": count, "r": returned}
             )
     basis = expected if rules.majority_basis == "expected" else present
     passed = sorted((key for key, count in votes.items() if count * 2 > basis), key=lambda k: -votes[k])
@@ -97,10 +102,14 @@ def evaluate(*, expected, present, issued, returned, seats, votes, competitive, 
         passed = passed[:seats]
     elif len(passed) < seats:
         out.errors.append(
-            _("得票超过%(basis)s半数（%(b)d 人的一半）的候选人只有 %(n)d 人，不足应选名额 %(s)d 名，应就不足名额另行选举。")
+            _(
+                "得票超过%(basis)s半数（%(b)d 人的一半）的候选人只有 %(n)d 人，不足应选名额 %(s)d 名，应就不足名额另行选举。"
+            )
             % {
                 "basis": _("应到会人数") if rules.majority_basis == "expected" else _("实到会人数"),
-                "b": basis, "n": len(passed), "s": seats,
+                "b": basis,
+                "n": len(passed),
+                "s": seats,
             }
         )
     out.elected = passed if out.valid else []

@@ -48,7 +48,9 @@ class ElectionForm(_Versioned):
         self.members = list(members)
         for member in self.members:
             self.fields[f"votes_{member.pk}"] = forms.IntegerField(
-                label=member.name, min_value=0, required=False,
+                label=member.name,
+                min_value=0,
+                required=False,
                 help_text=_("是候选人时填写得票数，不是候选人留空"),
             )
 
@@ -68,15 +70,23 @@ class ResultsForm(_Versioned):
     document = document_field(_("选举结果报告"))
     note = forms.CharField(label=_("说明"), max_length=300, required=False)
 
-    ROLES = (Post.Role.SECRETARY, Post.Role.DEPUTY_SECRETARY, Post.Role.ORGANIZATION,
-             Post.Role.PUBLICITY, Post.Role.DISCIPLINE)
+    ROLES = (
+        Post.Role.SECRETARY,
+        Post.Role.DEPUTY_SECRETARY,
+        Post.Role.ORGANIZATION,
+        Post.Role.PUBLICITY,
+        Post.Role.DISCIPLINE,
+    )
 
     def __init__(self, *args, elected, **kwargs):
         super().__init__(*args, **kwargs)
         choices = [("", "—")] + [(member.pk, member.name) for member in elected]
         for role in self.ROLES:
             self.fields[role] = forms.TypedChoiceField(
-                label=Post.Role(role).label, choices=choices, coerce=int, empty_value=None,
+                label=Post.Role(role).label,
+                choices=choices,
+                coerce=int,
+                empty_value=None,
                 required=role == Post.Role.SECRETARY,
             )
         # Show the posts before the date and files.
@@ -94,7 +104,9 @@ class PostponementForm(forms.Form):
 
 class DecisionForm(forms.Form):
     approve = forms.TypedChoiceField(
-        label=_("审批结果"), choices=[("1", _("批准")), ("0", _("不予批准"))],
-        coerce=lambda value: value == "1", widget=forms.RadioSelect,
+        label=_("审批结果"),
+        choices=[("1", _("批准")), ("0", _("不予批准"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
     )
     note = forms.CharField(label=_("审批意见"), max_length=300, required=False)

@@ -17,8 +17,12 @@ PRODID = "-//branchportal//renewals//ZH"
 
 def escape(text):
     return (
-        str(text).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-        .replace("\r\n", "\\n").replace("\n", "\\n")
+        str(text)
+        .replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
     )
 
 
@@ -55,27 +59,52 @@ def _event(*, uid, day, summary, description, url, stamp):
 def term_events(term, *, offsets, supervision_deadline=None):
     """(uid suffix, day, summary, description) of one term's dates."""
     name = term.branch.name
-    events = [(
-        "expiry", term.ends_on, _("%(b)s任期届满") % {"b": name},
-        _("本届于%(e)s选举产生，任期%(y)d年。") % {"e": f"{term.elected_on:%Y-%m-%d}", "y": term.length_years},
-    )]
+    events = [
+        (
+            "expiry",
+            term.ends_on,
+            _("%(b)s任期届满") % {"b": name},
+            _("本届于%(e)s选举产生，任期%(y)d年。")
+            % {"e": f"{term.elected_on:%Y-%m-%d}", "y": term.length_years},
+        )
+    ]
     if term.deadline != term.ends_on:
-        events.append(("postponed", term.deadline, _("%(b)s延期换届期限") % {"b": name},
-                       _("经上级批准延期换届，须在此日前完成换届选举。")))
-    events.append((
-        "request", ladder.months(term.deadline, -offsets.urgent), _("%(b)s换届请示报送截止") % {"b": name},
-        _("换届请示应至少在换届期限前%(m)d个月报上级党组织。") % {"m": offsets.urgent},
-    ))
+        events.append(
+            (
+                "postponed",
+                term.deadline,
+                _("%(b)s延期换届期限") % {"b": name},
+                _("经上级批准延期换届，须在此日前完成换届选举。"),
+            )
+        )
+    events.append(
+        (
+            "request",
+            ladder.months(term.deadline, -offsets.urgent),
+            _("%(b)s换届请示报送截止") % {"b": name},
+            _("换届请示应至少在换届期限前%(m)d个月报上级党组织。") % {"m": offsets.urgent},
+        )
+    )
     if supervision_deadline:
-        events.append(("supervision", supervision_deadline, _("%(b)s督办整改方案截止") % {"b": name},
-                       _("超期未换届督办通知要求的整改方案报送期限。")))
+        events.append(
+            (
+                "supervision",
+                supervision_deadline,
+                _("%(b)s督办整改方案截止") % {"b": name},
+                _("超期未换届督办通知要求的整改方案报送期限。"),
+            )
+        )
     return events
 
 
 def render_feed(*, terms, offsets, supervision, base_url, now):
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
         f"X-WR-CALNAME:{escape(_('党支部换届日程'))}",
     ]
     for term in terms:
@@ -83,7 +112,13 @@ def render_feed(*, terms, offsets, supervision, base_url, now):
         for suffix, day, summary, description in term_events(
             term, offsets=offsets, supervision_deadline=supervision.get(term.pk)
         ):
-            lines += _event(uid=f"term-{term.pk}-{suffix}@branchportal", day=day, summary=summary,
-                            description=description, url=url, stamp=stamp)
+            lines += _event(
+                uid=f"term-{term.pk}-{suffix}@branchportal",
+                day=day,
+                summary=summary,
+                description=description,
+                url=url,
+                stamp=stamp,
+            )
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)

@@ -21,8 +21,13 @@ Stage = TermReminder.Stage
 
 # Ladder order, earliest first; also the order of escalation.
 ORDER = [
-    Stage.FIRST, Stage.SECOND, Stage.URGENT, Stage.OVERDUE, Stage.POSTPONEMENT_EXPIRED,
-    Stage.SUPERVISION, Stage.VIOLATION,
+    Stage.FIRST,
+    Stage.SECOND,
+    Stage.URGENT,
+    Stage.OVERDUE,
+    Stage.POSTPONEMENT_EXPIRED,
+    Stage.SUPERVISION,
+    Stage.VIOLATION,
 ]
 RANK = {stage: index for index, stage in enumerate(ORDER)}
 
@@ -83,7 +88,8 @@ def facts_from(ends_on, deadline, renewal_status):
     """TermFacts from a term's dates and its renewal's status (None: no renewal started)."""
     reached = _PROGRESS.index(renewal_status) if renewal_status else 0
     return TermFacts(
-        ends_on=ends_on, deadline=deadline,
+        ends_on=ends_on,
+        deadline=deadline,
         request_filed=reached >= _PROGRESS.index(Renewal.Status.REQUEST_SUBMITTED),
         request_approved=reached >= _PROGRESS.index(Renewal.Status.REQUEST_APPROVED),
         completed=renewal_status == Renewal.Status.COMPLETED,

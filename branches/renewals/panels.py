@@ -24,7 +24,8 @@ def secretary_renewal_panel(request):
         reached = PROGRESS.index(row.term.renewal_status) if row.term.renewal_status else 0
         row.steps = [(step, index < reached) for index, step in enumerate(STEPS)]
     return "branches/renewals/_panel_secretary.html", {
-        "rows": rows, "unacknowledged": selectors.unacknowledged_reminders(request.user)[:3],
+        "rows": rows,
+        "unacknowledged": selectors.unacknowledged_reminders(request.user)[:3],
     }
 
 

@@ -26,9 +26,12 @@ def deadline_expression(prefix=""):
     """SQL for a term's renewal deadline: its expiry, moved by the latest approved postponement."""
     postponed = (
         Postponement.objects.filter(
-            term=OuterRef(f"{prefix}pk"), status=Postponement.Status.APPROVED,
+            term=OuterRef(f"{prefix}pk"),
+            status=Postponement.Status.APPROVED,
             kind=Postponement.Kind.POSTPONE,
-        ).order_by("-until").values("until")[:1]
+        )
+        .order_by("-until")
+        .values("until")[:1]
     )
     return Coalesce(Subquery(postponed, output_field=DateField()), F(f"{prefix}ends_on"))
 
@@ -43,7 +46,8 @@ def terms_for_sweep(*, today, offsets):
     """Active terms that may have reached a ladder stage, as dicts (one query)."""
     window = ladder.earliest_window_start(today, offsets)
     return list(
-        _active_terms().filter(ends_on__lte=window)
+        _active_terms()
+        .filter(ends_on__lte=window)
         .values("id", "branch_id", "ends_on", "deadline", "renewal_status")
     )
 
@@ -91,8 +95,10 @@ def with_stages(terms, *, today=None, values=None):
 
 
 def scoped_active_terms(user, action=Action.VIEW):
-    return _active_terms().filter(permissions.scope_q(user, action, "branch__")).select_related(
-        "branch", "branch__unit", "renewal"
+    return (
+        _active_terms()
+        .filter(permissions.scope_q(user, action, "branch__"))
+        .select_related("branch", "branch__unit", "renewal")
     )
 
 
@@ -155,7 +161,10 @@ def calendar_months(user, *, today, months=12):
         .exclude(renewal__status=Renewal.Status.COMPLETED)
         .filter(deadline__gte=today.replace(day=1), deadline__lt=end)
         .annotate(month=TruncMonth("deadline", output_field=DateField()))
-        .order_by().values("month").annotate(n=Count("pk")).values_list("month", "n")
+        .order_by()
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
     )
     counts = dict(rows)
     starts = [ladder.months(today.replace(day=1), i) for i in range(months)]
@@ -176,8 +185,11 @@ def branch_terms(branch):
     """All terms of a branch, newest first, with deadline and renewal progress."""
     return list(
         Term.objects.filter(branch=branch)
-        .annotate(deadline=deadline_expression(), renewal_status=F("renewal__status"),
-                  renewed_on=F("renewal__completed_on"))
+        .annotate(
+            deadline=deadline_expression(),
+            renewal_status=F("renewal__status"),
+            renewed_on=F("renewal__completed_on"),
+        )
         .order_by("-elected_on")
     )
 
@@ -198,14 +210,15 @@ def timeline(branch, term):
         key = f"term-reminder:{term.pk}:{reminder.stage}"
         reminder.needs_ack = key in acks
         reminder.acknowledged_at = acks.get(key)
-    postponements = list(
-        Postponement.objects.filter(term=term).select_related("requested_by", "decided_by")
-    )
+    postponements = list(Postponement.objects.filter(term=term).select_related("requested_by", "decided_by"))
     return {"renewal": renewal, "steps": steps, "reminders": reminders, "postponements": postponements}
 
 
-AWAITING_APPROVAL = (Renewal.Status.REQUEST_SUBMITTED, Renewal.Status.CANDIDATES_SUBMITTED,
-                     Renewal.Status.RESULTS_REPORTED)
+AWAITING_APPROVAL = (
+    Renewal.Status.REQUEST_SUBMITTED,
+    Renewal.Status.CANDIDATES_SUBMITTED,
+    Renewal.Status.RESULTS_REPORTED,
+)
 
 
 def pending_renewal_steps(user, *, limit=100):
@@ -213,7 +226,9 @@ def pending_renewal_steps(user, *, limit=100):
     return list(
         Renewal.objects.filter(
             permissions.scope_q(user, Action.SUPERVISE, "term__branch__"), status__in=AWAITING_APPROVAL
-        ).select_related("term__branch").order_by("term__ends_on")[:limit]
+        )
+        .select_related("term__branch")
+        .order_by("term__ends_on")[:limit]
     )
 
 
@@ -232,8 +247,10 @@ def secretary_terms(user):
     """Active terms of the branches where ``user`` is the secretary."""
     paths = [path for role, path in permissions._assignments(user) if role == permissions.Role.SECRETARY]
     return list(
-        _active_terms().filter(branch__path__in=paths, branch__kind=Organization.Kind.BRANCH)
-        .select_related("branch", "renewal").order_by("branch__path")
+        _active_terms()
+        .filter(branch__path__in=paths, branch__kind=Organization.Kind.BRANCH)
+        .select_related("branch", "renewal")
+        .order_by("branch__path")
     )
 
 
@@ -257,8 +274,9 @@ def feed_terms(user, *, today, months=12):
 def supervision_deadlines(terms):
     """{term_id: deadline} of supervision notices of the given terms (one query)."""
     return dict(
-        TermReminder.objects.filter(term__in=terms, stage=TermReminder.Stage.SUPERVISION)
-        .values_list("term_id", "deadline")
+        TermReminder.objects.filter(term__in=terms, stage=TermReminder.Stage.SUPERVISION).values_list(
+            "term_id", "deadline"
+        )
     )
 
 

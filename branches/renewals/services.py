@@ -56,6 +56,7 @@ NOTIFICATION_KIND = "term_reminder"
 
 # --- the procedure -------------------------------------------------------------------------
 
+
 @transaction.atomic
 def renewal_get_or_start(*, term):
     """The renewal of ``term`` (created on first use); only an active term can be renewed."""
@@ -92,9 +93,7 @@ def _check_date(*, renewal, done_on):
         raise ValidationError(_("日期不能晚于今天。"))
     last = renewal.steps.order_by("-done_on").values_list("done_on", flat=True).first()
     if last is not None and done_on < last:
-        raise ValidationError(
-            _("日期不能早于上一步骤的日期（%(d)s）。") % {"d": last.strftime("%Y-%m-%d")}
-        )
+        raise ValidationError(_("日期不能早于上一步骤的日期（%(d)s）。") % {"d": last.strftime("%Y-%m-%d")})
 
 
 # Steps after which the higher organization has to decide: its staff get an in-app notice.
@@ -105,8 +104,12 @@ def _notify_reviewers(*, branch, title, dedupe_key):
     """In-app notice to the unit staff who look after ``branch`` (they approve its renewal)."""
     users = _recipients_by_branch([(branch.pk, branch.path)])[branch.pk][ladder.UNIT_STAFF]
     branch_services.notification_send(
-        recipients=users, kind="renewal_review", title=title, organization=branch,
-        link=reverse("renewals:branch-timeline", args=[branch.pk]), dedupe_key=dedupe_key,
+        recipients=users,
+        kind="renewal_review",
+        title=title,
+        organization=branch,
+        link=reverse("renewals:branch-timeline", args=[branch.pk]),
+        dedupe_key=dedupe_key,
     )
 
 
@@ -119,7 +122,8 @@ def _record(*, renewal, step, done_on, user, version, document=None, note=""):
     if step in AWAITING_DECISION:
         branch = renewal.term.branch
         _notify_reviewers(
-            branch=branch, dedupe_key=f"renewal-review:{renewal.pk}:{step}",
+            branch=branch,
+            dedupe_key=f"renewal-review:{renewal.pk}:{step}",
             title=_("%(branch)s已办理“%(step)s”，请审批") % {"branch": branch.name, "step": Step(step).label},
         )
     return recorded
@@ -130,8 +134,9 @@ def renewal_step_record(*, renewal, step, done_on, user, version, document=None,
     """Record a plain step (request, approval, candidate list, candidate approval)."""
     if step not in SIMPLE_STEPS:
         raise ValidationError(_("该步骤需要填写专门的表单。"))
-    return _record(renewal=renewal, step=step, done_on=done_on, user=user, version=version,
-                   document=document, note=note)
+    return _record(
+        renewal=renewal, step=step, done_on=done_on, user=user, version=version, document=document, note=note
+    )
 
 
 def _eligible_members(branch):
@@ -140,8 +145,21 @@ def _eligible_members(branch):
 
 
 @transaction.atomic
-def renewal_election_record(*, renewal, user, version, held_on, expected_voters, present_voters,
-                            ballots_issued, ballots_returned, seats, votes, document=None, note=""):
+def renewal_election_record(
+    *,
+    renewal,
+    user,
+    version,
+    held_on,
+    expected_voters,
+    present_voters,
+    ballots_issued,
+    ballots_returned,
+    seats,
+    votes,
+    document=None,
+    note="",
+):
     """Validate and store the figures of the election assembly (§5.3).
 
     ``votes`` maps member id -> yes votes for every candidate. Raises ValidationError listing
@@ -158,28 +176,50 @@ def renewal_election_record(*, renewal, user, version, held_on, expected_voters,
     if strangers:
         raise ValidationError(_("候选人必须是本支部的正式党员。"))
     outcome = election.evaluate(
-        expected=expected_voters, present=present_voters, issued=ballots_issued,
-        returned=ballots_returned, seats=seats, votes=votes, competitive=term.has_committee,
+        expected=expected_voters,
+        present=present_voters,
+        issued=ballots_issued,
+        returned=ballots_returned,
+        seats=seats,
+        votes=votes,
+        competitive=term.has_committee,
         rules=election.Rules.from_policy(policy_all()),
     )
     if not outcome.valid:
         raise ValidationError(outcome.errors)
-    _record(renewal=renewal, step=Step.ELECTION, done_on=held_on, user=user, version=version,
-            document=document, note=note)
+    _record(
+        renewal=renewal,
+        step=Step.ELECTION,
+        done_on=held_on,
+        user=user,
+        version=version,
+        document=document,
+        note=note,
+    )
     return ElectionResult.objects.create(
-        renewal=renewal, held_on=held_on, expected_voters=expected_voters,
-        present_voters=present_voters, ballots_issued=ballots_issued,
-        ballots_returned=ballots_returned, seats=seats,
+        renewal=renewal,
+        held_on=held_on,
+        expected_voters=expected_voters,
+        present_voters=present_voters,
+        ballots_issued=ballots_issued,
+        ballots_returned=ballots_returned,
+        seats=seats,
         candidates=[
             {"member": pk, "name": full_members[pk], "votes": count}
             for pk, count in sorted(votes.items(), key=lambda item: -item[1])
         ],
-        elected=outcome.elected, warnings=outcome.warnings,
+        elected=outcome.elected,
+        warnings=outcome.warnings,
     )
 
 
-POST_ROLES = (Post.Role.SECRETARY, Post.Role.DEPUTY_SECRETARY, Post.Role.ORGANIZATION,
-              Post.Role.PUBLICITY, Post.Role.DISCIPLINE)
+POST_ROLES = (
+    Post.Role.SECRETARY,
+    Post.Role.DEPUTY_SECRETARY,
+    Post.Role.ORGANIZATION,
+    Post.Role.PUBLICITY,
+    Post.Role.DISCIPLINE,
+)
 
 
 @transaction.atomic
@@ -199,8 +239,15 @@ def renewal_results_report(*, renewal, user, version, done_on, posts, document=N
         raise ValidationError(_("书记、副书记和委员分工只能从当选人中产生。"))
     if len(set(posts.values())) != len(posts):
         raise ValidationError(_("同一人不能同时担任两个分工职务。"))
-    step = _record(renewal=renewal, step=Step.RESULTS_REPORT, done_on=done_on, user=user,
-                   version=version, document=document, note=note)
+    step = _record(
+        renewal=renewal,
+        step=Step.RESULTS_REPORT,
+        done_on=done_on,
+        user=user,
+        version=version,
+        document=document,
+        note=note,
+    )
     ElectionResult.objects.filter(pk=result.pk).update(posts=posts)
     return step
 
@@ -210,11 +257,20 @@ def renewal_complete(*, renewal, user, version, approved_on, document=None, note
     """Higher organization approves the secretary/deputy: the new term and its posts start,
     the outgoing term and its posts close, and the reminder ladder stops for that term."""
     result = renewal.election
-    _record(renewal=renewal, step=Step.SECRETARY_APPROVAL, done_on=approved_on, user=user,
-            version=version, document=document, note=note)
+    _record(
+        renewal=renewal,
+        step=Step.SECRETARY_APPROVAL,
+        done_on=approved_on,
+        user=user,
+        version=version,
+        document=document,
+        note=note,
+    )
     branch = renewal.term.branch
     new_term = branch_services.term_start(
-        branch=branch, elected_on=result.held_on, length_years=renewal.term.length_years,
+        branch=branch,
+        elected_on=result.held_on,
+        length_years=renewal.term.length_years,
         has_committee=result.seats >= policy_get("committee.min_size"),
     )
     role_of = {pk: role for role, pk in result.posts.items()}
@@ -222,7 +278,10 @@ def renewal_complete(*, renewal, user, version, approved_on, document=None, note
     for pk in result.elected:
         role = role_of.get(pk, Post.Role.OTHER)
         branch_services.post_assign(
-            term=new_term, member=members[pk], role=role, started_on=result.held_on,
+            term=new_term,
+            member=members[pk],
+            role=role,
+            started_on=result.held_on,
             approved_on=approved_on if role in Post.APPROVAL_ROLES else None,
         )
     Renewal.objects.filter(pk=renewal.pk).update(new_term=new_term, completed_on=approved_on)
@@ -231,6 +290,7 @@ def renewal_complete(*, renewal, user, version, approved_on, document=None, note
 
 
 # --- postponement and advancement ----------------------------------------------------------
+
 
 def _check_postponement_window(*, term, kind, until, cap_months):
     if kind == Postponement.Kind.POSTPONE:
@@ -260,18 +320,23 @@ def postponement_request(*, term, kind, until, reason, user):
         raise ValidationError(_("该届次已结束，不能申请延期或提前换届。"))
     if not reason.strip():
         raise ValidationError(_("请填写申请理由。"))
-    _check_postponement_window(term=term, kind=kind, until=until,
-                               cap_months=policy_get("renewal.postponement_max_months"))
+    _check_postponement_window(
+        term=term, kind=kind, until=until, cap_months=policy_get("renewal.postponement_max_months")
+    )
     if Postponement.objects.filter(term=term, status=Postponement.Status.PENDING).exists():
         raise ValidationError(_("已有一份待审批的申请，请等待上级审批。"))
     postponement = Postponement.objects.create(
         term=term, kind=kind, until=until, reason=reason, requested_by=user
     )
     _notify_reviewers(
-        branch=term.branch, dedupe_key=f"postponement-request:{postponement.pk}",
+        branch=term.branch,
+        dedupe_key=f"postponement-request:{postponement.pk}",
         title=_("%(branch)s申请%(kind)s（至%(until)s），请审批")
-        % {"branch": term.branch.name, "kind": postponement.get_kind_display(),
-           "until": until.strftime("%Y-%m-%d")},
+        % {
+            "branch": term.branch.name,
+            "kind": postponement.get_kind_display(),
+            "until": until.strftime("%Y-%m-%d"),
+        },
     )
     return postponement
 
@@ -281,7 +346,9 @@ def postponement_decide(*, postponement, approve, user, note="", decided_on=None
     """Approve or reject a pending request; an approved postponement moves the deadline."""
     if approve:
         _check_postponement_window(
-            term=postponement.term, kind=postponement.kind, until=postponement.until,
+            term=postponement.term,
+            kind=postponement.kind,
+            until=postponement.until,
             cap_months=policy_get("renewal.postponement_max_months"),
         )
     elif not note.strip():
@@ -296,17 +363,24 @@ def postponement_decide(*, postponement, approve, user, note="", decided_on=None
     if postponement.requested_by_id:
         branch = postponement.term.branch
         branch_services.notification_send(
-            recipients=[postponement.requested_by], kind="postponement_decision",
+            recipients=[postponement.requested_by],
+            kind="postponement_decision",
             title=_("%(branch)s%(kind)s申请%(status)s")
-            % {"branch": branch.name, "kind": postponement.get_kind_display(),
-               "status": postponement.get_status_display()},
-            body=note, link=reverse("renewals:branch-timeline", args=[branch.pk]),
-            organization=branch, dedupe_key=f"postponement:{postponement.pk}",
+            % {
+                "branch": branch.name,
+                "kind": postponement.get_kind_display(),
+                "status": postponement.get_status_display(),
+            },
+            body=note,
+            link=reverse("renewals:branch-timeline", args=[branch.pk]),
+            organization=branch,
+            dedupe_key=f"postponement:{postponement.pk}",
         )
     return postponement
 
 
 # --- the daily ladder sweep ----------------------------------------------------------------
+
 
 def _recipients_by_branch(branches):
     """{branch_id: {role: [users]}} for (branch_id, path) pairs, in one query.
@@ -318,11 +392,20 @@ def _recipients_by_branch(branches):
     branch_ids = [pk for pk, _path in branches]
     assignments = (
         RoleAssignment.objects.filter(user__is_active=True)
-        .filter(Q(role=Role.SECRETARY, organization_id__in=branch_ids)
-                | Q(role__in=[Role.UNIT_STAFF, Role.PROVINCIAL_STAFF]))
+        .filter(
+            Q(role=Role.SECRETARY, organization_id__in=branch_ids)
+            | Q(role__in=[Role.UNIT_STAFF, Role.PROVINCIAL_STAFF])
+        )
         .select_related("user", "organization")
-        .only("role", "organization__path", "organization__kind", "user__email",
-              "user__display_name", "user__username", "user__is_active")
+        .only(
+            "role",
+            "organization__path",
+            "organization__kind",
+            "user__email",
+            "user__display_name",
+            "user__username",
+            "user__is_active",
+        )
     )
     by_path = {}
     for assignment in assignments:
@@ -342,8 +425,10 @@ def _recipients_by_branch(branches):
 
 def _reminder_text(*, reminder, branch, deadline, ends_on):
     context = {
-        "branch": branch.name, "stage": reminder.get_stage_display(),
-        "ends_on": ends_on.strftime("%Y-%m-%d"), "deadline": deadline.strftime("%Y-%m-%d"),
+        "branch": branch.name,
+        "stage": reminder.get_stage_display(),
+        "ends_on": ends_on.strftime("%Y-%m-%d"),
+        "deadline": deadline.strftime("%Y-%m-%d"),
     }
     titles = {
         Stage.FIRST: _("【换届提醒】%(branch)s任期将于%(deadline)s届满，请做好换届准备"),
@@ -382,10 +467,14 @@ def renewal_sweep(*, today=None, now=None):
         # Never step back down the ladder (e.g. after a postponement moved the deadline).
         if stage is None or ladder.RANK[stage] <= sent_rank.get(row["id"], -1):
             continue
-        due.append(TermReminder(
-            term_id=row["id"], stage=stage, due_on=ladder.due_dates(facts, offsets)[stage],
-            deadline=today + timedelta(days=supervision_days) if stage == Stage.SUPERVISION else None,
-        ))
+        due.append(
+            TermReminder(
+                term_id=row["id"],
+                stage=stage,
+                due_on=ladder.due_dates(facts, offsets)[stage],
+                deadline=today + timedelta(days=supervision_days) if stage == Stage.SUPERVISION else None,
+            )
+        )
     TermReminder.objects.bulk_create(due, ignore_conflicts=True)
 
     token = uuid.uuid4()
@@ -413,19 +502,27 @@ def renewal_sweep(*, today=None, now=None):
 def _send_claimed(*, token, now):
     """Notify and email the recipients of the reminders claimed under ``token``."""
     reminders = list(
-        TermReminder.objects.filter(claim=token).select_related("term__branch")
+        TermReminder.objects.filter(claim=token)
+        .select_related("term__branch")
         .annotate(term_deadline=selectors.deadline_expression("term__"))
     )
     recipients = _recipients_by_branch({(r.term.branch_id, r.term.branch.path) for r in reminders})
     notices, emails = [], []
     for reminder in reminders:
         term, branch = reminder.term, reminder.term.branch
-        title = _reminder_text(reminder=reminder, branch=branch, deadline=reminder.term_deadline,
-                               ends_on=term.ends_on)
+        title = _reminder_text(
+            reminder=reminder, branch=branch, deadline=reminder.term_deadline, ends_on=term.ends_on
+        )
         link = reverse("renewals:branch-timeline", args=[branch.pk])
-        body = render_to_string("emails/term_reminder_body.txt", {
-            "reminder": reminder, "term": term, "branch": branch, "deadline": reminder.term_deadline,
-        }).strip()
+        body = render_to_string(
+            "emails/term_reminder_body.txt",
+            {
+                "reminder": reminder,
+                "term": term,
+                "branch": branch,
+                "deadline": reminder.term_deadline,
+            },
+        ).strip()
         users = {}
         for role in ladder.RECIPIENTS[reminder.stage]:
             for user in recipients.get(branch.pk, {}).get(role, ()):
@@ -433,14 +530,31 @@ def _send_claimed(*, token, now):
                 known = users.get(user.pk)
                 users[user.pk] = (user, ack or (known is not None and known[1]))
         for user, ack in users.values():
-            notices.append(Notification(
-                recipient=user, kind=NOTIFICATION_KIND, title=title, body=body, link=link,
-                organization=branch, dedupe_key=f"term-reminder:{term.pk}:{reminder.stage}",
-                requires_ack=ack, created_at=now,
-            ))
+            notices.append(
+                Notification(
+                    recipient=user,
+                    kind=NOTIFICATION_KIND,
+                    title=title,
+                    body=body,
+                    link=link,
+                    organization=branch,
+                    dedupe_key=f"term-reminder:{term.pk}:{reminder.stage}",
+                    requires_ack=ack,
+                    created_at=now,
+                )
+            )
             if user.email:
-                emails.append(_reminder_email(user=user, title=title, body=body, link=link,
-                                              reminder=reminder, branch=branch, requires_ack=ack))
+                emails.append(
+                    _reminder_email(
+                        user=user,
+                        title=title,
+                        body=body,
+                        link=link,
+                        reminder=reminder,
+                        branch=branch,
+                        requires_ack=ack,
+                    )
+                )
     Notification.objects.bulk_create(notices, ignore_conflicts=True)
     if emails:
         get_connection().send_messages(emails)
@@ -451,18 +565,25 @@ def _send_claimed(*, token, now):
 
 def _reminder_email(*, user, title, body, link, reminder, branch, requires_ack):
     context = {
-        "user": user, "title": title, "body": body, "url": f"{settings.PORTAL_BASE_URL}{link}",
-        "stage": reminder.get_stage_display(), "branch": branch, "requires_ack": requires_ack,
+        "user": user,
+        "title": title,
+        "body": body,
+        "url": f"{settings.PORTAL_BASE_URL}{link}",
+        "stage": reminder.get_stage_display(),
+        "branch": branch,
+        "requires_ack": requires_ack,
         "deadline": reminder.deadline,
     }
     subject = render_to_string("emails/term_reminder_subject.txt", context).strip()
-    message = EmailMultiAlternatives(subject, render_to_string("emails/term_reminder.txt", context),
-                                     to=[user.email])
+    message = EmailMultiAlternatives(
+        subject, render_to_string("emails/term_reminder.txt", context), to=[user.email]
+    )
     message.attach_alternative(render_to_string("emails/term_reminder.html", context), "text/html")
     return message
 
 
 # --- calendar tokens -----------------------------------------------------------------------
+
 
 @transaction.atomic
 def calendar_token_get(*, user):

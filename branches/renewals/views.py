@@ -66,12 +66,19 @@ def branch_timeline(request, branch):
         offsets = ladder.Offsets.from_policy(values)
         sent = {r.stage: r for r in data["reminders"]}
         ladder_rows = [
-            {"stage": stage, "label": ladder.Stage(stage).label, "due_on": due_on, "sent": sent.get(stage),
-             "passed": due_on <= today}
+            {
+                "stage": stage,
+                "label": ladder.Stage(stage).label,
+                "due_on": due_on,
+                "sent": sent.get(stage),
+                "passed": due_on <= today,
+            }
             for stage, due_on in sorted(ladder.due_dates(view.facts, offsets).items(), key=lambda i: i[1])
         ]
         context.update(
-            current=view, ladder_rows=ladder_rows, next_step=next_step,
+            current=view,
+            ladder_rows=ladder_rows,
+            next_step=next_step,
             next_step_label=Step(next_step).label if next_step else "",
             next_step_url=STEP_URL.get(next_step, "renewals:step-record"),
             can_next=next_step is not None and permissions.can(request.user, STEP_ACTION[next_step], branch),
@@ -95,9 +102,17 @@ def _renewal_for(branch, step, user):
 
 
 def _step_page(request, branch, renewal, step, form, extra=None):
-    return render(request, "branches/renewals/step_form.html", {
-        "branch": branch, "renewal": renewal, "step_label": Step(step).label, "form": form, **(extra or {}),
-    })
+    return render(
+        request,
+        "branches/renewals/step_form.html",
+        {
+            "branch": branch,
+            "renewal": renewal,
+            "step_label": Step(step).label,
+            "form": form,
+            **(extra or {}),
+        },
+    )
 
 
 def _submit(request, branch, form, call):
@@ -120,11 +135,20 @@ def step_record(request, branch, step):
         raise Http404
     renewal = _renewal_for(branch, step, request.user)
     form = forms.StepForm(request.POST or None, request.FILES or None, initial={"version": renewal.version})
-    done = _submit(request, branch, form, lambda data: services.renewal_step_record(
-        renewal=renewal, step=step, user=request.user, version=data["version"],
-        done_on=data["done_on"], document=data["document"],
-        note=data["note"],
-    ))
+    done = _submit(
+        request,
+        branch,
+        form,
+        lambda data: services.renewal_step_record(
+            renewal=renewal,
+            step=step,
+            user=request.user,
+            version=data["version"],
+            done_on=data["done_on"],
+            document=data["document"],
+            note=data["note"],
+        ),
+    )
     if done:
         return done
     return _step_page(request, branch, renewal, step, form)
@@ -134,20 +158,42 @@ def step_record(request, branch, step):
 def election_record(request, branch):
     renewal = _renewal_for(branch, Step.ELECTION, request.user)
     members = Member.objects.filter(branch=branch, state=Member.State.ACTIVE, status=Member.Status.FULL)
-    form = forms.ElectionForm(request.POST or None, request.FILES or None, members=members,
-                              initial={"version": renewal.version})
-    done = _submit(request, branch, form, lambda data: services.renewal_election_record(
-        renewal=renewal, user=request.user, version=data["version"], held_on=data["held_on"],
-        expected_voters=data["expected_voters"], present_voters=data["present_voters"],
-        ballots_issued=data["ballots_issued"], ballots_returned=data["ballots_returned"],
-        seats=data["seats"], votes=form.votes(), document=data["document"], note=data["note"],
-    ))
+    form = forms.ElectionForm(
+        request.POST or None, request.FILES or None, members=members, initial={"version": renewal.version}
+    )
+    done = _submit(
+        request,
+        branch,
+        form,
+        lambda data: services.renewal_election_record(
+            renewal=renewal,
+            user=request.user,
+            version=data["version"],
+            held_on=data["held_on"],
+            expected_voters=data["expected_voters"],
+            present_voters=data["present_voters"],
+            ballots_issued=data["ballots_issued"],
+            ballots_returned=data["ballots_returned"],
+            seats=data["seats"],
+            votes=form.votes(),
+            document=data["document"],
+            note=data["note"],
+        ),
+    )
     if done:
         return done
-    return render(request, "branches/renewals/election_form.html", {
-        "branch": branch, "renewal": renewal, "form": form,
-        "min_quorum_note": _("到会人数须不少于应到会人数的五分之四；当选须获得超过应到会人数半数的赞成票。"),
-    })
+    return render(
+        request,
+        "branches/renewals/election_form.html",
+        {
+            "branch": branch,
+            "renewal": renewal,
+            "form": form,
+            "min_quorum_note": _(
+                "到会人数须不少于应到会人数的五分之四；当选须获得超过应到会人数半数的赞成票。"
+            ),
+        },
+    )
 
 
 @branch_permission_required(Action.VIEW)
@@ -155,12 +201,26 @@ def results_report(request, branch):
     renewal = _renewal_for(branch, Step.RESULTS_REPORT, request.user)
     if not hasattr(renewal, "election"):
         raise Http404
-    form = forms.ResultsForm(request.POST or None, request.FILES or None,
-                             elected=renewal.election.elected_members(), initial={"version": renewal.version})
-    done = _submit(request, branch, form, lambda data: services.renewal_results_report(
-        renewal=renewal, user=request.user, version=data["version"], done_on=data["done_on"],
-        posts=form.posts(), document=data["document"], note=data["note"],
-    ))
+    form = forms.ResultsForm(
+        request.POST or None,
+        request.FILES or None,
+        elected=renewal.election.elected_members(),
+        initial={"version": renewal.version},
+    )
+    done = _submit(
+        request,
+        branch,
+        form,
+        lambda data: services.renewal_results_report(
+            renewal=renewal,
+            user=request.user,
+            version=data["version"],
+            done_on=data["done_on"],
+            posts=form.posts(),
+            document=data["document"],
+            note=data["note"],
+        ),
+    )
     if done:
         return done
     return _step_page(request, branch, renewal, Step.RESULTS_REPORT, form, {"election": renewal.election})
@@ -172,10 +232,19 @@ def renewal_complete(request, branch):
     if not hasattr(renewal, "election"):
         raise Http404
     form = forms.StepForm(request.POST or None, request.FILES or None, initial={"version": renewal.version})
-    done = _submit(request, branch, form, lambda data: services.renewal_complete(
-        renewal=renewal, user=request.user, version=data["version"], approved_on=data["done_on"],
-        document=data["document"], note=data["note"],
-    ))
+    done = _submit(
+        request,
+        branch,
+        form,
+        lambda data: services.renewal_complete(
+            renewal=renewal,
+            user=request.user,
+            version=data["version"],
+            approved_on=data["done_on"],
+            document=data["document"],
+            note=data["note"],
+        ),
+    )
     if done:
         return done
     return _step_page(request, branch, renewal, Step.SECRETARY_APPROVAL, form, {"election": renewal.election})
@@ -185,41 +254,68 @@ def renewal_complete(request, branch):
 def postponement_request(request, branch):
     term = _active_term(branch)
     form = forms.PostponementForm(request.POST or None)
-    done = _submit(request, branch, form, lambda data: services.postponement_request(
-        term=term, user=request.user, **data
-    ))
+    done = _submit(
+        request,
+        branch,
+        form,
+        lambda data: services.postponement_request(term=term, user=request.user, **data),
+    )
     if done:
         return done
-    return render(request, "branches/renewals/step_form.html", {
-        "branch": branch, "step_label": _("申请延期或提前换届"), "form": form,
-        "help": _("延期或提前换届须经上级党组织批准，累计一般不超过 %(m)d 个月。")
-        % {"m": policy_all()["renewal.postponement_max_months"]},
-    })
+    return render(
+        request,
+        "branches/renewals/step_form.html",
+        {
+            "branch": branch,
+            "step_label": _("申请延期或提前换届"),
+            "form": form,
+            "help": _("延期或提前换届须经上级党组织批准，累计一般不超过 %(m)d 个月。")
+            % {"m": policy_all()["renewal.postponement_max_months"]},
+        },
+    )
 
 
 def postponement_decide(request, pk):
     postponement = permissions.get_object_for_user(
         Postponement.objects.select_related("term__branch", "requested_by"),
-        user=request.user, action=Action.SUPERVISE, org_field="term__branch", pk=pk,
+        user=request.user,
+        action=Action.SUPERVISE,
+        org_field="term__branch",
+        pk=pk,
     )
     branch = postponement.term.branch
     form = forms.DecisionForm(request.POST or None)
-    done = _submit(request, branch, form, lambda data: services.postponement_decide(
-        postponement=postponement, user=request.user, **data
-    ))
+    done = _submit(
+        request,
+        branch,
+        form,
+        lambda data: services.postponement_decide(postponement=postponement, user=request.user, **data),
+    )
     if done:
         return done
-    return render(request, "branches/renewals/step_form.html", {
-        "branch": branch, "step_label": _("审批延期/提前换届申请"), "form": form, "postponement": postponement,
-    })
+    return render(
+        request,
+        "branches/renewals/step_form.html",
+        {
+            "branch": branch,
+            "step_label": _("审批延期/提前换届申请"),
+            "form": form,
+            "postponement": postponement,
+        },
+    )
 
 
 @staff_required
 def postponement_list(request):
     page = Paginator(selectors.pending_postponements(request.user), 25).get_page(request.GET.get("page"))
-    return render(request, "branches/renewals/postponement_list.html", {
-        "page_obj": page, "renewals": selectors.pending_renewal_steps(request.user),
-    })
+    return render(
+        request,
+        "branches/renewals/postponement_list.html",
+        {
+            "page_obj": page,
+            "renewals": selectors.pending_renewal_steps(request.user),
+        },
+    )
 
 
 def _with_deadlines(rows):
@@ -245,19 +341,35 @@ def supervision_list(request):
     terms = selectors.supervision_list(request.user, today=today, state=state, q=q, values=values)
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(
-            export.supervision_workbook(_with_deadlines(selectors.with_stages(terms, today=today, values=values))),
+            export.supervision_workbook(
+                _with_deadlines(selectors.with_stages(terms, today=today, values=values))
+            ),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         response["Content-Disposition"] = f'attachment; filename="supervision-{today:%Y%m%d}.xlsx"'
         return response
     page = Paginator(terms, 25).get_page(request.GET.get("page"))
     rows = _with_deadlines(selectors.with_stages(page.object_list, today=today, values=values))
-    filters = [("", _("全部")), ("urgent", _("即将届满")), ("overdue", _("已超期")),
-               ("supervision", _("督办中")), ("violation", _("超期一年")), ("postponed", _("已批准延期"))]
-    return render(request, "branches/renewals/supervision_list.html", {
-        "page_obj": page, "rows": rows, "state": state, "q": q, "filters": filters,
-        "counts": selectors.supervision_counts(request.user, today=today, values=values),
-    })
+    filters = [
+        ("", _("全部")),
+        ("urgent", _("即将届满")),
+        ("overdue", _("已超期")),
+        ("supervision", _("督办中")),
+        ("violation", _("超期一年")),
+        ("postponed", _("已批准延期")),
+    ]
+    return render(
+        request,
+        "branches/renewals/supervision_list.html",
+        {
+            "page_obj": page,
+            "rows": rows,
+            "state": state,
+            "q": q,
+            "filters": filters,
+            "counts": selectors.supervision_counts(request.user, today=today, values=values),
+        },
+    )
 
 
 @staff_required
@@ -276,10 +388,16 @@ def renewal_calendar(request):
     page = Paginator(selectors.calendar_terms(request.user, month_start=selected), 25).get_page(
         request.GET.get("page")
     )
-    return render(request, "branches/renewals/calendar.html", {
-        "months": months, "selected": selected, "page_obj": page,
-        "rows": selectors.with_stages(page.object_list, today=today),
-    })
+    return render(
+        request,
+        "branches/renewals/calendar.html",
+        {
+            "months": months,
+            "selected": selected,
+            "page_obj": page,
+            "rows": selectors.with_stages(page.object_list, today=today),
+        },
+    )
 
 
 def calendar_subscribe(request):
@@ -298,13 +416,18 @@ def calendar_feed(request, token):
     """iCalendar feed of the token owner's terms; the token is the only credential."""
     owner = get_object_or_404(
         CalendarToken.objects.select_related("user"),
-        token=token, user__is_active=True,
+        token=token,
+        user__is_active=True,
     ).user
     today = timezone.localdate()
     terms = selectors.feed_terms(owner, today=today)
-    body = ical.render_feed(terms=terms, offsets=ladder.Offsets.from_policy(policy_all()),
-                            supervision=selectors.supervision_deadlines(terms),
-                            base_url=request.build_absolute_uri("/").rstrip("/"), now=timezone.now())
+    body = ical.render_feed(
+        terms=terms,
+        offsets=ladder.Offsets.from_policy(policy_all()),
+        supervision=selectors.supervision_deadlines(terms),
+        base_url=request.build_absolute_uri("/").rstrip("/"),
+        now=timezone.now(),
+    )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="renewals.ics"'
     return response

@@ -21,7 +21,10 @@ Kind = Activity.Kind
 
 MET, MISSED, NOT_DUE, NOT_APPLICABLE = "met", "missed", "not_due", "na"
 STATE_LABELS = {
-    MET: _("已完成"), MISSED: _("未完成"), NOT_DUE: _("未到期"), NOT_APPLICABLE: _("不适用"),
+    MET: _("已完成"),
+    MISSED: _("未完成"),
+    NOT_DUE: _("未到期"),
+    NOT_APPLICABLE: _("不适用"),
 }
 
 
@@ -162,10 +165,15 @@ def year_grid(results, year):
             states = {p.state for p in group}
             state = MISSED if MISSED in states else NOT_DUE if NOT_DUE in states else MET
             months = (group[0].end.year - start.year) * 12 + group[0].end.month - start.month + 1
-            cells.append({
-                "span": months, "state": state, "count": sum(p.count for p in group),
-                "label": STATE_LABELS[state], "start": start,
-            })
+            cells.append(
+                {
+                    "span": months,
+                    "state": state,
+                    "count": sum(p.count for p in group),
+                    "label": STATE_LABELS[state],
+                    "start": start,
+                }
+            )
         rows.append({"requirement": req, "cells": cells})
     return rows
 
@@ -180,9 +188,13 @@ def load_facts(branch_ids):
     ).values_list("branch_id", "has_committee"):
         facts[branch_id].has_committee = has_committee
     cells = defaultdict(list)
-    for parent_id, cell_id in Organization.objects.filter(
-        parent_id__in=branch_ids, kind=Organization.Kind.PARTY_CELL, is_active=True
-    ).values_list("parent_id", "pk").order_by("pk"):
+    for parent_id, cell_id in (
+        Organization.objects.filter(
+            parent_id__in=branch_ids, kind=Organization.Kind.PARTY_CELL, is_active=True
+        )
+        .values_list("parent_id", "pk")
+        .order_by("pk")
+    ):
         cells[parent_id].append(cell_id)
     for branch_id, cell_ids in cells.items():
         facts[branch_id].cell_ids = tuple(cell_ids)
@@ -196,8 +208,7 @@ def load_counts(branch_ids, start, end, kinds=None):
     if kinds is not None:
         activities = activities.filter(kind__in=kinds)
     rows = (
-        activities
-        .annotate(m=TruncMonth("held_on"))
+        activities.annotate(m=TruncMonth("held_on"))
         .values_list("branch_id", "kind", "cell_id", "m")
         .annotate(n=Count("pk"))
         .order_by()
@@ -222,16 +233,22 @@ def evaluate_branches(branch_ids, *, start, end, today, lectures_per_quarter, ke
     counts, cell_counts = load_counts(branch_ids, start, end, kinds)
     return {
         branch_id: evaluate(
-            facts=facts[branch_id], counts=counts.get(branch_id, {}),
-            cell_counts=cell_counts.get(branch_id, {}), start=start, end=end, today=today,
-            lectures_per_quarter=lectures_per_quarter, keys=keys,
+            facts=facts[branch_id],
+            counts=counts.get(branch_id, {}),
+            cell_counts=cell_counts.get(branch_id, {}),
+            start=start,
+            end=end,
+            today=today,
+            lectures_per_quarter=lectures_per_quarter,
+            keys=keys,
         )
         for branch_id in branch_ids
     }
 
 
-def vote_problems(*, expected_full, present_full, votes_for, votes_against, votes_abstain, passed,
-                  strict_majority):
+def vote_problems(
+    *, expected_full, present_full, votes_for, votes_against, votes_abstain, passed, strict_majority
+):
     """Messages for a vote that breaks §3.2; an empty list means the vote is valid."""
     problems = []
     if votes_for + votes_against + votes_abstain > present_full:
@@ -249,16 +266,27 @@ def load_vote_validity(branch_ids, start, end, *, strict_majority):
     """{branch id: (valid decisions, decisions)} for assemblies in the period (one query)."""
     tally = defaultdict(lambda: [0, 0])
     rows = Decision.objects.filter(
-        activity__branch_id__in=branch_ids, activity__kind=Kind.ASSEMBLY,
+        activity__branch_id__in=branch_ids,
+        activity__kind=Kind.ASSEMBLY,
         activity__held_on__range=(start, end),
     ).values_list(
-        "activity__branch_id", "activity__expected_full", "activity__present_full",
-        "votes_for", "votes_against", "votes_abstain", "passed",
+        "activity__branch_id",
+        "activity__expected_full",
+        "activity__present_full",
+        "votes_for",
+        "votes_against",
+        "votes_abstain",
+        "passed",
     )
     for branch_id, expected, present, yes, no, abstain, passed in rows:
         ok = not vote_problems(
-            expected_full=expected, present_full=present, votes_for=yes, votes_against=no,
-            votes_abstain=abstain, passed=passed, strict_majority=strict_majority,
+            expected_full=expected,
+            present_full=present,
+            votes_for=yes,
+            votes_against=no,
+            votes_abstain=abstain,
+            passed=passed,
+            strict_majority=strict_majority,
         )
         tally[branch_id][0] += ok
         tally[branch_id][1] += 1
@@ -284,13 +312,17 @@ def load_lapsed_members(branch_ids, window_start, window_end):
     """
     activities = dict(
         Activity.objects.filter(branch_id__in=branch_ids, held_on__range=(window_start, window_end))
-        .values_list("branch_id").annotate(n=Count("pk")).order_by()
+        .values_list("branch_id")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
     absences = (
         Activity.absent_members.through.objects.filter(
             activity__branch_id__in=branch_ids, activity__held_on__range=(window_start, window_end)
         )
-        .values_list("activity__branch_id", "member_id").annotate(n=Count("activity_id")).order_by()
+        .values_list("activity__branch_id", "member_id")
+        .annotate(n=Count("activity_id"))
+        .order_by()
     )
     lapsed = defaultdict(int)
     for branch_id, _member_id, n in absences:
@@ -311,9 +343,14 @@ def load_report_timeliness(branch_ids, start, end, *, today, due_day):
     """
     due_months = [m for m in month_starts(start, end) if report_due_on(m, due_day) < today]
     on_time = defaultdict(int)
-    rows = MonthlyReport.objects.filter(
-        branch_id__in=branch_ids, month__in=due_months, first_submitted_at__isnull=False, is_late=False
-    ).values_list("branch_id").annotate(n=Count("pk")).order_by()
+    rows = (
+        MonthlyReport.objects.filter(
+            branch_id__in=branch_ids, month__in=due_months, first_submitted_at__isnull=False, is_late=False
+        )
+        .values_list("branch_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     for branch_id, n in rows:
         on_time[branch_id] = n
     return {branch_id: (on_time.get(branch_id, 0), len(due_months)) for branch_id in branch_ids}

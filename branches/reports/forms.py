@@ -25,8 +25,17 @@ class ActivityForm(_NoFormTag, forms.ModelForm):
     class Meta:
         model = Activity
         fields = (
-            "kind", "held_on", "place", "chair", "recorder", "topic", "lecturer", "cell",
-            *ATTENDANCE_FIELDS, "absent_members", "summary",
+            "kind",
+            "held_on",
+            "place",
+            "chair",
+            "recorder",
+            "topic",
+            "lecturer",
+            "cell",
+            *ATTENDANCE_FIELDS,
+            "absent_members",
+            "summary",
         )
         widgets = {
             "held_on": forms.DateInput(attrs={"type": "date"}),
@@ -64,7 +73,9 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
-            field.widget.attrs["class"] = "form-check-input" if name == "rejected" else "form-control form-control-sm"
+            field.widget.attrs["class"] = (
+                "form-check-input" if name == "rejected" else "form-control form-control-sm"
+            )
 
     def decision(self):
         data = dict(self.cleaned_data)
@@ -92,9 +103,17 @@ class ReportForm(_NoFormTag, forms.ModelForm):
         fields = REPORT_INPUT_FIELDS
         widgets = {
             "dues_handed_over_on": forms.DateInput(attrs={"type": "date"}),
-            **{name: forms.Textarea(attrs={"rows": 2}) for name in (
-                "dues_arrears", "study_topics", "development_work", "problems", "next_month_plan", "gap_reason",
-            )},
+            **{
+                name: forms.Textarea(attrs={"rows": 2})
+                for name in (
+                    "dues_arrears",
+                    "study_topics",
+                    "development_work",
+                    "problems",
+                    "next_month_plan",
+                    "gap_reason",
+                )
+            },
         }
 
 
@@ -115,7 +134,9 @@ class QueueFilterForm(forms.Form):
         self.fields["unit"].queryset = units
         for field in self.fields.values():
             is_select = isinstance(field.widget, forms.Select)
-            field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
+            field.widget.attrs["class"] = (
+                "form-select form-select-sm" if is_select else "form-control form-control-sm"
+            )
         self.fields["status"].choices = [("", _("待审核及已处理"))] + [
             c for c in MonthlyReport.Status.choices if c[0] != MonthlyReport.Status.DRAFT
         ]

@@ -21,22 +21,28 @@ def secretary_reports_panel(request):
     previous = today.replace(day=1) - relativedelta(months=1)
     policy = policy_all()
     results = compliance.evaluate_branches(
-        [b.pk for b in branches], start=today.replace(day=1), end=today, today=today,
+        [b.pk for b in branches],
+        start=today.replace(day=1),
+        end=today,
+        today=today,
         lectures_per_quarter=policy["life.lectures_per_quarter"],
     )
-    reports = {
-        r.branch_id: r for r in MonthlyReport.objects.filter(branch__in=branches, month=previous)
-    }
+    reports = {r.branch_id: r for r in MonthlyReport.objects.filter(branch__in=branches, month=previous)}
     rows = []
     for branch in branches:
         missing = [
-            str(result.requirement.label) for result in results[branch.pk].values()
+            str(result.requirement.label)
+            for result in results[branch.pk].values()
             if result.requirement.period == "month" and result.applicable and not result.met
         ]
-        rows.append({
-            "branch": branch, "report": reports.get(branch.pk), "missing": missing,
-            "due_on": compliance.report_due_on(previous, policy["report.due_day"]),
-        })
+        rows.append(
+            {
+                "branch": branch,
+                "report": reports.get(branch.pk),
+                "missing": missing,
+                "due_on": compliance.report_due_on(previous, policy["report.due_day"]),
+            }
+        )
     return "branches/reports/_panel_secretary.html", {"rows": rows, "month": previous, "today": today}
 
 

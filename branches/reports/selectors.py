@@ -20,8 +20,10 @@ def month_end(month):
 
 
 def branch_activities(branch, *, month=None, kind=None):
-    qs = Activity.objects.filter(branch=branch).select_related("cell").annotate(
-        attachment_count=Count("attachments")
+    qs = (
+        Activity.objects.filter(branch=branch)
+        .select_related("cell")
+        .annotate(attachment_count=Count("attachments"))
     )
     if month is not None:
         qs = qs.filter(held_on__range=(month, month_end(month)))
@@ -46,7 +48,10 @@ def branch_compliance(branch, *, year, today):
     """Year grid rows for one branch (three queries)."""
     policy = policy_all()
     results = compliance.evaluate_branches(
-        [branch.pk], start=date(year, 1, 1), end=date(year, 12, 31), today=today,
+        [branch.pk],
+        start=date(year, 1, 1),
+        end=date(year, 12, 31),
+        today=today,
         lectures_per_quarter=policy["life.lectures_per_quarter"],
     )[branch.pk]
     return compliance.year_grid(results, year)
@@ -64,7 +69,10 @@ def compliance_rows(branches, *, year, today):
     """One row per branch: (met, due) per requirement for ``year`` (three queries for the page)."""
     policy = policy_all()
     results = compliance.evaluate_branches(
-        [b.pk for b in branches], start=date(year, 1, 1), end=date(year, 12, 31), today=today,
+        [b.pk for b in branches],
+        start=date(year, 1, 1),
+        end=date(year, 12, 31),
+        today=today,
         lectures_per_quarter=policy["life.lectures_per_quarter"],
     )
     rows = []
@@ -73,27 +81,37 @@ def compliance_rows(branches, *, year, today):
         for req in compliance.REQUIREMENTS:
             result = results[branch.pk][req.key]
             ratio = result.ratio
-            cells.append({
-                "applicable": result.applicable, "met": result.met, "due": result.due, "ratio": ratio,
-                "state": compliance.NOT_APPLICABLE if not result.applicable else compliance.NOT_DUE
-                if ratio is None else compliance.MET if ratio == 1 else compliance.MISSED,
-            })
+            cells.append(
+                {
+                    "applicable": result.applicable,
+                    "met": result.met,
+                    "due": result.due,
+                    "ratio": ratio,
+                    "state": compliance.NOT_APPLICABLE
+                    if not result.applicable
+                    else compliance.NOT_DUE
+                    if ratio is None
+                    else compliance.MET
+                    if ratio == 1
+                    else compliance.MISSED,
+                }
+            )
         rows.append({"branch": branch, "cells": cells})
     return rows
 
 
 def year_reports(branch, year):
     """{month start: report} for the branch's reports of ``year``."""
-    return {
-        report.month: report
-        for report in MonthlyReport.objects.filter(branch=branch, month__year=year)
-    }
+    return {report.month: report for report in MonthlyReport.objects.filter(branch=branch, month__year=year)}
 
 
 def _month_gaps(branch, month, today, policy):
     """Requirements whose period ends with ``month`` and that are not met (§10.3 warnings)."""
     results = compliance.evaluate_branches(
-        [branch.pk], start=date(month.year, 1, 1), end=month_end(month), today=max(today, month_end(month)),
+        [branch.pk],
+        start=date(month.year, 1, 1),
+        end=month_end(month),
+        today=max(today, month_end(month)),
         lectures_per_quarter=policy["life.lectures_per_quarter"],
     )[branch.pk]
     gaps = []
@@ -132,8 +150,12 @@ def report_derived(branch, month, *, today):
     return {
         "activities": [
             {
-                "date": f"{a.held_on:%Y-%m-%d}", "kind": a.get_kind_display(), "topic": a.topic,
-                "expected": a.expected, "present": a.present, "late": a.entered_late,
+                "date": f"{a.held_on:%Y-%m-%d}",
+                "kind": a.get_kind_display(),
+                "topic": a.topic,
+                "expected": a.expected,
+                "present": a.present,
+                "late": a.entered_late,
             }
             for a in activities
         ],
@@ -190,12 +212,18 @@ def reporting_rates(user, *, month, today, unit_id=None):
     filed = {
         row["branch__unit_id"]: row
         for row in MonthlyReport.objects.filter(
-            permissions.scope_q(user, Action.REVIEW, "branch__"), month=month, status__in=MonthlyReport.FILED,
-            branch__is_active=True, **({"branch__unit_id": unit_id} if unit_id else {}),
+            permissions.scope_q(user, Action.REVIEW, "branch__"),
+            month=month,
+            status__in=MonthlyReport.FILED,
+            branch__is_active=True,
+            **({"branch__unit_id": unit_id} if unit_id else {}),
         )
         .values("branch__unit_id")
-        .annotate(filed=Count("pk"), on_time=Count("pk", filter=Q(is_late=False)),
-                  accepted=Count("pk", filter=Q(status=Status.ACCEPTED)))
+        .annotate(
+            filed=Count("pk"),
+            on_time=Count("pk", filter=Q(is_late=False)),
+            accepted=Count("pk", filter=Q(status=Status.ACCEPTED)),
+        )
         .order_by()
     }
     units = {u.pk: u for u in Organization.objects.filter(pk__in=expected).order_by("path")}
@@ -203,15 +231,18 @@ def reporting_rates(user, *, month, today, unit_id=None):
     for unit_id_, unit in units.items():
         row = filed.get(unit_id_, {})
         n = expected[unit_id_]
-        rows.append({
-            "unit": unit, "expected": n, "filed": row.get("filed", 0), "on_time": row.get("on_time", 0),
-            "accepted": row.get("accepted", 0),
-            "completeness": row.get("filed", 0) / n if n else None,
-            "on_time_rate": row.get("on_time", 0) / n if n else None,
-        })
-    totals = {
-        key: sum(r[key] for r in rows) for key in ("expected", "filed", "on_time", "accepted")
-    }
+        rows.append(
+            {
+                "unit": unit,
+                "expected": n,
+                "filed": row.get("filed", 0),
+                "on_time": row.get("on_time", 0),
+                "accepted": row.get("accepted", 0),
+                "completeness": row.get("filed", 0) / n if n else None,
+                "on_time_rate": row.get("on_time", 0) / n if n else None,
+            }
+        )
+    totals = {key: sum(r[key] for r in rows) for key in ("expected", "filed", "on_time", "accepted")}
     totals["completeness"] = totals["filed"] / totals["expected"] if totals["expected"] else None
     totals["on_time_rate"] = totals["on_time"] / totals["expected"] if totals["expected"] else None
     totals["due_on"] = compliance.report_due_on(month, policy_all()["report.due_day"])

@@ -26,12 +26,27 @@ Kind = Activity.Kind
 Status = MonthlyReport.Status
 
 ATTENDANCE_FIELDS = (
-    "expected_full", "expected_probationary", "present_full", "present_probationary",
-    "leave_full", "leave_probationary", "absent_full", "absent_probationary",
+    "expected_full",
+    "expected_probationary",
+    "present_full",
+    "present_probationary",
+    "leave_full",
+    "leave_probationary",
+    "absent_full",
+    "absent_probationary",
 )
 REPORT_INPUT_FIELDS = (
-    "dues_members_due", "dues_members_paid", "dues_amount", "dues_handed_over_on", "dues_arrears",
-    "study_hours", "study_topics", "development_work", "problems", "next_month_plan", "gap_reason",
+    "dues_members_due",
+    "dues_members_paid",
+    "dues_amount",
+    "dues_handed_over_on",
+    "dues_arrears",
+    "study_hours",
+    "study_topics",
+    "development_work",
+    "problems",
+    "next_month_plan",
+    "gap_reason",
     "declaration",
 )
 
@@ -95,12 +110,17 @@ def _validate_activity(*, branch, fields, decisions, absent_members, today, poli
         errors.append(_("只有支部党员大会记录表决事项。"))
     for decision in decisions:
         for problem in compliance.vote_problems(
-            expected_full=fields.get("expected_full", 0), present_full=fields.get("present_full", 0),
-            votes_for=decision["votes_for"], votes_against=decision.get("votes_against", 0),
-            votes_abstain=decision.get("votes_abstain", 0), passed=decision.get("passed", True),
+            expected_full=fields.get("expected_full", 0),
+            present_full=fields.get("present_full", 0),
+            votes_for=decision["votes_for"],
+            votes_against=decision.get("votes_against", 0),
+            votes_abstain=decision.get("votes_abstain", 0),
+            passed=decision.get("passed", True),
             strict_majority=policy["life.strict_majority"],
         ):
-            errors.append(_("%(subject)s：%(problem)s") % {"subject": decision["subject"], "problem": problem})
+            errors.append(
+                _("%(subject)s：%(problem)s") % {"subject": decision["subject"], "problem": problem}
+            )
     if any(member.branch_id != branch.pk for member in absent_members):
         errors.append(_("缺席党员必须是本支部党员。"))
     absent_total = fields.get("absent_full", 0) + fields.get("absent_probationary", 0)
@@ -125,11 +145,16 @@ def activity_create(*, branch, user, decisions=(), absent_members=(), today=None
     policy = policy_all()
     decisions, absent_members = list(decisions), list(absent_members)
     _validate_activity(
-        branch=branch, fields=fields, decisions=decisions, absent_members=absent_members,
-        today=today, policy=policy,
+        branch=branch,
+        fields=fields,
+        decisions=decisions,
+        absent_members=absent_members,
+        today=today,
+        policy=policy,
     )
     activity = Activity(
-        branch=branch, created_by=user,
+        branch=branch,
+        created_by=user,
         entered_late=working_days_after(fields["held_on"], today) > policy["activity.entry_working_days"],
         **fields,
     )
@@ -146,11 +171,17 @@ def activity_update(*, activity, user, version, decisions=(), absent_members=(),
     decisions, absent_members = list(decisions), list(absent_members)
     # The month the record leaves must be open too (read from the row: a bound form may have
     # already put the new date on the instance).
-    _month_locked_error(activity.branch, Activity.objects.values_list("held_on", flat=True).get(pk=activity.pk))
+    _month_locked_error(
+        activity.branch, Activity.objects.values_list("held_on", flat=True).get(pk=activity.pk)
+    )
     current = {name: getattr(activity, name) for name in (*ATTENDANCE_FIELDS, "held_on", "cell", "lecturer")}
     _validate_activity(
-        branch=activity.branch, fields={**current, **fields, "kind": activity.kind}, decisions=decisions,
-        absent_members=absent_members, today=today, policy=policy_all(),
+        branch=activity.branch,
+        fields={**current, **fields, "kind": activity.kind},
+        decisions=decisions,
+        absent_members=absent_members,
+        today=today,
+        policy=policy_all(),
     )
     updated = Activity.objects.filter(pk=activity.pk, version=version).update(
         version=F("version") + 1, **fields
@@ -169,7 +200,11 @@ def attachment_add(*, activity, user, kind, file):
     validate_attachment(file)
     _month_locked_error(activity.branch, activity.held_on)
     return ActivityAttachment.objects.create(
-        activity=activity, kind=kind, file=file, original_name=file.name[:200], size=file.size,
+        activity=activity,
+        kind=kind,
+        file=file,
+        original_name=file.name[:200],
+        size=file.size,
         uploaded_by=user,
     )
 
@@ -276,15 +311,18 @@ def report_submit(*, report, user, version, today=None, now=None):
     changes = {"status": new_status, "submitted_at": now, "snapshot": derived, "filer": user}
     if first:
         changes.update(first_submitted_at=now, is_late=timezone.localdate(now) > report.due_on)
-    updated = MonthlyReport.objects.filter(
-        pk=report.pk, version=version, status=report.status
-    ).update(version=F("version") + 1, **changes)
+    updated = MonthlyReport.objects.filter(pk=report.pk, version=version, status=report.status).update(
+        version=F("version") + 1, **changes
+    )
     if not updated:
         raise ValidationError(_("报告已被他人修改或状态已变化，请刷新页面后再试。"))
     report.refresh_from_db()
     _record_history(report, user, reason=new_status)
     ReportEvent.objects.create(
-        report=report, actor=user, revision=report.revision, content=_content(report, derived),
+        report=report,
+        actor=user,
+        revision=report.revision,
+        content=_content(report, derived),
         action=ReportEvent.Action.SUBMIT if new_status == Status.SUBMITTED else ReportEvent.Action.RESUBMIT,
     )
     return report
@@ -293,8 +331,12 @@ def report_submit(*, report, user, version, today=None, now=None):
 def _transition(*, report, user, from_statuses, to_status, action, comment, **extra):
     _require(user, Action.REVIEW, report.branch)
     updated = MonthlyReport.objects.filter(pk=report.pk, status__in=from_statuses).update(
-        status=to_status, reviewed_by=user, reviewed_at=timezone.now(), review_comment=comment,
-        version=F("version") + 1, **extra,
+        status=to_status,
+        reviewed_by=user,
+        reviewed_at=timezone.now(),
+        review_comment=comment,
+        version=F("version") + 1,
+        **extra,
     )
     if not updated:
         raise ValidationError(_("报告状态已变化（可能已被他人处理），请刷新页面后再试。"))
@@ -311,16 +353,24 @@ def report_return(*, report, user, comment):
     if not comment.strip():
         raise ValidationError(_("退回时须填写修改意见。"))
     return _transition(
-        report=report, user=user, from_statuses=MonthlyReport.AWAITING_REVIEW, to_status=Status.RETURNED,
-        action=ReportEvent.Action.RETURN, comment=comment,
+        report=report,
+        user=user,
+        from_statuses=MonthlyReport.AWAITING_REVIEW,
+        to_status=Status.RETURNED,
+        action=ReportEvent.Action.RETURN,
+        comment=comment,
     )
 
 
 @transaction.atomic
 def report_accept(*, report, user, comment=""):
     return _transition(
-        report=report, user=user, from_statuses=MonthlyReport.AWAITING_REVIEW, to_status=Status.ACCEPTED,
-        action=ReportEvent.Action.ACCEPT, comment=comment,
+        report=report,
+        user=user,
+        from_statuses=MonthlyReport.AWAITING_REVIEW,
+        to_status=Status.ACCEPTED,
+        action=ReportEvent.Action.ACCEPT,
+        comment=comment,
     )
 
 
@@ -330,7 +380,11 @@ def report_reopen(*, report, user, comment):
     if not comment.strip():
         raise ValidationError(_("重新打开时须说明需要更正的内容。"))
     return _transition(
-        report=report, user=user, from_statuses=(Status.ACCEPTED,), to_status=Status.RETURNED,
-        action=ReportEvent.Action.REOPEN, comment=comment, revision=F("revision") + 1,
+        report=report,
+        user=user,
+        from_statuses=(Status.ACCEPTED,),
+        to_status=Status.RETURNED,
+        action=ReportEvent.Action.REOPEN,
+        comment=comment,
+        revision=F("revision") + 1,
     )
-

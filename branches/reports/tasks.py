@@ -48,13 +48,19 @@ def sweep_report_reminders(*, today=None):
     )
     claim = uuid.uuid4()
     # Evaluated inside bulk_create as one SELECT; the rows are claimed with ignore_conflicts.
-    branch_ids = Organization.objects.filter(
-        Exists(has_secretary), kind=Organization.Kind.BRANCH, is_active=True
-    ).exclude(Exists(filed)).values_list("pk", flat=True)
+    branch_ids = (
+        Organization.objects.filter(Exists(has_secretary), kind=Organization.Kind.BRANCH, is_active=True)
+        .exclude(Exists(filed))
+        .values_list("pk", flat=True)
+    )
     with transaction.atomic():
         ReportReminder.objects.bulk_create(
-            [ReportReminder(branch_id=pk, month=month, stage=stage, claim=claim) for pk in branch_ids.iterator()],
-            ignore_conflicts=True, batch_size=2000,
+            [
+                ReportReminder(branch_id=pk, month=month, stage=stage, claim=claim)
+                for pk in branch_ids.iterator()
+            ],
+            ignore_conflicts=True,
+            batch_size=2000,
         )
         claimed = list(ReportReminder.objects.filter(claim=claim).values_list("pk", flat=True))
         for reminder_id in claimed:
@@ -71,12 +77,16 @@ def deliver_reminder(reminder_id):
         return 0
     branch = reminder.branch
     users = [
-        ra.user for ra in RoleAssignment.objects.filter(
+        ra.user
+        for ra in RoleAssignment.objects.filter(
             organization=branch, role=RoleAssignment.Role.SECRETARY
         ).select_related("user")
     ]
     due_on = compliance.report_due_on(reminder.month, policy_all()["report.due_day"])
-    month_label = _("%(year)s年%(month)s月") % {"year": f"{reminder.month:%Y}", "month": f"{reminder.month:%m}"}
+    month_label = _("%(year)s年%(month)s月") % {
+        "year": f"{reminder.month:%Y}",
+        "month": f"{reminder.month:%m}",
+    }
     if reminder.stage == ReportReminder.Stage.OVERDUE:
         title = _("%(branch)s %(month)s月度报告已逾期") % {"branch": branch.name, "month": month_label}
         body = _("报告截止日期为 %(due)s，请尽快报送。") % {"due": f"{due_on:%Y-%m-%d}"}
@@ -85,10 +95,20 @@ def deliver_reminder(reminder_id):
         body = _("请于 %(due)s 前报送月度报告。") % {"due": f"{due_on:%Y-%m-%d}"}
     link = reverse("reports:report", args=[branch.pk, reminder.month.year, reminder.month.month])
     sent = notification_send(
-        recipients=users, kind="report_reminder", title=title, body=body, link=link, organization=branch,
+        recipients=users,
+        kind="report_reminder",
+        title=title,
+        body=body,
+        link=link,
+        organization=branch,
         dedupe_key=f"report:{branch.pk}:{reminder.month:%Y-%m}:{reminder.stage}",
         email_template="report_reminder",
-        email_context={"branch": branch, "month_label": month_label, "due_on": due_on, "stage": reminder.stage},
+        email_context={
+            "branch": branch,
+            "month_label": month_label,
+            "due_on": due_on,
+            "stage": reminder.stage,
+        },
     )
     ReportReminder.objects.filter(pk=reminder.pk, sent_at__isnull=True).update(sent_at=timezone.now())
     return len(sent)

@@ -66,27 +66,47 @@ def branch_overview(request, branch):
     activities = Paginator(selectors.branch_activities(branch, kind=kind or None), 15).get_page(
         request.GET.get("page")
     )
-    return render(request, "branches/reports/branch.html", {
-        "branch": branch, "year": year, "today": today,
-        "grid": selectors.branch_compliance(branch, year=year, today=today),
-        "month_reports": [(m, reports.get(m)) for m in months],
-        "page_obj": activities, "kind": kind, "kinds": Activity.Kind.choices,
-        "can_record": permissions.can(request.user, Action.RECORD_ACTIVITY, branch),
-        "can_submit": permissions.can(request.user, Action.SUBMIT_REPORT, branch),
-    })
+    return render(
+        request,
+        "branches/reports/branch.html",
+        {
+            "branch": branch,
+            "year": year,
+            "today": today,
+            "grid": selectors.branch_compliance(branch, year=year, today=today),
+            "month_reports": [(m, reports.get(m)) for m in months],
+            "page_obj": activities,
+            "kind": kind,
+            "kinds": Activity.Kind.choices,
+            "can_record": permissions.can(request.user, Action.RECORD_ACTIVITY, branch),
+            "can_submit": permissions.can(request.user, Action.SUBMIT_REPORT, branch),
+        },
+    )
 
 
 def _activity_forms(request, branch, instance=None):
     data = request.POST if request.method == "POST" else None
     form = forms.ActivityForm(
-        data, instance=instance, branch=branch, members=selectors.branch_member_choices(branch),
+        data,
+        instance=instance,
+        branch=branch,
+        members=selectors.branch_member_choices(branch),
         cells=selectors.branch_cells(branch),
     )
-    initial = [
-        {"subject": d.subject, "votes_for": d.votes_for, "votes_against": d.votes_against,
-         "votes_abstain": d.votes_abstain, "rejected": not d.passed}
-        for d in instance.decisions.all()
-    ] if instance else None
+    initial = (
+        [
+            {
+                "subject": d.subject,
+                "votes_for": d.votes_for,
+                "votes_against": d.votes_against,
+                "votes_abstain": d.votes_abstain,
+                "rejected": not d.passed,
+            }
+            for d in instance.decisions.all()
+        ]
+        if instance
+        else None
+    )
     formset = forms.DecisionFormSet(data, prefix="decisions", initial=initial)
     return form, formset
 
@@ -101,8 +121,11 @@ def activity_create(request, branch):
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
             activity = services.activity_create(
-                branch=branch, user=request.user, decisions=_decisions(formset),
-                absent_members=form.cleaned_data["absent_members"], **form.service_fields(),
+                branch=branch,
+                user=request.user,
+                decisions=_decisions(formset),
+                absent_members=form.cleaned_data["absent_members"],
+                **form.service_fields(),
             )
         except ValidationError as error:
             for message in _error_list(error):
@@ -113,9 +136,15 @@ def activity_create(request, branch):
             else:
                 messages.success(request, _("记录已保存。"))
             return redirect(activity)
-    return render(request, "branches/reports/activity_form.html", {
-        "branch": branch, "form": form, "formset": formset,
-    })
+    return render(
+        request,
+        "branches/reports/activity_form.html",
+        {
+            "branch": branch,
+            "form": form,
+            "formset": formset,
+        },
+    )
 
 
 def _activity_for(request, pk, action):
@@ -128,11 +157,19 @@ def activity_detail(request, pk):
     activity = _activity_for(request, pk, Action.VIEW)
     can_record = permissions.can(request.user, Action.RECORD_ACTIVITY, activity.branch)
     upload = forms.AttachmentForm()
-    return render(request, "branches/reports/activity_detail.html", {
-        "activity": activity, "branch": activity.branch, "can_record": can_record, "upload": upload,
-        "decisions": activity.decisions.all(), "attachments": activity.attachments.all(),
-        "absent_members": activity.absent_members.all(),
-    })
+    return render(
+        request,
+        "branches/reports/activity_detail.html",
+        {
+            "activity": activity,
+            "branch": activity.branch,
+            "can_record": can_record,
+            "upload": upload,
+            "decisions": activity.decisions.all(),
+            "attachments": activity.attachments.all(),
+            "absent_members": activity.absent_members.all(),
+        },
+    )
 
 
 def activity_edit(request, pk):
@@ -141,8 +178,11 @@ def activity_edit(request, pk):
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
             services.activity_update(
-                activity=activity, user=request.user, version=int(request.POST.get("version", 0)),
-                decisions=_decisions(formset), absent_members=form.cleaned_data["absent_members"],
+                activity=activity,
+                user=request.user,
+                version=int(request.POST.get("version", 0)),
+                decisions=_decisions(formset),
+                absent_members=form.cleaned_data["absent_members"],
                 **form.service_fields(),
             )
         except ValidationError as error:
@@ -151,9 +191,16 @@ def activity_edit(request, pk):
         else:
             messages.success(request, _("记录已更新。"))
             return redirect(activity)
-    return render(request, "branches/reports/activity_form.html", {
-        "branch": activity.branch, "form": form, "formset": formset, "activity": activity,
-    })
+    return render(
+        request,
+        "branches/reports/activity_form.html",
+        {
+            "branch": activity.branch,
+            "form": form,
+            "formset": formset,
+            "activity": activity,
+        },
+    )
 
 
 @require_POST
@@ -163,7 +210,9 @@ def attachment_upload(request, pk):
     if form.is_valid():
         try:
             services.attachment_add(
-                activity=activity, user=request.user, kind=form.cleaned_data["kind"],
+                activity=activity,
+                user=request.user,
+                kind=form.cleaned_data["kind"],
                 file=form.cleaned_data["file"],
             )
             messages.success(request, _("附件已上传。"))
@@ -180,8 +229,11 @@ def attachment_upload(request, pk):
 def attachment_download(request, pk):
     """Attachments are served only to viewers of their branch (minutes are not public files)."""
     attachment = get_object_for_user(
-        ActivityAttachment.objects.select_related("activity__branch"), user=request.user,
-        action=Action.VIEW, org_field="activity__branch", pk=pk,
+        ActivityAttachment.objects.select_related("activity__branch"),
+        user=request.user,
+        action=Action.VIEW,
+        org_field="activity__branch",
+        pk=pk,
     )
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
 
@@ -189,8 +241,11 @@ def attachment_download(request, pk):
 @require_POST
 def attachment_delete(request, pk):
     attachment = get_object_for_user(
-        ActivityAttachment.objects.select_related("activity__branch"), user=request.user,
-        action=Action.RECORD_ACTIVITY, org_field="activity__branch", pk=pk,
+        ActivityAttachment.objects.select_related("activity__branch"),
+        user=request.user,
+        action=Action.RECORD_ACTIVITY,
+        org_field="activity__branch",
+        pk=pk,
     )
     try:
         services.attachment_delete(attachment=attachment, user=request.user)
@@ -210,9 +265,11 @@ def report_detail(request, branch, year, month):
         month_start = date(year, month, 1)
     except ValueError as error:
         raise Http404 from error
-    report = MonthlyReport.objects.filter(branch=branch, month=month_start).select_related(
-        "filer", "reviewed_by"
-    ).first()
+    report = (
+        MonthlyReport.objects.filter(branch=branch, month=month_start)
+        .select_related("filer", "reviewed_by")
+        .first()
+    )
     can_submit = permissions.can(request.user, Action.SUBMIT_REPORT, branch)
     can_review = permissions.can(request.user, Action.REVIEW, branch)
     if report is None:
@@ -234,7 +291,9 @@ def report_detail(request, branch, year, month):
         if form.is_valid():
             try:
                 report = services.report_save(
-                    report=report, user=request.user, version=int(request.POST.get("version", 0)),
+                    report=report,
+                    user=request.user,
+                    version=int(request.POST.get("version", 0)),
                     **{name: form.cleaned_data[name] for name in services.REPORT_INPUT_FIELDS},
                 )
                 if request.POST.get("action") == "submit":
@@ -246,15 +305,26 @@ def report_detail(request, branch, year, month):
             except ValidationError as error:
                 for message in _error_list(error):
                     form.add_error(None, message)
-    derived = report.snapshot if not report.is_editable else selectors.report_derived(
-        branch, month_start, today=today
+    derived = (
+        report.snapshot
+        if not report.is_editable
+        else selectors.report_derived(branch, month_start, today=today)
     )
-    return render(request, "branches/reports/report_detail.html", {
-        "branch": branch, "report": report, "form": form, "derived": derived,
-        "can_submit": can_submit and report.is_editable, "can_review": can_review,
-        "review_form": forms.ReviewForm(), "events": report.events.select_related("actor"),
-        "activities": selectors.branch_activities(branch, month=month_start),
-    })
+    return render(
+        request,
+        "branches/reports/report_detail.html",
+        {
+            "branch": branch,
+            "report": report,
+            "form": form,
+            "derived": derived,
+            "can_submit": can_submit and report.is_editable,
+            "can_review": can_review,
+            "review_form": forms.ReviewForm(),
+            "events": report.events.select_related("actor"),
+            "activities": selectors.branch_activities(branch, month=month_start),
+        },
+    )
 
 
 @require_POST
@@ -303,9 +373,16 @@ def review_queue(request):
         request.user, month=month, unit_id=unit.pk if unit else None, status=status, late=late
     )
     page = Paginator(reports, 25).get_page(request.GET.get("page"))
-    return render(request, "branches/reports/queue.html", {
-        "filter_form": form, "page_obj": page, "month": month, "unit": unit,
-    })
+    return render(
+        request,
+        "branches/reports/queue.html",
+        {
+            "filter_form": form,
+            "page_obj": page,
+            "month": month,
+            "unit": unit,
+        },
+    )
 
 
 @staff_required
@@ -318,9 +395,17 @@ def reporting_rates(request):
     unfiled = Paginator(
         selectors.unfiled_branches(request.user, month=month, unit_id=unit.pk if unit else None), 30
     ).get_page(request.GET.get("page"))
-    return render(request, "branches/reports/rates.html", {
-        "filter_form": form, "rows": rows, "totals": totals, "month": month, "page_obj": unfiled,
-    })
+    return render(
+        request,
+        "branches/reports/rates.html",
+        {
+            "filter_form": form,
+            "rows": rows,
+            "totals": totals,
+            "month": month,
+            "page_obj": unfiled,
+        },
+    )
 
 
 @staff_required
@@ -334,10 +419,17 @@ def compliance_overview(request):
     page = Paginator(
         selectors.branches_for_compliance(request.user, unit_id=unit.pk if unit else None), 30
     ).get_page(request.GET.get("page"))
-    return render(request, "branches/reports/compliance.html", {
-        "filter_form": form, "page_obj": page, "year": year, "requirements": compliance.REQUIREMENTS,
-        "rows": selectors.compliance_rows(list(page), year=year, today=today),
-    })
+    return render(
+        request,
+        "branches/reports/compliance.html",
+        {
+            "filter_form": form,
+            "page_obj": page,
+            "year": year,
+            "requirements": compliance.REQUIREMENTS,
+            "rows": selectors.compliance_rows(list(page), year=year, today=today),
+        },
+    )
 
 
 @staff_required

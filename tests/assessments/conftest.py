@@ -23,10 +23,17 @@ def staff_branch(branch, *, members=9, elected_on=date(2025, 3, 1), committee=Tr
     """Give ``branch`` a roster and a term; with a committee the four core posts are filled."""
     people = MemberFactory.create_batch(members, branch=branch)
     term = branch_services.term_start(branch=branch, elected_on=elected_on, has_committee=committee)
-    roles = [Role.SECRETARY, Role.ORGANIZATION, Role.PUBLICITY, Role.DISCIPLINE] if committee else [Role.SECRETARY]
+    roles = (
+        [Role.SECRETARY, Role.ORGANIZATION, Role.PUBLICITY, Role.DISCIPLINE]
+        if committee
+        else [Role.SECRETARY]
+    )
     for person, role in zip(people, roles, strict=False):
         branch_services.post_assign(
-            term=term, member=person, role=role, started_on=elected_on,
+            term=term,
+            member=person,
+            role=role,
+            started_on=elected_on,
             approved_on=elected_on if approved else None,
         )
     return term
@@ -43,8 +50,12 @@ def scored_tree(tree, edition):
 def full_marks(review):
     """Entries giving every item its full points (veto items untriggered)."""
     return {
-        s.item_id: {"score": str(s.item.points), "comment": "", "reason": "满分核实" if s.item.is_computed else "",
-                    "veto": False}
+        s.item_id: {
+            "score": str(s.item.points),
+            "comment": "",
+            "reason": "满分核实" if s.item.is_computed else "",
+            "veto": False,
+        }
         for s in review.scores.select_related("item")
     }
 

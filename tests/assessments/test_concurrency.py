@@ -15,8 +15,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def test_simultaneous_saves_one_wins_the_other_gets_a_conflict(scored_tree, personas):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL row locks")
-    review = services.review_start(branch=scored_tree["branch_a"], kind=Review.Kind.UNIT, year=2026,
-                                   user=personas["unit_staff"])
+    review = services.review_start(
+        branch=scored_tree["branch_a"], kind=Review.Kind.UNIT, year=2026, user=personas["unit_staff"]
+    )
     item = review.scores.get(item__code="6.3").item
     barrier = threading.Barrier(2)
     outcomes = {}
@@ -25,7 +26,9 @@ def test_simultaneous_saves_one_wins_the_other_gets_a_conflict(scored_tree, pers
         try:
             barrier.wait()
             services.review_save_scores(
-                review=Review.objects.get(pk=review.pk), user=user, version=review.version,
+                review=Review.objects.get(pk=review.pk),
+                user=user,
+                version=review.version,
                 entries={item.pk: {"score": score, "comment": "", "reason": "", "veto": False}},
             )
             outcomes[user.username] = "saved"
@@ -34,8 +37,10 @@ def test_simultaneous_saves_one_wins_the_other_gets_a_conflict(scored_tree, pers
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=save, args=(personas[name], score))
-               for name, score in (("unit_staff", "2"), ("provincial", "0.5"))]
+    threads = [
+        threading.Thread(target=save, args=(personas[name], score))
+        for name, score in (("unit_staff", "2"), ("provincial", "0.5"))
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

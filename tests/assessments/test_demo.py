@@ -21,12 +21,16 @@ def test_demo_seed_is_deterministic_and_idempotent(scored_tree, personas):
     # same data again from scratch gives the same scores
     Review.objects.all().delete()
     demo.seed(scale="small", today=date(2026, 11, 1))
-    assert sorted(ItemScore.objects.values_list("review__branch_id", "review__kind", "item__code", "score")) == scores
+    assert (
+        sorted(ItemScore.objects.values_list("review__branch_id", "review__kind", "item__code", "score"))
+        == scores
+    )
 
 
 def test_demo_computed_items_follow_the_rules(tree, edition):
     staff_branch(tree["branch_a"], elected_on=date(2020, 1, 1))  # long overdue: veto
     demo.seed(scale="small", today=date(2026, 11, 1))
-    row = ItemScore.objects.get(review__branch=tree["branch_a"], review__year=2025, review__kind="unit",
-                                item__code="5.V")
+    row = ItemScore.objects.get(
+        review__branch=tree["branch_a"], review__year=2025, review__kind="unit", item__code="5.V"
+    )
     assert row.veto_triggered

@@ -9,7 +9,14 @@ from assessments.models import Edition, Item
 
 def test_default_edition_has_six_dimensions_adding_up_to_100(edition):
     dims = list(edition.dimensions.order_by("order"))
-    assert [d.name for d in dims] == ["基本职责", "议事决策", "组织生活", "党员教育管理", "组织建设", "基础保障"]
+    assert [d.name for d in dims] == [
+        "基本职责",
+        "议事决策",
+        "组织生活",
+        "党员教育管理",
+        "组织建设",
+        "基础保障",
+    ]
     assert sum(d.max_points for d in dims) == Decimal(100)
     assert edition.status == Edition.Status.PUBLISHED
     assert services.edition_problems(edition) == []
@@ -62,7 +69,12 @@ def test_duplicate_item_code_is_refused(edition):
     dim = draft.dimensions.first()
     with pytest.raises(ValidationError) as exc:
         services.edition_part_save(
-            edition=draft, instance=Item(), dimension=dim, code="1.1", requirement="x", points=1,
+            edition=draft,
+            instance=Item(),
+            dimension=dim,
+            code="1.1",
+            requirement="x",
+            points=1,
             mode=Item.Mode.MANUAL,
         )
     assert "编号" in " ".join(exc.value.messages)

@@ -58,7 +58,9 @@ def test_vacancy_left_open_beyond_policy_days_counts_late(tree):
     late = evaluate("org.vacancies_filled", tree["branch_a"])[tree["branch_a"].pk]
     assert late.ratio == 0.0 and "超过60天未补选1次" in late.detail
     successor = term.branch.members.exclude(posts__isnull=False).first()
-    branch_services.post_assign(term=term, member=successor, role=Post.Role.PUBLICITY, started_on=date(2025, 7, 1))
+    branch_services.post_assign(
+        term=term, member=successor, role=Post.Role.PUBLICITY, started_on=date(2025, 7, 1)
+    )
     assert evaluate("org.vacancies_filled", tree["branch_a"])[tree["branch_a"].pk].ratio == 1.0
 
 

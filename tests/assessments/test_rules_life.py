@@ -14,9 +14,16 @@ pytestmark = pytest.mark.django_db
 Kind = Activity.Kind
 YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))
 LIFE_KEYS = {
-    "basic.study_monthly", "life.assembly_quarterly", "life.committee_monthly", "life.assembly_votes_valid",
-    "life.theme_day_monthly", "life.lecture_quarterly", "life.cell_monthly", "life.org_life_meeting_yearly",
-    "life.attendance", "support.monthly_report_on_time",
+    "basic.study_monthly",
+    "life.assembly_quarterly",
+    "life.committee_monthly",
+    "life.assembly_votes_valid",
+    "life.theme_day_monthly",
+    "life.lecture_quarterly",
+    "life.cell_monthly",
+    "life.org_life_meeting_yearly",
+    "life.attendance",
+    "support.monthly_report_on_time",
 }
 
 
@@ -82,7 +89,10 @@ def test_attendance_rule_compares_with_the_target(tree):
     record(tree["branch_b"], Kind.THEME_DAY, date(2026, 4, 1), expected=10, present=6)
     result = evaluate("life.attendance", [tree["branch_a"], tree["branch_b"]], YEAR)
     assert result[tree["branch_a"].pk].ratio == pytest.approx(1.0)
-    assert result[tree["branch_a"].pk].detail == "正式党员平均出席率 85.0%，目标 85%；连续6个月未参加组织生活的党员 0 人。"
+    assert (
+        result[tree["branch_a"].pk].detail
+        == "正式党员平均出席率 85.0%，目标 85%；连续6个月未参加组织生活的党员 0 人。"
+    )
     assert result[tree["branch_b"].pk].ratio == pytest.approx(0.5 * 0.6 / 0.85 + 0.5)
 
 
@@ -93,7 +103,9 @@ def test_a_member_absent_from_every_activity_for_six_months_costs_half_the_item(
     for month in (8, 10, 12):  # inside the last six months of the year
         activity = record(tree["branch_a"], Kind.THEME_DAY, date(2026, month, 3), expected=10, present=9)
         activity.absent_members.add(absentee)
-    record(tree["branch_a"], Kind.THEME_DAY, date(2026, 11, 3), expected=10, present=9).absent_members.add(regular)
+    record(tree["branch_a"], Kind.THEME_DAY, date(2026, 11, 3), expected=10, present=9).absent_members.add(
+        regular
+    )
     result = evaluate("life.attendance", [tree["branch_a"]], YEAR)[tree["branch_a"].pk]
     assert result.detail.endswith("连续6个月未参加组织生活的党员 0 人。")  # absentee attended in November
     november = tree["branch_a"].activities.get(held_on=date(2026, 11, 3))
@@ -106,8 +118,12 @@ def test_a_member_absent_from_every_activity_for_six_months_costs_half_the_item(
 def test_report_rule_counts_months_filed_on_time(tree):
     for month, late in ((1, False), (2, True), (3, False)):
         MonthlyReport.objects.create(
-            branch=tree["branch_a"], month=date(2026, month, 1), due_on=date(2026, month + 1, 5),
-            status=MonthlyReport.Status.ACCEPTED, first_submitted_at="2026-06-01T00:00:00+08:00", is_late=late,
+            branch=tree["branch_a"],
+            month=date(2026, month, 1),
+            due_on=date(2026, month + 1, 5),
+            status=MonthlyReport.Status.ACCEPTED,
+            first_submitted_at="2026-06-01T00:00:00+08:00",
+            is_late=late,
         )
     result = evaluate("support.monthly_report_on_time", [tree["branch_a"]], YEAR)[tree["branch_a"].pk]
     assert result.ratio == 2 / 12 and result.detail == "2/12 个月按时报送。"

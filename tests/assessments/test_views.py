@@ -24,10 +24,14 @@ def test_unit_staff_cannot_open_or_start_another_units_branch(scored_tree, perso
     other = start(scored_tree["branch_c"], personas["admin"])
     client = client_for(personas["unit_staff"])
     assert client.get(other.get_absolute_url()).status_code == 404
-    response = client.post(reverse("assessments:review-start"),
-                           {"branch": scored_tree["branch_c"].pk, "kind": "unit", "year": 2026})
+    response = client.post(
+        reverse("assessments:review-start"),
+        {"branch": scored_tree["branch_c"].pk, "kind": "unit", "year": 2026},
+    )
     assert response.status_code == 404
-    assert not Review.objects.filter(branch=scored_tree["branch_c"], kind="unit").exclude(pk=other.pk).exists()
+    assert (
+        not Review.objects.filter(branch=scored_tree["branch_c"], kind="unit").exclude(pk=other.pk).exists()
+    )
 
 
 def test_unit_staff_cannot_score_a_provincial_review(scored_tree, personas, client_for):
@@ -37,7 +41,9 @@ def test_unit_staff_cannot_score_a_provincial_review(scored_tree, personas, clie
     assert response.status_code == 403
 
 
-def test_secretary_sees_own_finalized_review_but_not_drafts_or_other_branches(scored_tree, personas, client_for):
+def test_secretary_sees_own_finalized_review_but_not_drafts_or_other_branches(
+    scored_tree, personas, client_for
+):
     finalized = finalized_review(scored_tree["branch_a"], personas["unit_staff"])
     draft = start(scored_tree["branch_a"], personas["provincial"], kind=Review.Kind.PROVINCIAL)
     other = finalized_review(scored_tree["branch_c"], personas["admin"])
@@ -54,24 +60,31 @@ def test_secretary_sees_own_finalized_review_but_not_drafts_or_other_branches(sc
 
 def test_secretary_files_self_assessment_but_cannot_finalize_it(scored_tree, personas, client_for):
     client = client_for(personas["secretary"])
-    response = client.post(reverse("assessments:review-start"),
-                           {"branch": scored_tree["branch_a"].pk, "kind": "self", "year": 2026, "period": "year-1"})
+    response = client.post(
+        reverse("assessments:review-start"),
+        {"branch": scored_tree["branch_a"].pk, "kind": "self", "year": 2026, "period": "year-1"},
+    )
     review = Review.objects.get(branch=scored_tree["branch_a"], kind="self")
     assert response.url == review.get_absolute_url()
-    services.review_save_scores(review=review, user=personas["secretary"], version=review.version,
-                                entries=full_marks(review))
+    services.review_save_scores(
+        review=review, user=personas["secretary"], version=review.version, entries=full_marks(review)
+    )
     client.post(reverse("assessments:review-action", args=[review.pk, "submit"]))
     review.refresh_from_db()
     assert review.status == Review.Status.SUBMITTED
     assert client.post(reverse("assessments:review-action", args=[review.pk, "finalize"])).status_code == 403
-    client_for(personas["unit_staff"]).post(reverse("assessments:review-action", args=[review.pk, "finalize"]))
+    client_for(personas["unit_staff"]).post(
+        reverse("assessments:review-action", args=[review.pk, "finalize"])
+    )
     review.refresh_from_db()
     assert review.status == Review.Status.FINALIZED
 
 
 def test_secretary_cannot_start_a_unit_review(scored_tree, personas, client_for):
     response = client_for(personas["secretary"]).post(
-        reverse("assessments:review-start"), {"branch": scored_tree["branch_a"].pk, "kind": "unit", "year": 2026})
+        reverse("assessments:review-start"),
+        {"branch": scored_tree["branch_a"].pk, "kind": "unit", "year": 2026},
+    )
     assert response.status_code == 403
 
 
@@ -92,7 +105,8 @@ def test_invalid_score_is_shown_not_saved(scored_tree, personas, client_for):
     review = start(scored_tree["branch_a"], personas["unit_staff"])
     item = review.scores.get(item__code="6.4").item
     response = client_for(personas["unit_staff"]).post(
-        review.get_absolute_url(), {"version": review.version, f"score-{item.pk}": "3"})
+        review.get_absolute_url(), {"version": review.version, f"score-{item.pk}": "3"}
+    )
     assert response.status_code == 400
     assert "6.4：得分应在0到1.0分之间。" in response.content.decode()
 
@@ -114,18 +128,25 @@ def test_evidence_upload_checks_type_and_size(scored_tree, personas, client_for,
     url = reverse("assessments:evidence-upload", args=[review.pk])
     response = client.post(url, {"item": item.pk, "file": SimpleUploadedFile("a.exe", b"MZ")}, follow=True)
     assert "不支持的文件类型“exe”" in response.content.decode()
-    response = client.post(url, {"item": item.pk, "file": SimpleUploadedFile("plan.pdf", b"MZ\x90")}, follow=True)
+    response = client.post(
+        url, {"item": item.pk, "file": SimpleUploadedFile("plan.pdf", b"MZ\x90")}, follow=True
+    )
     assert "文件内容与扩展名“pdf”不符" in response.content.decode()
     with override_policy("assessment.evidence_max_mb", 0):
-        response = client.post(url, {"item": item.pk, "file": SimpleUploadedFile("big.pdf", b"%PDF-1.7")},
-                               follow=True)
+        response = client.post(
+            url, {"item": item.pk, "file": SimpleUploadedFile("big.pdf", b"%PDF-1.7")}, follow=True
+        )
     assert "文件过大：不能超过0MB。" in response.content.decode()
     client.post(url, {"item": item.pk, "file": SimpleUploadedFile("活动室.jpg", b"\xff\xd8data")})
     doc = Evidence.objects.get(review=review)
     assert doc.original_name == "活动室.jpg" and doc.size == 6 and len(doc.sha256) == 64
     assert client.get(reverse("assessments:evidence-download", args=[doc.pk])).status_code == 200
-    assert client_for(personas["outsider"]).get(
-        reverse("assessments:evidence-download", args=[doc.pk])).status_code == 404
+    assert (
+        client_for(personas["outsider"])
+        .get(reverse("assessments:evidence-download", args=[doc.pk]))
+        .status_code
+        == 404
+    )
 
 
 def test_history_print_and_exports(scored_tree, personas, client_for):
@@ -156,16 +177,28 @@ def test_secretary_gets_403_on_worklist_and_editions(personas, client_for):
 
 def test_admin_edits_draft_edition_in_portal(edition, personas, client_for):
     client = client_for(personas["admin"])
-    response = client.post(reverse("assessments:edition-action", args=[edition.pk, "clone"]),
-                           {"name": "2028 版", "year": 2028})
+    response = client.post(
+        reverse("assessments:edition-action", args=[edition.pk, "clone"]), {"name": "2028 版", "year": 2028}
+    )
     clone = edition.clones.get()
     assert response.url == clone.get_absolute_url()
     item = clone.items.get(code="6.4")
     url = reverse("assessments:edition-part", args=[clone.pk, "item", item.pk])
     form = client.get(url)
     assert form.status_code == 200
-    client.post(url, {"dimension": item.dimension_id, "code": "6.4", "order": 4, "requirement": "经费有预算",
-                      "points": "1.5", "evidence": "", "mode": "manual", "rule_key": ""})
+    client.post(
+        url,
+        {
+            "dimension": item.dimension_id,
+            "code": "6.4",
+            "order": 4,
+            "requirement": "经费有预算",
+            "points": "1.5",
+            "evidence": "",
+            "mode": "manual",
+            "rule_key": "",
+        },
+    )
     item.refresh_from_db()
     assert item.points == Decimal("1.5")
     detail = client.get(clone.get_absolute_url()).content.decode()
@@ -174,9 +207,17 @@ def test_admin_edits_draft_edition_in_portal(edition, personas, client_for):
     assert "6.4" in diff and "1.5" in diff
     # published editions refuse the same edit through the portal
     published_item = edition.items.get(code="6.4")
-    client.post(reverse("assessments:edition-part", args=[edition.pk, "item", published_item.pk]),
-                {"dimension": published_item.dimension_id, "code": "6.4", "order": 4, "requirement": "x",
-                 "points": "0.5", "mode": "manual"})
+    client.post(
+        reverse("assessments:edition-part", args=[edition.pk, "item", published_item.pk]),
+        {
+            "dimension": published_item.dimension_id,
+            "code": "6.4",
+            "order": 4,
+            "requirement": "x",
+            "points": "0.5",
+            "mode": "manual",
+        },
+    )
     published_item.refresh_from_db()
     assert published_item.points == Decimal(1)
 
@@ -199,7 +240,9 @@ def test_home_panels(scored_tree, personas, rf):
 
 
 @pytest.mark.parametrize("extra", [0, 12])
-def test_worklist_query_count_is_constant(scored_tree, personas, client_for, django_assert_num_queries, extra):
+def test_worklist_query_count_is_constant(
+    scored_tree, personas, client_for, django_assert_num_queries, extra
+):
     for i in range(extra):
         branch = make_org(f"扩展支部{i}", Organization.Kind.BRANCH, scored_tree["unit_a"])
         staff_branch(branch, members=4, committee=False)
@@ -212,16 +255,21 @@ def test_worklist_query_count_is_constant(scored_tree, personas, client_for, dja
 
 
 @pytest.mark.parametrize("files", [0, 5])
-def test_scoring_page_query_count_is_constant(scored_tree, personas, client_for, django_assert_num_queries,
-                                             files, settings, tmp_path):
+def test_scoring_page_query_count_is_constant(
+    scored_tree, personas, client_for, django_assert_num_queries, files, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     review = start(scored_tree["branch_a"], personas["unit_staff"])
     own = start(scored_tree["branch_a"], personas["secretary"], kind=Review.Kind.SELF)
     codes = ["6.3", "6.4", "1.3", "2.6", "4.7"][:files]
     for code in codes:
         for target, user in ((own, personas["secretary"]), (review, personas["unit_staff"])):
-            services.evidence_add(review=target, item=target.edition.items.get(code=code),
-                                  upload=SimpleUploadedFile(f"{code}.pdf", b"%PDF"), user=user)
+            services.evidence_add(
+                review=target,
+                item=target.edition.items.get(code=code),
+                upload=SimpleUploadedFile(f"{code}.pdf", b"%PDF"),
+                user=user,
+            )
     client = client_for(personas["unit_staff"])
     client.get(review.get_absolute_url())
     with django_assert_num_queries(14):
@@ -231,20 +279,28 @@ def test_scoring_page_query_count_is_constant(scored_tree, personas, client_for,
 
 def test_quarter_review_started_from_worklist_covers_that_quarter(scored_tree, personas, client_for):
     client = client_for(personas["unit_staff"])
-    client.post(reverse("assessments:review-start"), {
-        "branch": scored_tree["branch_b"].pk, "kind": "unit", "year": 2026, "period": "quarter-3"})
+    client.post(
+        reverse("assessments:review-start"),
+        {"branch": scored_tree["branch_b"].pk, "kind": "unit", "year": 2026, "period": "quarter-3"},
+    )
     review = Review.objects.get(branch=scored_tree["branch_b"])
     assert (review.period_kind, review.period_no) == ("quarter", 3)
     assert (review.period_start, review.period_end) == (date(2026, 7, 1), date(2026, 9, 30))
     assert review.period_label == "2026年第3季度"
     page = client.get(reverse("assessments:worklist"), {"year": 2026, "period": "quarter-3"}).content.decode()
     assert f'href="{review.get_absolute_url()}"' in page
-    assert f'href="{review.get_absolute_url()}"' not in client.get(
-        reverse("assessments:worklist"), {"year": 2026}).content.decode()
+    assert (
+        f'href="{review.get_absolute_url()}"'
+        not in client.get(reverse("assessments:worklist"), {"year": 2026}).content.decode()
+    )
 
 
 def test_rankings_page_lists_finalized_reviews_with_ranks(scored_tree, personas, client_for):
     finalized_review(scored_tree["branch_a"], personas["admin"])
     finalized_review(scored_tree["branch_c"], personas["admin"])
-    page = client_for(personas["provincial"]).get(reverse("assessments:rankings"), {"year": 2026}).content.decode()
+    page = (
+        client_for(personas["provincial"])
+        .get(reverse("assessments:rankings"), {"year": 2026})
+        .content.decode()
+    )
     assert "甲厅第一党支部" in page and "乙厅第一党支部" in page and "1/2" in page

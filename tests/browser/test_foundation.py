@@ -49,7 +49,9 @@ def test_secretary_sees_roster_and_unit_staff_get_404_outside_scope(live_server,
         )
 
     login(page, live_server, "secretary")
-    expect(page.get_by_role("heading", name=branch.name, exact=True)).to_be_visible()  # home panel of their branch
+    expect(
+        page.get_by_role("heading", name=branch.name, exact=True)
+    ).to_be_visible()  # home panel of their branch
     shot(page, "browser_secretary_home")
     page.click(f"text={branch.name}")
     assert page.locator("h1", has_text=branch.name).is_visible()

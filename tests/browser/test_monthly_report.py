@@ -49,8 +49,15 @@ def test_secretary_files_staff_return_secretary_resubmits_staff_accept(live_serv
     month = timezone.localdate().replace(day=1) - relativedelta(months=1)
 
     login(page, live_server, "secretary")
-    record_meeting(page, live_server, branch, kind="committee", day=month + relativedelta(days=7),
-                   topic="研究本月党建工作", present=6)
+    record_meeting(
+        page,
+        live_server,
+        branch,
+        kind="committee",
+        day=month + relativedelta(days=7),
+        topic="研究本月党建工作",
+        present=6,
+    )
     expect(page.locator("#decisions-card")).to_be_hidden()
     page.select_option("select[name=kind]", "assembly")
     expect(page.locator("#decisions-card")).to_be_visible()
@@ -58,8 +65,15 @@ def test_secretary_files_staff_return_secretary_resubmits_staff_accept(live_serv
     page.screenshot(path=SHOTS / "01_activity_form.png", full_page=True)
     page.click("text=保存记录")
     expect(page.locator("h1")).to_contain_text("研究本月党建工作")
-    record_meeting(page, live_server, branch, kind="theme_day", day=month + relativedelta(days=14),
-                   topic="学习贯彻全会精神主题党日", present=5)
+    record_meeting(
+        page,
+        live_server,
+        branch,
+        kind="theme_day",
+        day=month + relativedelta(days=14),
+        topic="学习贯彻全会精神主题党日",
+        present=5,
+    )
     page.get_by_label("周涛").check()
     page.click("text=保存记录")
     expect(page.locator("h1")).to_contain_text("主题党日")

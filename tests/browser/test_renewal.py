@@ -24,8 +24,9 @@ def org_page_fallback(monkeypatch):
     try:
         reverse("branches:org-detail", args=[1])
     except NoReverseMatch:
-        monkeypatch.setattr(Organization, "get_absolute_url",
-                            lambda self: reverse("renewals:branch-timeline", args=[self.pk]))
+        monkeypatch.setattr(
+            Organization, "get_absolute_url", lambda self: reverse("renewals:branch-timeline", args=[self.pk])
+        )
 
 
 def login(browser, context_args, live_server, username):
@@ -56,8 +57,10 @@ def test_overdue_branch_is_supervised_and_renewed_to_new_term(
     branch = tree["branch_a"]
     ends_on = today - timedelta(days=40)
     Term.objects.create(branch=branch, elected_on=ends_on.replace(year=ends_on.year - 3), ends_on=ends_on)
-    voters = [MemberFactory(branch=branch, name=name) for name in
-              ["赵一", "钱二", "孙三", "李四", "周五", "吴六", "郑七", "王八", "冯九", "陈十"]]
+    voters = [
+        MemberFactory(branch=branch, name=name)
+        for name in ["赵一", "钱二", "孙三", "李四", "周五", "吴六", "郑七", "王八", "冯九", "陈十"]
+    ]
     services.renewal_sweep()  # the daily job: overdue by 40 days means a supervision notice
 
     staff = login(browser, browser_context_args, live_server, "unit_staff")
@@ -92,8 +95,13 @@ def test_overdue_branch_is_supervised_and_renewed_to_new_term(
     submit_step(staff, live_server, f"{base}/step/candidate_approval/")
 
     secretary.goto(f"{live_server.url}{base}/election/")
-    for label, value in [("应到会有选举权党员（人）", "10"), ("实到会有选举权党员（人）", "7"),
-                         ("发出选票（张）", "7"), ("收回选票（张）", "7"), ("应选名额（名）", "3")]:
+    for label, value in [
+        ("应到会有选举权党员（人）", "10"),
+        ("实到会有选举权党员（人）", "7"),
+        ("发出选票（张）", "7"),
+        ("收回选票（张）", "7"),
+        ("应选名额（名）", "3"),
+    ]:
         secretary.get_by_label(label).fill(value)
     for member, votes in zip(voters[:4], ["7", "7", "6", "2"], strict=True):
         secretary.get_by_label(member.name, exact=True).fill(votes)
@@ -122,7 +130,9 @@ def test_overdue_branch_is_supervised_and_renewed_to_new_term(
     new_term = Term.objects.get(branch=branch, status=Term.Status.ACTIVE)
     assert new_term.elected_on == today
     assert set(new_term.posts.values_list("member__name", "role")) == {
-        ("赵一", "secretary"), ("钱二", "deputy_secretary"), ("孙三", "other")
+        ("赵一", "secretary"),
+        ("钱二", "deputy_secretary"),
+        ("孙三", "other"),
     }
     staff.goto(f"{live_server.url}/renewals/supervision/")
     expect(staff.locator("#supervision-table")).not_to_contain_text("甲厅第一党支部")

@@ -42,10 +42,12 @@ def logout(page):
 def test_staff_score_submit_finalize_and_secretary_sees_result(live_server, page, tree, personas, edition):
     staff_branch(tree["branch_a"])
     staff_branch(tree["branch_b"], members=5, committee=False)
-    own = services.review_start(branch=tree["branch_a"], kind=Review.Kind.SELF, year=2026,
-                                user=personas["secretary"])
-    services.review_save_scores(review=own, user=personas["secretary"], version=own.version,
-                                entries=full_marks(own))
+    own = services.review_start(
+        branch=tree["branch_a"], kind=Review.Kind.SELF, year=2026, user=personas["secretary"]
+    )
+    services.review_save_scores(
+        review=own, user=personas["secretary"], version=own.version, entries=full_marks(own)
+    )
     services.review_submit(review=own, user=personas["secretary"])
     page.on("dialog", lambda dialog: dialog.accept())
 
@@ -61,7 +63,8 @@ def test_staff_score_submit_finalize_and_secretary_sees_result(live_server, page
     # Every score gets full points; the running total updates as we type. Items the rules
     # computed lower (no meeting records in this fixture) are overridden with a reason.
     rows = page.locator("input.score-input").evaluate_all(
-        "els => els.map(e => [e.name, e.value, e.max, e.closest('tr').id])")
+        "els => els.map(e => [e.name, e.value, e.max, e.closest('tr').id])"
+    )
     for name, value, maximum, row_id in rows:
         if value and float(value) == float(maximum):
             continue

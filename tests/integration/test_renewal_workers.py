@@ -33,8 +33,9 @@ def due_terms(tree, personas):
         # Expiring in 20 days: the urgent stage today (no frozen clock, which would also
         # freeze the workers' own timers and hang their shutdown).
         ends_on = timezone.localdate() + timedelta(days=20)
-        terms.append(Term.objects.create(branch=branch, elected_on=Term.compute_ends_on(ends_on, -3),
-                                         ends_on=ends_on))
+        terms.append(
+            Term.objects.create(branch=branch, elected_on=Term.compute_ends_on(ends_on, -3), ends_on=ends_on)
+        )
     return terms
 
 
@@ -48,7 +49,9 @@ def test_two_workers_racing_send_each_term_stage_once(two_workers, due_terms):
     rows = TermReminder.objects.filter(term__in=due_terms)
     assert rows.count() == BRANCHES
     assert set(rows.values_list("stage", "status")) == {("urgent", "sent")}
-    keys = Counter(Notification.objects.filter(kind="term_reminder").values_list("recipient_id", "dedupe_key"))
+    keys = Counter(
+        Notification.objects.filter(kind="term_reminder").values_list("recipient_id", "dedupe_key")
+    )
     assert len(keys) == BRANCHES * 3 and set(keys.values()) == {1}
     per_subject_and_recipient = Counter((m.subject, tuple(m.to)) for m in mail.outbox)
     assert len(mail.outbox) == BRANCHES * 3

@@ -23,7 +23,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=sorted(SCALES), default="small")
         parser.add_argument(
-            "--allow-production", action="store_true",
+            "--allow-production",
+            action="store_true",
             help="Seed even with DEBUG off (demo users have a published password).",
         )
 
@@ -45,7 +46,10 @@ class Command(BaseCommand):
             f"in {time.monotonic() - started:.1f}s."
         )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        names = dict(User.objects.filter(username__in=[u[0] for u in DEMO_USERS]).values_list("username", "display_name"))
+        names = dict(
+            User.objects.filter(username__in=[u[0] for u in DEMO_USERS]).values_list(
+                "username", "display_name"
+            )
+        )
         for username, _display, role, _node in DEMO_USERS:
             self.stdout.write(f"  {username:8} {role.label}  {names.get(username, '')}")
-

@@ -12,8 +12,11 @@ T = date(2027, 6, 30)  # expiry of branch_a's term in these tests
 
 def make_term(branch, elected_on, *, length_years=3, has_committee=True):
     return Term.objects.create(
-        branch=branch, elected_on=elected_on, length_years=length_years,
-        ends_on=Term.compute_ends_on(elected_on, length_years), has_committee=has_committee,
+        branch=branch,
+        elected_on=elected_on,
+        length_years=length_years,
+        ends_on=Term.compute_ends_on(elected_on, length_years),
+        has_committee=has_committee,
     )
 
 

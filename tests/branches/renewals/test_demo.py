@@ -27,7 +27,8 @@ def snapshot():
     return (
         sorted(Renewal.objects.values_list("term__branch__name", "status")),
         sorted(Postponement.objects.values_list("term__branch__name", "status", "until")),
-        RenewalStep.objects.count(), TermReminder.objects.count(),
+        RenewalStep.objects.count(),
+        TermReminder.objects.count(),
         Term.objects.filter(status="active").count(),
     )
 

@@ -5,11 +5,20 @@ from branches.renewals.election import Rules, evaluate, min_candidates
 DEFAULT = Rules()
 
 
-def run(rules=DEFAULT, *, expected=10, present=9, issued=9, returned=9, seats=3, votes=None,
-        competitive=True):
+def run(
+    rules=DEFAULT, *, expected=10, present=9, issued=9, returned=9, seats=3, votes=None, competitive=True
+):
     votes = votes if votes is not None else {"a": 9, "b": 8, "c": 7, "d": 2}
-    return evaluate(expected=expected, present=present, issued=issued, returned=returned, seats=seats,
-                    votes=votes, competitive=competitive, rules=rules)
+    return evaluate(
+        expected=expected,
+        present=present,
+        issued=issued,
+        returned=returned,
+        seats=seats,
+        votes=votes,
+        competitive=competitive,
+        rules=rules,
+    )
 
 
 def test_valid_election_elects_most_voted_above_half_of_expected():
@@ -20,9 +29,17 @@ def test_valid_election_elects_most_voted_above_half_of_expected():
 
 def test_quorum_of_exactly_four_fifths_passes_by_default_and_fails_in_strict_mode():
     assert run(expected=10, present=8, issued=8, returned=8, votes={"a": 8, "b": 8, "c": 8, "d": 1}).valid
-    strict = run(Rules(quorum_strict=True), expected=10, present=8, issued=8, returned=8,
-                 votes={"a": 8, "b": 8, "c": 8, "d": 1})
-    assert strict.errors == ["到会人数不足：应到 10 人，实到 8 人，至少需要 9 人（应到会人数的五分之四），选举无效。"]
+    strict = run(
+        Rules(quorum_strict=True),
+        expected=10,
+        present=8,
+        issued=8,
+        returned=8,
+        votes={"a": 8, "b": 8, "c": 8, "d": 1},
+    )
+    assert strict.errors == [
+        "到会人数不足：应到 10 人，实到 8 人，至少需要 9 人（应到会人数的五分之四），选举无效。"
+    ]
 
 
 def test_quorum_below_four_fifths_is_rejected():

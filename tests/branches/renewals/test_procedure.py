@@ -22,8 +22,9 @@ def frozen():
 
 
 def record(renewal, step, day, user):
-    return services.renewal_step_record(renewal=renewal, step=step, done_on=day, user=user,
-                                        version=renewal.version)
+    return services.renewal_step_record(
+        renewal=renewal, step=step, done_on=day, user=user, version=renewal.version
+    )
 
 
 def through_candidates(term, personas):
@@ -37,8 +38,15 @@ def through_candidates(term, personas):
 
 def elect(renewal, voters, user, **overrides):
     votes = {voters[0].pk: 9, voters[1].pk: 8, voters[2].pk: 7, voters[3].pk: 3}
-    args = dict(held_on=date(2027, 5, 10), expected_voters=10, present_voters=9, ballots_issued=9,
-                ballots_returned=9, seats=3, votes=votes)
+    args = dict(
+        held_on=date(2027, 5, 10),
+        expected_voters=10,
+        present_voters=9,
+        ballots_issued=9,
+        ballots_returned=9,
+        seats=3,
+        votes=votes,
+    )
     args.update(overrides)
     return services.renewal_election_record(renewal=renewal, user=user, version=renewal.version, **args)
 
@@ -49,14 +57,22 @@ def test_full_procedure_starts_new_term_with_posts_and_closes_old(terms, persona
     result = elect(renewal, voters, personas["secretary"])
     assert result.elected == [voters[0].pk, voters[1].pk, voters[2].pk]
     services.renewal_results_report(
-        renewal=renewal, user=personas["secretary"], version=renewal.version, done_on=date(2027, 5, 11),
+        renewal=renewal,
+        user=personas["secretary"],
+        version=renewal.version,
+        done_on=date(2027, 5, 11),
         posts={Post.Role.SECRETARY: voters[0].pk, Post.Role.DEPUTY_SECRETARY: voters[1].pk},
     )
-    new_term = services.renewal_complete(renewal=renewal, user=personas["unit_staff"],
-                                         version=renewal.version, approved_on=date(2027, 5, 20))
+    new_term = services.renewal_complete(
+        renewal=renewal, user=personas["unit_staff"], version=renewal.version, approved_on=date(2027, 5, 20)
+    )
     old.refresh_from_db()
     assert (old.status, old.closed_on) == (Term.Status.CLOSED, date(2027, 5, 10))
-    assert (new_term.status, new_term.elected_on, new_term.ends_on) == ("active", date(2027, 5, 10), date(2030, 5, 10))
+    assert (new_term.status, new_term.elected_on, new_term.ends_on) == (
+        "active",
+        date(2027, 5, 10),
+        date(2030, 5, 10),
+    )
     posts = {p.member.name: (p.role, p.approved_on) for p in new_term.posts.select_related("member")}
     assert posts == {
         "甲一": (Post.Role.SECRETARY, date(2027, 5, 20)),
@@ -64,7 +80,11 @@ def test_full_procedure_starts_new_term_with_posts_and_closes_old(terms, persona
         "甲三": (Post.Role.OTHER, None),
     }
     renewal.refresh_from_db()
-    assert (renewal.status, renewal.new_term, renewal.steps.count()) == (Renewal.Status.COMPLETED, new_term, 7)
+    assert (renewal.status, renewal.new_term, renewal.steps.count()) == (
+        Renewal.Status.COMPLETED,
+        new_term,
+        7,
+    )
 
 
 def test_steps_must_follow_the_order(terms, personas):
@@ -119,60 +139,103 @@ def test_results_need_secretary_among_elected(terms, personas, voters):
     renewal = through_candidates(terms["a"], personas)
     elect(renewal, voters, personas["secretary"])
     with pytest.raises(ValidationError, match="只能从当选人中产生"):
-        services.renewal_results_report(renewal=renewal, user=personas["secretary"], version=renewal.version,
-                                        done_on=TODAY, posts={Post.Role.SECRETARY: voters[3].pk})
+        services.renewal_results_report(
+            renewal=renewal,
+            user=personas["secretary"],
+            version=renewal.version,
+            done_on=TODAY,
+            posts={Post.Role.SECRETARY: voters[3].pk},
+        )
     with pytest.raises(ValidationError, match="请选定新一届书记"):
-        services.renewal_results_report(renewal=renewal, user=personas["secretary"], version=renewal.version,
-                                        done_on=TODAY, posts={})
+        services.renewal_results_report(
+            renewal=renewal, user=personas["secretary"], version=renewal.version, done_on=TODAY, posts={}
+        )
 
 
 def test_postponement_is_capped_at_twelve_months(terms, personas):
     with pytest.raises(ValidationError, match="延期累计不得超过 12 个月，最晚只能延至 2028-06-30"):
-        services.postponement_request(term=terms["a"], kind="postpone", until=date(2028, 7, 1),
-                                      reason="工作调整", user=personas["secretary"])
-    request = services.postponement_request(term=terms["a"], kind="postpone", until=date(2028, 6, 30),
-                                            reason="机构改革", user=personas["secretary"])
+        services.postponement_request(
+            term=terms["a"],
+            kind="postpone",
+            until=date(2028, 7, 1),
+            reason="工作调整",
+            user=personas["secretary"],
+        )
+    request = services.postponement_request(
+        term=terms["a"],
+        kind="postpone",
+        until=date(2028, 6, 30),
+        reason="机构改革",
+        user=personas["secretary"],
+    )
     with pytest.raises(ValidationError, match="已有一份待审批的申请"):
-        services.postponement_request(term=terms["a"], kind="postpone", until=date(2027, 12, 1),
-                                      reason="again", user=personas["secretary"])
+        services.postponement_request(
+            term=terms["a"],
+            kind="postpone",
+            until=date(2027, 12, 1),
+            reason="again",
+            user=personas["secretary"],
+        )
     services.postponement_decide(postponement=request, approve=True, user=personas["provincial"])
     assert request.status == Postponement.Status.APPROVED
     with pytest.raises(ValidationError, match="该申请已经审批过了"):
-        services.postponement_decide(postponement=request, approve=False, note="no", user=personas["provincial"])
+        services.postponement_decide(
+            postponement=request, approve=False, note="no", user=personas["provincial"]
+        )
 
 
 def test_cap_is_rechecked_on_approval_after_policy_change(terms, personas):
-    request = services.postponement_request(term=terms["a"], kind="postpone", until=date(2028, 3, 1),
-                                            reason="机构改革", user=personas["secretary"])
+    request = services.postponement_request(
+        term=terms["a"],
+        kind="postpone",
+        until=date(2028, 3, 1),
+        reason="机构改革",
+        user=personas["secretary"],
+    )
     policy_set(key="renewal.postponement_max_months", value=6)
     with pytest.raises(ValidationError, match="延期累计不得超过 6 个月"):
         services.postponement_decide(postponement=request, approve=True, user=personas["provincial"])
 
 
 def test_rejection_needs_a_reason_and_notifies_requester(terms, personas):
-    request = services.postponement_request(term=terms["a"], kind="advance", until=date(2027, 6, 20),
-                                            reason="提前换届", user=personas["secretary"])
+    request = services.postponement_request(
+        term=terms["a"],
+        kind="advance",
+        until=date(2027, 6, 20),
+        reason="提前换届",
+        user=personas["secretary"],
+    )
     with pytest.raises(ValidationError, match="不予批准时请填写审批意见"):
         services.postponement_decide(postponement=request, approve=False, user=personas["unit_staff"])
-    services.postponement_decide(postponement=request, approve=False, note="时间太紧",
-                                 user=personas["unit_staff"])
+    services.postponement_decide(
+        postponement=request, approve=False, note="时间太紧", user=personas["unit_staff"]
+    )
     notice = personas["secretary"].notifications.get()
     assert notice.title == "甲厅第一党支部提前换届申请未批准"
 
 
 def test_advance_date_must_be_before_expiry(terms, personas):
     with pytest.raises(ValidationError, match="提前换届的选举日期必须早于任期届满日期"):
-        services.postponement_request(term=terms["a"], kind="advance", until=date(2027, 7, 1),
-                                      reason="x", user=personas["secretary"])
+        services.postponement_request(
+            term=terms["a"], kind="advance", until=date(2027, 7, 1), reason="x", user=personas["secretary"]
+        )
 
 
 def test_unit_staff_are_asked_to_decide_on_requests(terms, personas):
     renewal = services.renewal_get_or_start(term=terms["a"])
     record(renewal, Step.REQUEST, date(2027, 4, 1), personas["secretary"])
-    services.postponement_request(term=terms["a"], kind="postpone", until=date(2027, 12, 1),
-                                  reason="机构改革", user=personas["secretary"])
+    services.postponement_request(
+        term=terms["a"],
+        kind="postpone",
+        until=date(2027, 12, 1),
+        reason="机构改革",
+        user=personas["secretary"],
+    )
     titles = list(personas["unit_staff"].notifications.order_by("pk").values_list("title", flat=True))
-    assert titles == ["甲厅第一党支部已办理“换届请示”，请审批", "甲厅第一党支部申请延期换届（至2027-12-01），请审批"]
+    assert titles == [
+        "甲厅第一党支部已办理“换届请示”，请审批",
+        "甲厅第一党支部申请延期换届（至2027-12-01），请审批",
+    ]
     assert not personas["provincial"].notifications.exists()
 
 

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 def sweep_on(day):
-    with time_machine.travel(timezone.make_aware(timezone.datetime(day.year, day.month, day.day, 6, 30)),
-                             tick=False):
+    with time_machine.travel(
+        timezone.make_aware(timezone.datetime(day.year, day.month, day.day, 6, 30)), tick=False
+    ):
         return services.renewal_sweep()
 
 
@@ -109,10 +110,13 @@ def test_completed_renewal_stops_the_ladder(terms):
 
 def test_postponement_sends_postponement_expired_but_never_steps_back(terms, personas):
     sweep_on(T)  # overdue
-    Postponement.objects.create(term=terms["a"], until=date(2027, 12, 31), reason="x",
-                                status=Postponement.Status.APPROVED)
+    Postponement.objects.create(
+        term=terms["a"], until=date(2027, 12, 31), reason="x", status=Postponement.Status.APPROVED
+    )
     sweep_on(date(2027, 7, 5))  # ladder says FIRST relative to the new deadline: lower rung, skipped
-    assert list(TermReminder.objects.filter(term=terms["a"]).values_list("stage", flat=True)) == [Stage.OVERDUE]
+    assert list(TermReminder.objects.filter(term=terms["a"]).values_list("stage", flat=True)) == [
+        Stage.OVERDUE
+    ]
     sweep_on(date(2027, 12, 31))
     stages = set(TermReminder.objects.filter(term=terms["a"]).values_list("stage", flat=True))
     assert stages == {Stage.OVERDUE, Stage.POSTPONEMENT_EXPIRED}
@@ -120,15 +124,21 @@ def test_postponement_sends_postponement_expired_but_never_steps_back(terms, per
 
 def test_stale_sending_claim_is_taken_over_after_lease(terms):
     now = timezone.now()
-    TermReminder.objects.create(term=terms["a"], stage=Stage.OVERDUE, due_on=T, status="sending",
-                                claimed_at=now - services.SENDING_LEASE - timedelta(minutes=1))
+    TermReminder.objects.create(
+        term=terms["a"],
+        stage=Stage.OVERDUE,
+        due_on=T,
+        status="sending",
+        claimed_at=now - services.SENDING_LEASE - timedelta(minutes=1),
+    )
     sweep_on(T)
     assert TermReminder.objects.get(term=terms["a"], stage=Stage.OVERDUE).status == "sent"
 
 
 def test_recent_sending_claim_is_left_to_its_worker(terms):
-    TermReminder.objects.create(term=terms["a"], stage=Stage.OVERDUE, due_on=T, status="sending",
-                                claimed_at=timezone.now())
+    TermReminder.objects.create(
+        term=terms["a"], stage=Stage.OVERDUE, due_on=T, status="sending", claimed_at=timezone.now()
+    )
     services.renewal_sweep(today=T)
     assert TermReminder.objects.get(term=terms["a"], stage=Stage.OVERDUE).status == "sending"
 

@@ -24,8 +24,9 @@ def frozen():
 
 @pytest.fixture
 def postponement(terms, personas):
-    return Postponement.objects.create(term=terms["a"], until=date(2028, 1, 31), reason="机构改革",
-                                       requested_by=personas["secretary"])
+    return Postponement.objects.create(
+        term=terms["a"], until=date(2028, 1, 31), reason="机构改革", requested_by=personas["secretary"]
+    )
 
 
 def url(name, *args):
@@ -36,8 +37,9 @@ STAFF_PAGES = ["supervision", "calendar", "postponement-list"]
 
 
 @pytest.mark.parametrize("name", STAFF_PAGES)
-@pytest.mark.parametrize(("persona", "status"), [("secretary", 403), ("unit_staff", 200), ("provincial", 200),
-                                                 ("admin", 200)])
+@pytest.mark.parametrize(
+    ("persona", "status"), [("secretary", 403), ("unit_staff", 200), ("provincial", 200), ("admin", 200)]
+)
 def test_staff_pages_forbid_secretaries(client_for, personas, terms, name, persona, status):
     assert client_for(personas[persona]).get(url(name)).status_code == status
 
@@ -65,14 +67,58 @@ def _branch_urls(tree):
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
-        ("secretary", {"timeline": 200, "request": 200, "request_approval": 403, "candidate_approval": 403,
-                       "election": 200, "postpone": 200, "complete": 403, "results": 404}),
-        ("unit_staff", {"timeline": 200, "request": 403, "request_approval": 200, "candidate_approval": 200,
-                        "election": 403, "postpone": 403, "complete": 404, "results": 403}),
-        ("provincial", {"timeline": 200, "request": 403, "request_approval": 200, "candidate_approval": 403,
-                        "election": 403, "postpone": 403, "complete": 403, "results": 403}),
-        ("outsider", {"timeline": 404, "request": 404, "request_approval": 404, "candidate_approval": 404,
-                      "election": 404, "postpone": 404, "complete": 404, "results": 404}),
+        (
+            "secretary",
+            {
+                "timeline": 200,
+                "request": 200,
+                "request_approval": 403,
+                "candidate_approval": 403,
+                "election": 200,
+                "postpone": 200,
+                "complete": 403,
+                "results": 404,
+            },
+        ),
+        (
+            "unit_staff",
+            {
+                "timeline": 200,
+                "request": 403,
+                "request_approval": 200,
+                "candidate_approval": 200,
+                "election": 403,
+                "postpone": 403,
+                "complete": 404,
+                "results": 403,
+            },
+        ),
+        (
+            "provincial",
+            {
+                "timeline": 200,
+                "request": 403,
+                "request_approval": 200,
+                "candidate_approval": 403,
+                "election": 403,
+                "postpone": 403,
+                "complete": 403,
+                "results": 403,
+            },
+        ),
+        (
+            "outsider",
+            {
+                "timeline": 404,
+                "request": 404,
+                "request_approval": 404,
+                "candidate_approval": 404,
+                "election": 404,
+                "postpone": 404,
+                "complete": 404,
+                "results": 404,
+            },
+        ),
     ],
 )
 def test_branch_pages_follow_roles(client_for, personas, tree, terms, persona, expected):
@@ -86,10 +132,13 @@ def test_unknown_step_is_404(client_for, personas, tree, terms):
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize(("persona", "status"), [("secretary", 403), ("outsider", 404), ("unit_staff", 200),
-                                                 ("provincial", 200)])
+@pytest.mark.parametrize(
+    ("persona", "status"), [("secretary", 403), ("outsider", 404), ("unit_staff", 200), ("provincial", 200)]
+)
 def test_postponement_decision_needs_supervise(client_for, personas, postponement, persona, status):
-    assert client_for(personas[persona]).get(url("postponement-decide", postponement.pk)).status_code == status
+    assert (
+        client_for(personas[persona]).get(url("postponement-decide", postponement.pk)).status_code == status
+    )
 
 
 def test_supervision_list_shows_overdue_branches_in_scope_only(client_for, personas, terms):
@@ -112,14 +161,16 @@ def test_supervision_filter_and_search(client_for, personas, tree, terms, postpo
     services.renewal_sweep(today=TODAY)
     page = client.get(url("supervision") + "?state=supervision").content.decode()
     assert "乙厅第一党支部" in page and (TODAY + timedelta(days=30)).strftime("%Y-%m-%d") in page
-    assert "督办通知 <span class=\"badge bg-warning text-dark\">待签收</span>" in page
+    assert '督办通知 <span class="badge bg-warning text-dark">待签收</span>' in page
     assert "甲厅第三党支部" not in page
 
 
 def test_secretary_records_request_through_the_form(client_for, personas, tree, terms):
     client = client_for(personas["secretary"])
-    response = client.post(url("step-record", tree["branch_a"].pk, "request"),
-                           {"version": 0, "done_on": "2027-08-01", "note": "支委会研究同意"})
+    response = client.post(
+        url("step-record", tree["branch_a"].pk, "request"),
+        {"version": 0, "done_on": "2027-08-01", "note": "支委会研究同意"},
+    )
     assert response.status_code == 302
     page = client.get(url("branch-timeline", tree["branch_a"].pk)).content.decode()
     assert "支委会研究同意" in page and "办理：上报候选人" not in page  # next step is the approval
@@ -139,9 +190,18 @@ def test_election_form_shows_arithmetic_errors(client_for, personas, tree, terms
     renewal = services.renewal_get_or_start(term=terms["a"])
     renewal.status = "candidates_approved"
     renewal.save()
-    data = {"version": 0, "held_on": "2027-08-01", "expected_voters": 10, "present_voters": 7,
-            "ballots_issued": 7, "ballots_returned": 7, "seats": 3,
-            f"votes_{voters[0].pk}": 7, f"votes_{voters[1].pk}": 6, f"votes_{voters[2].pk}": 6}
+    data = {
+        "version": 0,
+        "held_on": "2027-08-01",
+        "expected_voters": 10,
+        "present_voters": 7,
+        "ballots_issued": 7,
+        "ballots_returned": 7,
+        "seats": 3,
+        f"votes_{voters[0].pk}": 7,
+        f"votes_{voters[1].pk}": 6,
+        f"votes_{voters[2].pk}": 6,
+    }
     response = client_for(personas["secretary"]).post(url("election", tree["branch_a"].pk), data)
     content = response.content.decode()
     assert "到会人数不足：应到 10 人，实到 7 人，至少需要 8 人" in content
@@ -186,8 +246,9 @@ def _more_terms(tree, n, start):
     for i in range(n):
         branch = make_org(f"扩展{start + i}党支部", "branch", tree["unit_a"])
         term = make_term(branch, date(2024, 5, 1) + timedelta(days=i * 7))
-        TermReminder.objects.create(term=term, stage="supervision", due_on=date(2027, 6, 1),
-                                    deadline=date(2027, 9, 1), status="sent")
+        TermReminder.objects.create(
+            term=term, stage="supervision", due_on=date(2027, 6, 1), deadline=date(2027, 9, 1), status="sent"
+        )
         services.renewal_get_or_start(term=term)
 
 
@@ -201,7 +262,9 @@ def _queries(client, address):
 
 
 @pytest.mark.parametrize("name", ["supervision", "calendar", "postponement-list"])
-def test_staff_page_query_count_is_constant(client_for, personas, tree, terms, django_assert_num_queries, name):
+def test_staff_page_query_count_is_constant(
+    client_for, personas, tree, terms, django_assert_num_queries, name
+):
     client = client_for(personas["unit_staff"])
     _more_terms(tree, 2, 0)
     small = _queries(client, url(name))
@@ -220,8 +283,18 @@ def test_supervision_list_exports_excel_with_chinese_headers(client_for, persona
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("党支部", "所属单位", "任期届满", "换届期限", "状态", "超期天数", "换届进度", "督办整改期限",
-                       "最近提醒", "书记签收")
+    assert rows[0] == (
+        "党支部",
+        "所属单位",
+        "任期届满",
+        "换届期限",
+        "状态",
+        "超期天数",
+        "换届进度",
+        "督办整改期限",
+        "最近提醒",
+        "书记签收",
+    )
     names = sorted(r[0] for r in rows[1:])
     assert names == ["乙厅第一党支部", "甲厅第一党支部"]
     assert {r[4] for r in rows[1:]} == {"督办中"} and {r[5] for r in rows[1:]} == {36}
@@ -238,7 +311,8 @@ def test_oversized_document_is_refused(client_for, personas, tree, terms, settin
     settings.UPLOAD_MAX_BYTES = 1024 * 1024
     big = SimpleUploadedFile("请示.pdf", b"x" * (1024 * 1024 + 1), content_type="application/pdf")
     response = client_for(personas["secretary"]).post(
-        url("step-record", tree["branch_a"].pk, "request"), {"version": 0, "done_on": "2027-08-01", "document": big}
+        url("step-record", tree["branch_a"].pk, "request"),
+        {"version": 0, "done_on": "2027-08-01", "document": big},
     )
     assert "文件不能超过 1 MB。" in response.content.decode()
 
@@ -249,25 +323,38 @@ def test_step_document_is_stored_and_linked(client_for, personas, tree, terms, s
     settings.MEDIA_ROOT = tmp_path
     paper = SimpleUploadedFile("qingshi.pdf", b"%PDF-1.4 request", content_type="application/pdf")
     client = client_for(personas["secretary"])
-    client.post(url("step-record", tree["branch_a"].pk, "request"),
-                {"version": 0, "done_on": "2027-08-01", "document": paper})
+    client.post(
+        url("step-record", tree["branch_a"].pk, "request"),
+        {"version": 0, "done_on": "2027-08-01", "document": paper},
+    )
     step = services.RenewalStep.objects.get()
     assert (tmp_path / step.document.name).read_bytes() == b"%PDF-1.4 request"
     assert step.document.url in client.get(url("branch-timeline", tree["branch_a"].pk)).content.decode()
 
 
-def test_timeline_query_count_does_not_grow_with_history(client_for, personas, tree, terms, voters,
-                                                         django_assert_num_queries):
+def test_timeline_query_count_does_not_grow_with_history(
+    client_for, personas, tree, terms, voters, django_assert_num_queries
+):
     client = client_for(personas["unit_staff"])
     address = url("branch-timeline", tree["branch_a"].pk)
     renewal = services.renewal_get_or_start(term=terms["a"])
     steps = iter(services.SIMPLE_STEPS)
-    services.renewal_step_record(renewal=renewal, step=next(steps), done_on=date(2027, 8, 1),
-                                 user=personas["admin"], version=renewal.version)
+    services.renewal_step_record(
+        renewal=renewal,
+        step=next(steps),
+        done_on=date(2027, 8, 1),
+        user=personas["admin"],
+        version=renewal.version,
+    )
     small = _queries(client, address)
     for step in steps:
-        services.renewal_step_record(renewal=renewal, step=step, done_on=date(2027, 8, 1),
-                                     user=personas["admin"], version=renewal.version)
+        services.renewal_step_record(
+            renewal=renewal,
+            step=step,
+            done_on=date(2027, 8, 1),
+            user=personas["admin"],
+            version=renewal.version,
+        )
     Postponement.objects.create(term=terms["a"], until=date(2027, 12, 1), reason="a", status="rejected")
     Postponement.objects.create(term=terms["a"], until=date(2027, 11, 1), reason="b", status="approved")
     services.renewal_sweep(today=TODAY)

@@ -34,16 +34,33 @@ def test_probationary_attendance_is_checked_separately(create_activity):
 def test_the_database_also_refuses_attendance_that_does_not_add_up(tree):
     with pytest.raises(IntegrityError):
         Activity.objects.create(
-            branch=tree["branch_a"], kind=Kind.THEME_DAY, held_on=date(2026, 3, 1), place="p", chair="c",
-            recorder="r", topic="t", expected_full=5, present_full=3,
+            branch=tree["branch_a"],
+            kind=Kind.THEME_DAY,
+            held_on=date(2026, 3, 1),
+            place="p",
+            chair="c",
+            recorder="r",
+            topic="t",
+            expected_full=5,
+            present_full=3,
         )
 
 
 def assembly(create_activity, *, expected=10, present=6, votes_for=6, against=0, abstain=0, passed=True):
     return create_activity(
-        kind=Kind.ASSEMBLY, expected_full=expected, present_full=present, leave_full=expected - present,
-        decisions=[{"subject": "接收预备党员", "votes_for": votes_for, "votes_against": against,
-                    "votes_abstain": abstain, "passed": passed}],
+        kind=Kind.ASSEMBLY,
+        expected_full=expected,
+        present_full=present,
+        leave_full=expected - present,
+        decisions=[
+            {
+                "subject": "接收预备党员",
+                "votes_for": votes_for,
+                "votes_against": against,
+                "votes_abstain": abstain,
+                "passed": passed,
+            }
+        ],
     )
 
 
@@ -136,23 +153,38 @@ def test_a_secretary_cannot_record_for_another_branch(create_activity, tree):
 
 def test_records_of_a_filed_month_are_locked(create_activity, tree):
     MonthlyReport.objects.create(
-        branch=tree["branch_a"], month=date(2026, 2, 1), due_on=date(2026, 3, 5),
-        status=MonthlyReport.Status.SUBMITTED, first_submitted_at="2026-03-02T10:00:00+08:00",
+        branch=tree["branch_a"],
+        month=date(2026, 2, 1),
+        due_on=date(2026, 3, 5),
+        status=MonthlyReport.Status.SUBMITTED,
+        first_submitted_at="2026-03-02T10:00:00+08:00",
     )
     with pytest.raises(ValidationError) as excinfo:
         create_activity(held_on=date(2026, 2, 20))
-    assert "2026年02月的月度报告已报送或已通过，不能再修改该月的活动记录；如需更正，请联系上级退回。" in messages_of(excinfo)
+    assert (
+        "2026年02月的月度报告已报送或已通过，不能再修改该月的活动记录；如需更正，请联系上级退回。"
+        in messages_of(excinfo)
+    )
 
 
 def test_editing_with_a_stale_version_is_refused(create_activity, personas):
     activity = create_activity()
-    fields = {"held_on": activity.held_on, "place": "新会议室", "chair": "张书记", "recorder": "李委员",
-              "topic": "改", "expected_full": 5, "present_full": 4}
-    services.activity_update(activity=activity, user=personas["secretary"], version=1, today=date(2026, 3, 11),
-                             **fields)
+    fields = {
+        "held_on": activity.held_on,
+        "place": "新会议室",
+        "chair": "张书记",
+        "recorder": "李委员",
+        "topic": "改",
+        "expected_full": 5,
+        "present_full": 4,
+    }
+    services.activity_update(
+        activity=activity, user=personas["secretary"], version=1, today=date(2026, 3, 11), **fields
+    )
     with pytest.raises(ValidationError) as excinfo:
-        services.activity_update(activity=activity, user=personas["secretary"], version=1,
-                                 today=date(2026, 3, 11), **fields)
+        services.activity_update(
+            activity=activity, user=personas["secretary"], version=1, today=date(2026, 3, 11), **fields
+        )
     assert "该记录已被他人修改，请刷新页面后重新编辑。" in messages_of(excinfo)
 
 
@@ -175,7 +207,9 @@ def test_attachment_size_is_validated(create_activity, personas, settings, tmp_p
         services.attachment_add(activity=activity, user=personas["secretary"], kind="minutes", file=big)
     assert messages_of(excinfo) == ["文件过大（2.0 MB），上限为 1.0 MB。"]
     ok = SimpleUploadedFile("sign.png", b"png", content_type="image/png")
-    attachment = services.attachment_add(activity=activity, user=personas["secretary"], kind="sign_in", file=ok)
+    attachment = services.attachment_add(
+        activity=activity, user=personas["secretary"], kind="sign_in", file=ok
+    )
     assert attachment.size == 3 and attachment.original_name == "sign.png"
 
 

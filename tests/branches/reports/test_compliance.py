@@ -35,8 +35,15 @@ def test_a_month_without_a_committee_meeting_fails(tree):
     for month in (1, 2, 4, 5, 6):
         record(tree["branch_b"], Kind.COMMITTEE, date(2026, month, 8))
     result = evaluate(tree["branch_b"])["LIFE-02"]
-    assert states(result)[:7] == [compliance.MET, compliance.MET, compliance.MISSED, compliance.MET,
-                                  compliance.MET, compliance.MET, compliance.NOT_DUE]
+    assert states(result)[:7] == [
+        compliance.MET,
+        compliance.MET,
+        compliance.MISSED,
+        compliance.MET,
+        compliance.MET,
+        compliance.MET,
+        compliance.NOT_DUE,
+    ]
     assert (result.met, result.due) == (5, 6)
 
 
@@ -55,11 +62,18 @@ def test_cell_meetings_count_only_where_cells_exist_and_for_each_cell(tree):
     assert result.applicable is True
     # January: both cells met; February: the second cell missed.
     assert [(p.start.month, p.state) for p in result.periods[:4]] == [
-        (1, compliance.MET), (1, compliance.MET), (2, compliance.MET), (2, compliance.MISSED),
+        (1, compliance.MET),
+        (1, compliance.MET),
+        (2, compliance.MET),
+        (2, compliance.MISSED),
     ]
     grid = compliance.year_grid(evaluate(tree["branch_a"], today=date(2026, 3, 1)), 2026)
     cells_row = next(row for row in grid if row["requirement"].key == "LIFE-03")
-    assert [c["state"] for c in cells_row["cells"][:3]] == [compliance.MET, compliance.MISSED, compliance.NOT_DUE]
+    assert [c["state"] for c in cells_row["cells"][:3]] == [
+        compliance.MET,
+        compliance.MISSED,
+        compliance.NOT_DUE,
+    ]
 
 
 def test_lecture_frequency_is_configurable(tree):
@@ -87,8 +101,15 @@ def test_year_grid_spans_quarters_and_the_year(tree):
 
 def test_votes_follow_the_quorum_and_majority_rules():
     def problems(**kw):
-        base = {"expected_full": 10, "present_full": 6, "votes_for": 6, "votes_against": 0,
-                "votes_abstain": 0, "passed": True, "strict_majority": True}
+        base = {
+            "expected_full": 10,
+            "present_full": 6,
+            "votes_for": 6,
+            "votes_against": 0,
+            "votes_abstain": 0,
+            "passed": True,
+            "strict_majority": True,
+        }
         return compliance.vote_problems(**{**base, **kw})
 
     assert problems() == []
@@ -104,5 +125,6 @@ def test_evaluation_uses_constant_queries_for_any_number_of_branches(tree, djang
         record(tree["branch_a"].__class__.objects.get(pk=pk), Kind.THEME_DAY, date(2026, 1, 3))
     for ids in (few, many):
         with django_assert_num_queries(3):
-            compliance.evaluate_branches(ids, start=YEAR_START, end=YEAR_END, today=date(2026, 7, 1),
-                                         lectures_per_quarter=1)
+            compliance.evaluate_branches(
+                ids, start=YEAR_START, end=YEAR_END, today=date(2026, 7, 1), lectures_per_quarter=1
+            )

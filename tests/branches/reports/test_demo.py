@@ -21,14 +21,22 @@ def test_seed_is_deterministic_idempotent_and_valid(tree, personas):
     counts = demo.seed(scale="small", today=today)
     assert counts["activities"] > 3 * 12 * 3 and counts["reports"] > 20
     first = fingerprint()
-    assert demo.seed(scale="small", today=today) == {"activities": 0, "decisions": 0, "reports": 0, "events": 0}
+    assert demo.seed(scale="small", today=today) == {
+        "activities": 0,
+        "decisions": 0,
+        "reports": 0,
+        "events": 0,
+    }
     assert fingerprint() == first
     # Nothing in the future, reports only for months already due, cell meetings only in branch_a.
     assert not Activity.objects.filter(held_on__gte=today).exists()
     assert not MonthlyReport.objects.filter(due_on__gte=today).exists()
     assert set(Activity.objects.filter(kind="cell").values_list("branch", flat=True)) == {tree["branch_a"].pk}
     accepted = MonthlyReport.objects.filter(status="accepted").first()
-    assert list(ReportEvent.objects.filter(report=accepted).values_list("action", flat=True)) == ["submit", "accept"]
+    assert list(ReportEvent.objects.filter(report=accepted).values_list("action", flat=True)) == [
+        "submit",
+        "accept",
+    ]
 
     Activity.objects.all().delete()
     MonthlyReport.objects.all().delete()

@@ -45,8 +45,13 @@ def test_secretaries_are_reminded_once_per_stage_even_when_the_task_runs_twice(
 
     sweep(date(2026, 3, 6), django_capture_on_commit_callbacks)
     sweep(date(2026, 3, 7), django_capture_on_commit_callbacks)
-    titles = list(Notification.objects.filter(recipient=personas["secretary"]).values_list("title", flat=True))
-    assert len(titles) == 2 and set(titles) == {"甲厅第一党支部 2026年02月月度报告已逾期", "甲厅第一党支部 2026年02月月度报告即将到期"}
+    titles = list(
+        Notification.objects.filter(recipient=personas["secretary"]).values_list("title", flat=True)
+    )
+    assert len(titles) == 2 and set(titles) == {
+        "甲厅第一党支部 2026年02月月度报告已逾期",
+        "甲厅第一党支部 2026年02月月度报告即将到期",
+    }
     assert ReportReminder.objects.filter(sent_at__isnull=False).count() == 4
 
 
@@ -58,8 +63,11 @@ def test_a_send_task_run_twice_notifies_once(personas, tree, django_capture_on_c
 
 def test_branches_that_filed_are_not_reminded(personas, tree, django_capture_on_commit_callbacks):
     MonthlyReport.objects.create(
-        branch=tree["branch_a"], month=date(2026, 2, 1), due_on=date(2026, 3, 5),
-        status=MonthlyReport.Status.SUBMITTED, first_submitted_at=datetime(2026, 3, 1, tzinfo=TZ),
+        branch=tree["branch_a"],
+        month=date(2026, 2, 1),
+        due_on=date(2026, 3, 5),
+        status=MonthlyReport.Status.SUBMITTED,
+        first_submitted_at=datetime(2026, 3, 1, tzinfo=TZ),
     )
     sweep(date(2026, 3, 6), django_capture_on_commit_callbacks)
     assert not Notification.objects.filter(recipient=personas["secretary"]).exists()

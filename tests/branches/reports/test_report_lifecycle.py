@@ -28,8 +28,12 @@ def report(tree, personas):
 
 def fill(report, user, **overrides):
     fields = {
-        "dues_members_due": 10, "dues_members_paid": 10, "dues_amount": Decimal("356.50"),
-        "problems": "个别党员学习不够主动", "next_month_plan": "3月5日主题党日", "declaration": True,
+        "dues_members_due": 10,
+        "dues_members_paid": 10,
+        "dues_amount": Decimal("356.50"),
+        "problems": "个别党员学习不够主动",
+        "next_month_plan": "3月5日主题党日",
+        "declaration": True,
         "gap_reason": "党员大会与主题党日合并召开",
     }
     fields.update(overrides)
@@ -88,11 +92,18 @@ def test_full_lifecycle_with_return_resubmit_accept_and_reopen(report, personas)
     report = submit(fill(report, secretary, dues_amount=Decimal("360.00")), secretary)
     actions = list(report.events.values_list("action", "revision"))
     assert actions == [
-        ("submit", 1), ("return", 1), ("resubmit", 1), ("accept", 1), ("reopen", 2), ("resubmit", 2),
+        ("submit", 1),
+        ("return", 1),
+        ("resubmit", 1),
+        ("accept", 1),
+        ("reopen", 2),
+        ("resubmit", 2),
     ]
     # Every conditional UPDATE also left an audit row (simple-history) with who changed it.
     assert list(report.history.order_by("history_id").values_list("status", flat=True))[-3:] == [
-        "returned", "returned", "resubmitted",
+        "returned",
+        "returned",
+        "resubmitted",
     ]
     assert report.history.latest().history_user == secretary
     versions = report.events.filter(action=ReportEvent.Action.RESUBMIT).order_by("pk")
@@ -100,8 +111,9 @@ def test_full_lifecycle_with_return_resubmit_accept_and_reopen(report, personas)
 
 
 def test_submission_after_the_due_date_is_flagged_late(report, personas):
-    report = submit(fill(report, personas["secretary"]), personas["secretary"],
-                    now=datetime(2026, 3, 6, 9, tzinfo=TZ))
+    report = submit(
+        fill(report, personas["secretary"]), personas["secretary"], now=datetime(2026, 3, 6, 9, tzinfo=TZ)
+    )
     assert report.is_late is True
 
 
@@ -113,7 +125,10 @@ def test_submission_is_validated_with_clear_messages(report, personas):
     messages = excinfo.value.messages
     assert "请勾选声明：所填内容与原始记录一致。" in messages
     assert "实缴党费人数不能多于应缴人数。" in messages
-    assert "本月以下活动未按要求开展：支部委员会（每月）、党小组会（每月，各党小组）、主题党日（每月）、集中学习（每月）。请填写说明。" in messages
+    assert (
+        "本月以下活动未按要求开展：支部委员会（每月）、党小组会（每月，各党小组）、主题党日（每月）、集中学习（每月）。请填写说明。"
+        in messages
+    )
 
 
 def test_no_gap_reason_needed_when_the_month_is_complete(report, personas, tree):
@@ -132,8 +147,12 @@ def test_the_current_month_cannot_be_submitted_before_it_ends(tree, personas):
     )
     report = fill(report, personas["secretary"])
     with pytest.raises(ValidationError) as excinfo:
-        services.report_submit(report=report, user=personas["secretary"], version=report.version,
-                               now=datetime(2026, 3, 20, tzinfo=TZ))
+        services.report_submit(
+            report=report,
+            user=personas["secretary"],
+            version=report.version,
+            now=datetime(2026, 3, 20, tzinfo=TZ),
+        )
     assert excinfo.value.messages == ["本月尚未结束，月末后再报送月度报告。"]
 
 
@@ -147,8 +166,9 @@ def test_a_stale_form_cannot_overwrite_newer_figures(report, personas):
 
 def test_a_secretary_cannot_file_for_another_branch(tree, personas):
     with pytest.raises(PermissionDenied):
-        services.report_get_or_create(branch=tree["branch_b"], month=MONTH, user=personas["secretary"],
-                                      today=date(2026, 3, 2))
+        services.report_get_or_create(
+            branch=tree["branch_b"], month=MONTH, user=personas["secretary"], today=date(2026, 3, 2)
+        )
 
 
 def test_only_reviewers_accept_and_a_report_is_accepted_once(report, personas):

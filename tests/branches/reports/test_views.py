@@ -25,8 +25,12 @@ def march_2026():
 
 def filed(branch, month=date(2026, 2, 1), status=Status.SUBMITTED, late=False):
     return MonthlyReport.objects.create(
-        branch=branch, month=month, due_on=date(month.year, month.month + 1, 5), status=status,
-        first_submitted_at=datetime(2026, 3, 3, tzinfo=TZ), submitted_at=datetime(2026, 3, 3, tzinfo=TZ),
+        branch=branch,
+        month=month,
+        due_on=date(month.year, month.month + 1, 5),
+        status=status,
+        first_submitted_at=datetime(2026, 3, 3, tzinfo=TZ),
+        submitted_at=datetime(2026, 3, 3, tzinfo=TZ),
         is_late=late,
     )
 
@@ -37,14 +41,29 @@ def test_secretary_records_an_activity_through_the_form(client_for, personas, tr
     url = f"/reports/branch/{tree['branch_a'].pk}/activities/new/"
     assert client.get(url).status_code == 200
     data = {
-        "kind": "committee", "held_on": "2026-03-10", "place": "会议室", "chair": "张", "recorder": "李",
-        "topic": "研究工作", "expected_full": 5, "expected_probationary": 0, "present_full": 4,
-        "present_probationary": 0, "leave_full": 0, "leave_probationary": 0, "absent_full": 1,
-        "absent_probationary": 0, "absent_members": [member.pk],
-        "decisions-TOTAL_FORMS": 2, "decisions-INITIAL_FORMS": 0,
+        "kind": "committee",
+        "held_on": "2026-03-10",
+        "place": "会议室",
+        "chair": "张",
+        "recorder": "李",
+        "topic": "研究工作",
+        "expected_full": 5,
+        "expected_probationary": 0,
+        "present_full": 4,
+        "present_probationary": 0,
+        "leave_full": 0,
+        "leave_probationary": 0,
+        "absent_full": 1,
+        "absent_probationary": 0,
+        "absent_members": [member.pk],
+        "decisions-TOTAL_FORMS": 2,
+        "decisions-INITIAL_FORMS": 0,
     }
     response = client.post(url, data)
-    assert response.status_code == 302, (response.context["formset"].errors, response.context["formset"].non_form_errors())
+    assert response.status_code == 302, (
+        response.context["formset"].errors,
+        response.context["formset"].non_form_errors(),
+    )
     activity = Activity.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/reports/activities/{activity.pk}/"
     assert list(activity.absent_members.all()) == [member]
@@ -106,7 +125,11 @@ def test_rates_show_completeness_on_time_and_unfiled_branches(client_for, person
     filed(tree["branch_a"], late=True)
     response = client_for(personas["provincial"]).get("/reports/rates/?month=2026-02")
     rows = {row["unit"].name: row for row in response.context["rows"]}
-    assert (rows["甲厅机关党委"]["expected"], rows["甲厅机关党委"]["filed"], rows["甲厅机关党委"]["on_time"]) == (2, 1, 0)
+    assert (
+        rows["甲厅机关党委"]["expected"],
+        rows["甲厅机关党委"]["filed"],
+        rows["甲厅机关党委"]["on_time"],
+    ) == (2, 1, 0)
     assert rows["甲厅机关党委"]["completeness"] == 0.5
     unfiled = [b.name for b in response.context["page_obj"]]
     assert unfiled == ["甲厅第二党支部", "乙厅第一党支部"]
@@ -223,10 +246,22 @@ def test_an_activity_cannot_be_moved_out_of_a_filed_month(client_for, personas, 
     activity = record(tree["branch_a"], Kind.COMMITTEE, date(2026, 2, 10), expected=5, present=5)
     filed(tree["branch_a"])
     data = {
-        "held_on": "2026-03-02", "place": "会议室", "chair": "张", "recorder": "李", "topic": "改期",
-        "expected_full": 5, "expected_probationary": 0, "present_full": 5, "present_probationary": 0,
-        "leave_full": 0, "leave_probationary": 0, "absent_full": 0, "absent_probationary": 0,
-        "version": activity.version, "decisions-TOTAL_FORMS": 0, "decisions-INITIAL_FORMS": 0,
+        "held_on": "2026-03-02",
+        "place": "会议室",
+        "chair": "张",
+        "recorder": "李",
+        "topic": "改期",
+        "expected_full": 5,
+        "expected_probationary": 0,
+        "present_full": 5,
+        "present_probationary": 0,
+        "leave_full": 0,
+        "leave_probationary": 0,
+        "absent_full": 0,
+        "absent_probationary": 0,
+        "version": activity.version,
+        "decisions-TOTAL_FORMS": 0,
+        "decisions-INITIAL_FORMS": 0,
     }
     response = client_for(personas["secretary"]).post(f"/reports/activities/{activity.pk}/edit/", data)
     assert "2026年02月的月度报告已报送或已通过" in response.content.decode()
