@@ -35,17 +35,19 @@ def pages():
     branch = Organization.objects.filter(role_assignments__user=secretary).first()
     unit = branch.unit
     yield "home (provincial staff)", "sheng", reverse("branches:home")
+    yield "home (unit staff)", "danwei", reverse("branches:home")
     yield "home (secretary)", "shuji", reverse("branches:home")
-    for label, name, args in EXTRA_PAGES:
-        target = {"branch": branch, "unit": unit}
-        yield label[0], label[1], reverse(name, args=[target[a].pk for a in args])
-
-
-# (label, username), URL name, which objects fill the URL arguments.
-EXTRA_PAGES = [
-    (("organization page (unit, unit staff)", "danwei"), "branches:org-detail", ["unit"]),
-    (("branch page (secretary)", "shuji"), "branches:org-detail", ["branch"]),
-]
+    yield "organization tree (provincial staff)", "sheng", reverse("branches:org-tree")
+    yield "unit page (unit staff)", "danwei", reverse("branches:org-detail", args=[unit.pk])
+    yield "branch page (secretary)", "shuji", reverse("branches:org-detail", args=[branch.pk])
+    yield "member list, province (provincial staff)", "sheng", reverse("branches:member-list")
+    yield "monthly report queue (provincial staff)", "sheng", reverse("reports:queue")
+    yield "report rates (provincial staff)", "sheng", reverse("reports:rates")
+    yield "activity grid (secretary)", "shuji", reverse("reports:branch", args=[branch.pk])
+    yield "scoring worklist (provincial staff)", "sheng", reverse("assessments:worklist")
+    yield "rankings (provincial staff)", "sheng", reverse("assessments:rankings")
+    yield "renewal supervision (provincial staff)", "sheng", reverse("renewals:supervision")
+    yield "renewal calendar (provincial staff)", "sheng", reverse("renewals:calendar")
 
 
 def main():

@@ -16,4 +16,5 @@ urlpatterns = [
     path("branch/<int:org_id>/results/", views.results_report, name="results"),
     path("branch/<int:org_id>/approve-secretary/", views.renewal_complete, name="complete"),
     path("branch/<int:org_id>/postponement/", views.postponement_request, name="postponement-request"),
+    path("documents/<int:pk>/", views.step_document, name="step-document"),
 ]

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -431,3 +431,17 @@ def calendar_feed(request, token):
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="renewals.ics"'
     return response
+
+
+def step_document(request, pk):
+    """Renewal documents are served only to viewers of their branch, never as public media."""
+    step = permissions.get_object_for_user(
+        RenewalStep.objects.select_related("renewal__term__branch").exclude(document=""),
+        user=request.user,
+        action=Action.VIEW,
+        org_field="renewal__term__branch",
+        pk=pk,
+    )
+    return FileResponse(
+        step.document.open("rb"), as_attachment=True, filename=step.document.name.rsplit("/", 1)[-1]
+    )

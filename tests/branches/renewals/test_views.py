@@ -329,7 +329,11 @@ def test_step_document_is_stored_and_linked(client_for, personas, tree, terms, s
     )
     step = services.RenewalStep.objects.get()
     assert (tmp_path / step.document.name).read_bytes() == b"%PDF-1.4 request"
-    assert step.document.url in client.get(url("branch-timeline", tree["branch_a"].pk)).content.decode()
+    link = url("step-document", step.pk)
+    assert link in client.get(url("branch-timeline", tree["branch_a"].pk)).content.decode()
+    assert b"".join(client.get(link).streaming_content) == b"%PDF-1.4 request"
+    # Documents are not public media: a secretary of another unit's branch gets 404.
+    assert client_for(personas["outsider"]).get(link).status_code == 404
 
 
 def test_timeline_query_count_does_not_grow_with_history(
