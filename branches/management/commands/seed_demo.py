@@ -3,6 +3,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -36,6 +37,11 @@ class Command(BaseCommand):
         result = seed_province(scale_name=scale, today=today, log=self.stdout.write)
         for module_name in FEATURE_SEEDERS:
             importlib.import_module(module_name).seed(scale=scale, today=today)
+        if connection.vendor == "postgresql":
+            # Bulk loads leave the planner with empty statistics (it then picks nested loops
+            # over thousands of rows) until autovacuum gets round to it.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         counts = Organization.objects.aggregate(
             units=Count("pk", filter=Q(kind=Organization.Kind.UNIT_COMMITTEE)),
             branches=Count("pk", filter=Q(kind=Organization.Kind.BRANCH)),
