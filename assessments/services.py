@@ -108,10 +108,12 @@ def edition_problems(edition):
             % {"sum": dim_total, "total": edition.total_points}
         )
     for dim in dimensions:
-        if (dim.item_points or 0) != dim.max_points:
+        # SQLite returns sums without the decimal place; show both databases' sums alike.
+        item_points = Decimal(dim.item_points or 0).quantize(Decimal("0.1"))
+        if item_points != dim.max_points:
             problems.append(
                 _("维度“%(name)s”的评分项合计%(sum)s分，与维度分值%(max)s分不一致。")
-                % {"name": dim.name, "sum": dim.item_points or 0, "max": dim.max_points}
+                % {"name": dim.name, "sum": item_points, "max": dim.max_points}
             )
     known = rules.known_rule_keys()
     for item in edition.items.exclude(mode=Item.Mode.MANUAL).order_by("code"):
