@@ -75,6 +75,11 @@ def roles_of(user):
     return {role for role, _path in _assignments(user)}
 
 
+def role_paths(user, role):
+    """Tree paths of the nodes assigned to ``user`` with ``role`` (e.g. a secretary's branches)."""
+    return [path for assigned, path in _assignments(user) if assigned == role]
+
+
 def is_admin(user):
     return bool(getattr(user, "is_superuser", False)) or Role.ADMIN in roles_of(user)
 

@@ -13,7 +13,7 @@ Kind = Organization.Kind
 
 def secretary_branches(user):
     """Branches where the user holds the secretary role, with their active term."""
-    paths = [path for role, path in permissions._assignments(user) if role == permissions.Role.SECRETARY]
+    paths = permissions.role_paths(user, permissions.Role.SECRETARY)
     return list(
         Organization.objects.filter(kind=Kind.BRANCH, path__in=paths)
         .annotate(

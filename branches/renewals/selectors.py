@@ -245,7 +245,7 @@ def pending_postponements(user):
 
 def secretary_terms(user):
     """Active terms of the branches where ``user`` is the secretary."""
-    paths = [path for role, path in permissions._assignments(user) if role == permissions.Role.SECRETARY]
+    paths = permissions.role_paths(user, permissions.Role.SECRETARY)
     return list(
         _active_terms()
         .filter(branch__path__in=paths, branch__kind=Organization.Kind.BRANCH)

@@ -102,16 +102,14 @@ def _renewal_for(branch, step, user):
 
 
 def _step_page(request, branch, renewal, step, form, extra=None):
+    return _form_page(request, branch, form, Step(step).label, renewal=renewal, **(extra or {}))
+
+
+def _form_page(request, branch, form, step_label, **extra):
     return render(
         request,
         "branches/renewals/step_form.html",
-        {
-            "branch": branch,
-            "renewal": renewal,
-            "step_label": Step(step).label,
-            "form": form,
-            **(extra or {}),
-        },
+        {"branch": branch, "step_label": step_label, "form": form, **extra},
     )
 
 
@@ -262,17 +260,10 @@ def postponement_request(request, branch):
     )
     if done:
         return done
-    return render(
-        request,
-        "branches/renewals/step_form.html",
-        {
-            "branch": branch,
-            "step_label": _("申请延期或提前换届"),
-            "form": form,
-            "help": _("延期或提前换届须经上级党组织批准，累计一般不超过 %(m)d 个月。")
-            % {"m": policy_all()["renewal.postponement_max_months"]},
-        },
-    )
+    help_text = _("延期或提前换届须经上级党组织批准，累计一般不超过 %(m)d 个月。") % {
+        "m": policy_all()["renewal.postponement_max_months"]
+    }
+    return _form_page(request, branch, form, _("申请延期或提前换届"), help=help_text)
 
 
 def postponement_decide(request, pk):
@@ -293,16 +284,7 @@ def postponement_decide(request, pk):
     )
     if done:
         return done
-    return render(
-        request,
-        "branches/renewals/step_form.html",
-        {
-            "branch": branch,
-            "step_label": _("审批延期/提前换届申请"),
-            "form": form,
-            "postponement": postponement,
-        },
-    )
+    return _form_page(request, branch, form, _("审批延期/提前换届申请"), postponement=postponement)
 
 
 @staff_required
