@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "axes",
     "branches",
     "assessments",
+    "training",
 ]
 
 MIDDLEWARE = [
@@ -235,6 +236,11 @@ CELERY_BEAT_SCHEDULE = {
     "report-reminders": {
         "task": "branches.reports.tasks.report_reminder_sweep",
         "schedule": crontab(hour=8, minute=30),
+    },
+    # New secretaries not trained 4 / 6 months after starting; once per (person, stage).
+    "training-new-secretary": {
+        "task": "training.tasks.new_secretary_sweep",
+        "schedule": crontab(hour=7, minute=15),
     },
 }
 
