@@ -14,6 +14,7 @@ from branches.models import Member, Organization, User
 FEATURE_SEEDERS = [
     "branches.reports.demo",
     "branches.renewals.demo",
+    "training.demo",  # before assessments: the training rules read its records
     "assessments.demo",  # last: its rules pre-score from the records seeded above
 ]
 
