@@ -21,6 +21,7 @@ from django.db import transaction
 from branches.models import Member, Organization, Post, Term
 
 from .models import Attendance, MemberYearHours, Tier, TopicTag, TrainingEvent
+from .selectors import bump_data_version
 
 Audience = TrainingEvent.Audience
 ATTENDED = Attendance.Status.ATTENDED
@@ -116,6 +117,7 @@ def seed(*, scale, today):
             )
         created_events += n_events
         attendance_rows += n_rows
+    bump_data_version()
     return {"events": created_events, "attendance": attendance_rows}
 
 

@@ -5,10 +5,12 @@ a page costs the same number of queries for 4 units or 124. Hours come from the
 MemberYearHours roll-up (one row per member, year and tier).
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -106,48 +108,113 @@ def first_secretary_posts():
     return Post.objects.filter(role=Post.Role.SECRETARY).exclude(Exists(earlier))
 
 
+def _induction(branch_ids, post_key, year, tier, today, days):
+    """[(key, on time, counted)] for secretary posts started in ``year``: three plain queries
+    (the posts, earlier secretary posts of the same people, their concentrated training)
+    joined here, which stays fast where one correlated query makes the planner struggle."""
+    posts = list(
+        Post.objects.filter(role=Post.Role.SECRETARY, term__branch__in=branch_ids, started_on__year=year)
+        .order_by()
+        .values_list("pk", "member_id", "started_on", post_key)
+    )
+    member_ids = {member_id for _pk, member_id, _s, _k in posts}
+    first_start = {}
+    for member_id, started_on in (
+        Post.objects.filter(role=Post.Role.SECRETARY, member_id__in=member_ids)
+        .order_by()
+        .values_list("member_id", "started_on")
+    ):
+        first_start[member_id] = min(started_on, first_start.get(member_id, started_on))
+    events = Q(event__tier__in=CONCENTRATED_TIERS)
+    if tier in Tier.values:
+        events &= Q(event__tier=tier)
+    trained = {}
+    for member_id, end_on in (
+        Attendance.objects.filter(
+            events, member_id__in=member_ids, status=Attendance.Status.ATTENDED, event__end_on__year__gte=year
+        )
+        .order_by()
+        .values_list("member_id", "event__end_on")
+    ):
+        trained.setdefault(member_id, []).append(end_on)
+    counts = {}
+    for _pk, member_id, started_on, key_id in posts:
+        if first_start[member_id] < started_on:
+            continue  # held a secretary post before: not new
+        on_time = any(
+            started_on <= day <= started_on + timedelta(days=days) for day in trained.get(member_id, ())
+        )
+        if not on_time and started_on >= today - timedelta(days=days):
+            continue  # window still open
+        met, total = counts.get(key_id, (0, 0))
+        counts[key_id] = (met + on_time, total + 1)
+    return [(key_id, met, total) for key_id, (met, total) in counts.items()]
+
+
+# Scopes with at least this many branches keep their figures in the cache; a training write
+# bumps the data version (so recorded attendance shows at once) and roster or committee
+# changes made elsewhere show within COVERAGE_CACHE_SECONDS.
+COVERAGE_CACHE_FROM = 300
+COVERAGE_CACHE_SECONDS = 300
+DATA_VERSION_KEY = "training:data-version"
+
+
+def bump_data_version():
+    try:
+        cache.incr(DATA_VERSION_KEY)
+    except ValueError:
+        cache.set(DATA_VERSION_KEY, 1, None)
+
+
 def coverage(*, branch_q, key, year, tier="", today, policy=None):
     """Metrics per key ("unit" or "branch") for branches matching ``branch_q`` (an Organization Q).
 
-    Returns {key_id: {metric: Ratio}}. Six queries whatever the number of branches.
+    Returns {key_id: {metric: Ratio}}: at most seven queries whatever the number of branches,
+    one (plus a cache read) when a large scope's figures are cached.
     """
     policy = policy or policy_all()
+    branches = Organization.objects.filter(branch_q, kind=Organization.Kind.BRANCH, is_active=True)
+    branch_key = "unit_id" if key == "unit" else "pk"
+    # 1. branches (denominator of standard coverage)
+    branch_totals = dict(
+        branches.values(k=F(branch_key)).annotate(n=Count("pk")).order_by().values_list("k", "n")
+    )
+
+    def compute():
+        return _coverage(branches, branch_totals, key, year, tier, today, policy)
+
+    if sum(branch_totals.values()) < COVERAGE_CACHE_FROM:
+        raw = compute()
+    else:
+        thresholds = [policy[k] for k in sorted(policy) if k.startswith("training.")]
+        digest = hashlib.sha1(f"{branch_q}|{thresholds}|{sorted(branch_totals.items())}".encode()).hexdigest()
+        version = cache.get(DATA_VERSION_KEY, 0)
+        raw = cache.get_or_set(
+            f"training:coverage:{version}:{today}:{key}:{year}:{tier}:{digest}",
+            compute,
+            COVERAGE_CACHE_SECONDS,
+        )
+    return {
+        key_id: {metric: Ratio(*pair) for metric, pair in metrics.items()} for key_id, metrics in raw.items()
+    }
+
+
+def _coverage(branches, branch_totals, key, year, tier, today, policy):
     member_min = policy["training.member_min_hours"]
     committee_min = policy["training.committee_min_hours"]
     days = policy["training.induction_max_days"]
-    branches = Organization.objects.filter(branch_q, kind=Organization.Kind.BRANCH, is_active=True)
-    branch_key = "unit_id" if key == "unit" else "pk"
     out = {}
 
     def put(key_id, metric, met, total):
-        out.setdefault(key_id, {name: Ratio() for name, _label in METRICS})[metric] = Ratio(met, total)
+        out.setdefault(key_id, {name: (0, 0) for name, _label in METRICS})[metric] = (met, total)
 
-    # 1. branches (denominator of standard coverage)
-    branch_totals = dict(branches.values(k=F(branch_key)).annotate(n=Count("pk")).values_list("k", "n"))
     post_key = "term__branch__unit_id" if key == "unit" else "term__branch_id"
     branch_ids = branches.values("pk")
+    secretary = Q(role=Post.Role.SECRETARY)
 
-    # 2. current secretaries: rotation (≥ 1 concentrated session) and standard training
-    secretaries = (
-        current_secretary_posts()
-        .filter(term__branch__in=branch_ids)
-        .annotate(yh=_hours_relation("member__", year, tier))
-        .values(k=F(post_key))
-        .annotate(
-            total=Count("pk"),
-            rotated=Count("pk", filter=Q(yh__concentrated__gte=1)),
-            standard=Count("term__branch_id", distinct=True, filter=Q(yh__standard=True)),
-        )
-    )
-    standard = {}
-    for row in secretaries:
-        put(row["k"], "secretary_rotation_coverage", row["rotated"], row["total"])
-        standard[row["k"]] = row["standard"]
-    for key_id, total in branch_totals.items():
-        put(key_id, "standard_training_coverage", standard.get(key_id, 0), total)
-
-    # 3. committee members (distinct people holding a current post) with ≥ 56 hours
-    committee = (
+    # 2. current committee posts: distinct members with ≥ 56 hours; among them the
+    # secretaries with ≥ 1 concentrated session (rotation) and with training on the standard
+    posts = (
         Post.objects.filter(
             ended_on__isnull=True, term__status=Term.Status.ACTIVE, term__branch__in=branch_ids
         )
@@ -156,34 +223,37 @@ def coverage(*, branch_q, key, year, tier="", today, policy=None):
         .annotate(
             total=Count("member_id", distinct=True),
             ok=Count("member_id", distinct=True, filter=Q(yh__hours__gte=committee_min)),
+            secretaries=Count("pk", filter=secretary),
+            rotated=Count("pk", filter=secretary & Q(yh__concentrated__gte=1)),
+            standard=Count("term__branch_id", distinct=True, filter=secretary & Q(yh__standard=True)),
         )
+        .order_by()
     )
-    for row in committee:
+    standard = {}
+    for row in posts:
         put(row["k"], "committee_hours_compliance", row["ok"], row["total"])
+        if row["secretaries"]:
+            put(row["k"], "secretary_rotation_coverage", row["rotated"], row["secretaries"])
+        standard[row["k"]] = row["standard"]
+    for key_id, total in branch_totals.items():
+        put(key_id, "standard_training_coverage", standard.get(key_id, 0), total)
 
-    # 4. members with ≥ 32 hours
+    # 3. members with ≥ 32 hours
     member_key = "branch__unit_id" if key == "unit" else "branch_id"
     members = (
         Member.objects.filter(state=Member.State.ACTIVE, branch__in=branch_ids)
         .annotate(yh=_hours_relation("", year, tier))
         .values(k=F(member_key))
         .annotate(total=Count("pk"), ok=Count("pk", filter=Q(yh__hours__gte=member_min)))
+        .order_by()
     )
     for row in members:
         put(row["k"], "member_hours_compliance", row["ok"], row["total"])
 
-    # 5. new secretaries who started this year: trained within the induction window. Those
+    # 4–6. new secretaries who started this year: trained within the induction window. Those
     # whose window is still open and who are not trained yet are not counted either way.
-    new = (
-        first_secretary_posts()
-        .filter(term__branch__in=branch_ids, started_on__year=year)
-        .annotate(on_time=_induction_attended(tier, days))
-        .filter(Q(on_time=True) | Q(started_on__lt=today - timedelta(days=days)))
-        .values(k=F(post_key))
-        .annotate(total=Count("pk"), ok=Count("pk", filter=Q(on_time=True)))
-    )
-    for row in new:
-        put(row["k"], "new_secretary_induction_on_time", row["ok"], row["total"])
+    for key_id, met, total in _induction(branch_ids, post_key, year, tier, today, days):
+        put(key_id, "new_secretary_induction_on_time", met, total)
     return out
 
 

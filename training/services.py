@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from branches.models import Member
 
-from . import access
+from . import access, selectors
 from .models import (
     CONCENTRATED_TIERS,
     TIER_ORGANIZER_KINDS,
@@ -169,6 +169,7 @@ def refresh_member_years(member_ids, *, years=None):
     member_ids = sorted(set(member_ids))
     if not member_ids:
         return
+    transaction.on_commit(selectors.bump_data_version)
     attended = Attendance.objects.filter(member_id__in=member_ids, status=Attendance.Status.ATTENDED)
     existing = MemberYearHours.objects.filter(member_id__in=member_ids)
     if years:

@@ -205,6 +205,12 @@ def grow(tree, people, make_event, attend, n):
 def test_query_counts_do_not_grow_with_data(
     client_for, tree, people, personas, make_event, attend, unit_event
 ):
+    for key in ("branch_b", "branch_c"):  # a new secretary in each unit from the start
+        term = people[key]["term"]
+        Post.objects.filter(term=term, role=Post.Role.SECRETARY).update(ended_on=date(YEAR, 1, 1))
+        Post.objects.create(
+            term=term, member=people[key]["members"][1], role=Post.Role.SECRETARY, started_on=date(YEAR, 1, 2)
+        )
     urls = {
         "coverage": (personas["provincial"], reverse("training:coverage")),
         "unit": (personas["unit_staff"], reverse("training:coverage-org", args=[tree["unit_a"].pk])),
