@@ -24,7 +24,7 @@ from .models import (
 EVENT_FIELDS = ("tier", "organizer", "title", "start_on", "end_on", "hours", "mode", "audience", "has_test")
 
 
-def _validate_event(*, user, tier, organizer, start_on, end_on, hours):
+def _validate_event(*, user, tier, organizer, start_on, end_on, hours, **_other):
     if tier not in Tier.values:
         raise ValidationError(_("请选择培训层级。"))
     if organizer.kind not in TIER_ORGANIZER_KINDS[tier]:
@@ -42,14 +42,7 @@ def _validate_event(*, user, tier, organizer, start_on, end_on, hours):
 
 @transaction.atomic
 def event_create(*, user, tags=(), **fields):
-    _validate_event(
-        user=user,
-        tier=fields["tier"],
-        organizer=fields["organizer"],
-        start_on=fields["start_on"],
-        end_on=fields["end_on"],
-        hours=fields["hours"],
-    )
+    _validate_event(user=user, **fields)
     event = TrainingEvent(created_by=user, **{key: fields[key] for key in EVENT_FIELDS if key in fields})
     event.is_standard = any(tag.is_standard for tag in tags)
     event.save()
@@ -62,14 +55,7 @@ def event_update(*, event, user, tags=(), **fields):
     if not access.may_organize(user, event.organizer):
         raise PermissionDenied
     merged = {key: fields.get(key, getattr(event, key)) for key in EVENT_FIELDS}
-    _validate_event(
-        user=user,
-        tier=merged["tier"],
-        organizer=merged["organizer"],
-        start_on=merged["start_on"],
-        end_on=merged["end_on"],
-        hours=merged["hours"],
-    )
+    _validate_event(user=user, **merged)
     old_year = event.end_on.year
     for key, value in merged.items():
         setattr(event, key, value)

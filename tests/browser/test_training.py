@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from branches.models import Post, Term
+from tests.browser.test_renewal import login  # until the shared browser conftest lands
 from tests.factories import MemberFactory
 from training.models import TopicTag
 
@@ -20,16 +21,6 @@ SHOTS = Path(os.environ.get("SHOTS_DIR", "/tmp/i14-shots"))
 AXE = Path(settings.BASE_DIR) / "static" / "vendor" / "axe-core" / "axe.min.js"
 YEAR = date.today().year
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def login(browser, context_args, live_server, username):
-    page = browser.new_context(**context_args).new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw-123456")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-    return page
 
 
 def check(page, name):
