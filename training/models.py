@@ -166,7 +166,14 @@ class MemberYearHours(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["member", "year", "tier"], name="member_year_hours_once"),
         ]
-        indexes = [models.Index(fields=["year", "tier"], name="member_year_hours_year_tier")]
+        # Covering index: coverage pages read (year, tier) rows with index-only scans.
+        indexes = [
+            models.Index(
+                fields=["year", "tier", "member"],
+                include=["hours", "concentrated", "standard"],
+                name="member_year_hours_cover",
+            )
+        ]
 
     def __str__(self):
         return f"{self.member_id} {self.year} {self.tier}: {self.hours}"
