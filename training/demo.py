@@ -13,10 +13,11 @@ hours roll-up is computed here from the rows generated, not read back.
 
 import random
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from branches.models import Member, Organization, Post, Term
 
@@ -137,6 +138,7 @@ def _seed_unit(rng, unit, years, today, tags, provincial, members, posts, branch
         start = _day(year, rng.randint(3, 11), rng.randint(1, 25), today)
         if start is None:
             continue
+        stamp = datetime.combine(start, time(9), tzinfo=timezone.get_current_timezone())
         standard = index >= 1 and rng.random() < 0.8 or index == 0 and rng.random() < 0.25
         rotation = TrainingEvent(
             tier=Tier.UNIT,
@@ -148,7 +150,7 @@ def _seed_unit(rng, unit, years, today, tags, provincial, members, posts, branch
             mode=TrainingEvent.Mode.IN_PERSON,
             audience=Audience.COMMITTEE,
             is_standard=standard,
-            created_at=start,
+            created_at=stamp,
         )
         online = TrainingEvent(
             tier=Tier.UNIT,
@@ -159,7 +161,7 @@ def _seed_unit(rng, unit, years, today, tags, provincial, members, posts, branch
             hours=Decimal("8"),
             mode=TrainingEvent.Mode.ONLINE,
             audience=Audience.COMMITTEE,
-            created_at=start,
+            created_at=stamp,
         )
         study = [
             TrainingEvent(
@@ -171,7 +173,7 @@ def _seed_unit(rng, unit, years, today, tags, provincial, members, posts, branch
                 hours=Decimal("32"),
                 mode=TrainingEvent.Mode.IN_PERSON,
                 audience=Audience.ALL_MEMBERS,
-                created_at=start,
+                created_at=stamp,
             )
             for branch_id, name in branches
         ]
