@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from branches import services
-from tests.conftest import count_queries
+from tests.conftest import count_queries, database_unchanged
 
 
 def notify(user, n, start=0):
@@ -31,7 +31,8 @@ def test_another_users_notification_answers_404(personas, client_for):
     notify(personas["secretary"], 1)
     notice = personas["secretary"].notifications.get()
     client = client_for(personas["outsider"])
-    assert client.post(reverse("branches:notification-open", args=[notice.pk])).status_code == 404
-    assert client.post(reverse("branches:notification-ack", args=[notice.pk])).status_code == 404
+    with database_unchanged():
+        assert client.post(reverse("branches:notification-open", args=[notice.pk])).status_code == 404
+        assert client.post(reverse("branches:notification-ack", args=[notice.pk])).status_code == 404
     notice.refresh_from_db()
     assert notice.read_at is None and notice.acknowledged_at is None
