@@ -10,6 +10,7 @@ class AssessmentsConfig(AppConfig):
     def ready(self):
         # Real rules first; placeholders ("no data yet") last so they never shadow a real rule.
         from . import (  # noqa: F401
+            notices,
             panels,
             rules_foundation,
             rules_life,

@@ -7,7 +7,6 @@ from . import permissions
 from .models import (
     JobHeartbeat,
     Member,
-    Notification,
     Organization,
     PolicySetting,
     Post,
@@ -74,7 +73,6 @@ class PolicySettingAdmin(SimpleHistoryAdmin):
     list_display = ["key", "value", "note", "updated_at"]
 
 
-admin.site.register(Notification)
 admin.site.register(JobHeartbeat)
 
 

@@ -4,7 +4,6 @@ from .activities import Activity, ActivityAttachment, Decision  # noqa: F401, E4
 from .org import (  # noqa: F401
     JobHeartbeat,
     Member,
-    Notification,
     Organization,
     PolicySetting,
     Post,

@@ -9,8 +9,9 @@ from celery import group
 from django.core import mail
 from django.utils import timezone
 
-from branches.models import Notification, Term, TermReminder
+from branches.models import Term, TermReminder
 from branches.renewals.tasks import renewal_sweep
+from notifications.models import Notification
 from tests.conftest import real_celery_workers
 from tests.factories import Role, UserFactory, grant, make_org
 
