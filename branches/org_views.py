@@ -3,10 +3,8 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from . import audit, checks, exports, permissions, selectors, services
@@ -201,11 +199,7 @@ def member_export(request, org_id=None):
     member_filter = _member_filter(request, organization)
     members = member_filter.qs.filter(permissions.scope_q(request.user, Action.EXPORT, "branch__"))
     title = _("%(name)s 党员名册") % {"name": organization.name if organization else _("管辖范围")}
-    response = HttpResponse(
-        exports.roster_workbook(members, title=title), content_type=exports.XLSX_CONTENT_TYPE
-    )
-    response["Content-Disposition"] = content_disposition_header(True, f"{title}.xlsx")
-    return response
+    return exports.roster_response(members, title=title)
 
 
 def _member_for(request, pk, action):

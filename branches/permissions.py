@@ -218,7 +218,9 @@ def users_by_role_many(action, organizations, *, roles=None, exact_roles=()):
 def users_with_many(action, organizations, *, roles=None, exact_roles=()):
     """{organization id: [active users who may do ``action`` on it]} (see ``users_by_role_many``)."""
     result = {}
-    for org_id, by_role in users_by_role_many(action, organizations, roles=roles, exact_roles=exact_roles).items():
+    for org_id, by_role in users_by_role_many(
+        action, organizations, roles=roles, exact_roles=exact_roles
+    ).items():
         users = {user.pk: user for role_users in by_role.values() for user in role_users}
         result[org_id] = sorted(users.values(), key=lambda user: user.pk)
     return result

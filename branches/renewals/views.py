@@ -322,14 +322,9 @@ def supervision_list(request):
     q = request.GET.get("q", "").strip()
     terms = selectors.supervision_list(request.user, today=today, state=state, q=q, values=values)
     if request.GET.get("format") == "xlsx":
-        response = HttpResponse(
-            export.supervision_workbook(
-                _with_deadlines(selectors.with_stages(terms, today=today, values=values))
-            ),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        return export.supervision_response(
+            _with_deadlines(selectors.with_stages(terms, today=today, values=values)), today=today
         )
-        response["Content-Disposition"] = f'attachment; filename="supervision-{today:%Y%m%d}.xlsx"'
-        return response
     page = Paginator(terms, 25).get_page(request.GET.get("page"))
     rows = _with_deadlines(selectors.with_stages(page.object_list, today=today, values=values))
     filters = [

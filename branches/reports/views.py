@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -440,10 +440,4 @@ def export_month(request):
     reports = selectors.review_queue(
         request.user, month=month, unit_id=unit.pk if unit else None, status=status, late=late
     )
-    content = exports.reports_workbook(reports, month=month)
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    name = f"monthly-reports-{month:%Y-%m}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return exports.reports_response(reports, month=month)

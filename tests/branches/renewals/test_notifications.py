@@ -29,9 +29,7 @@ def test_secretary_filters_and_acknowledges_reminder(client_for, personas, terms
 def test_open_marks_read_and_follows_link_to_term(client_for, personas, terms):
     services.renewal_sweep(today=date(2026, 12, 30))
     notice = Notification.objects.get(recipient=personas["unit_staff"], organization=terms["a"].branch)
-    response = client_for(personas["unit_staff"]).post(
-        reverse("notifications:open", args=[notice.pk])
-    )
+    response = client_for(personas["unit_staff"]).post(reverse("notifications:open", args=[notice.pk]))
     assert response.url == reverse("renewals:branch-timeline", args=[terms["a"].branch_id])
     notice.refresh_from_db()
     assert notice.read_at is not None
