@@ -12,6 +12,7 @@ class AssessmentsConfig(AppConfig):
         from . import (  # noqa: F401
             notices,
             panels,
+            policy,
             rules_foundation,
             rules_life,
             rules_pending,
