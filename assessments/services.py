@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from branches import permissions
+from branches.flow import model_update
 from branches.models import RoleAssignment
 from branches.permissions import Action
 from branches.policy import policy_all
@@ -62,11 +63,7 @@ def edition_create(*, name, year, total_points=Decimal(100), notes=""):
 
 @transaction.atomic
 def edition_update(*, edition, **fields):
-    edition = _lock_draft(edition)
-    for name, value in fields.items():
-        setattr(edition, name, value)
-    edition.full_clean()
-    edition.save(update_fields=list(fields))
+    edition, _changed = model_update(instance=_lock_draft(edition), fields=fields, data=fields)
     return edition
 
 

@@ -1,13 +1,13 @@
 """Organization browser, branch pages, roster, terms and posts (thin views over services)."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit, checks, exports, permissions, selectors, services
+from .flow import run_form
 from .forms import DateForm, MemberFilter, MemberForm, OrganizationForm, PostForm, TermForm
 from .models import Member, Organization, Post, Term
 from .permissions import Action, branch_permission_required, get_object_for_user
@@ -33,14 +33,11 @@ def _form_flow(request, form, save, *, title, back, **page):
 
     A business rule the service refuses (ValidationError) is shown on the form in Chinese.
     """
-    if request.method == "POST" and form.is_valid():
-        try:
-            message, target = save(form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-        else:
-            messages.success(request, message)
-            return redirect(target)
+    done = run_form(request, form, save)
+    if done:
+        message, target = done
+        messages.success(request, message)
+        return redirect(target)
     return render(
         request,
         "branches/form_page.html",

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from .flow import model_update
 from .models import JobHeartbeat, Member, Organization, Post, RoleAssignment, Term
 from .policy import policy_get
 
@@ -59,10 +60,9 @@ def organization_create(*, name, kind, parent=None, **fields):
 @transaction.atomic
 def organization_update(*, organization, **fields):
     """Change a node's own attributes (not its place in the tree)."""
-    for name, value in fields.items():
-        setattr(organization, name, value)
-    organization.full_clean(exclude=["path", "unit", "parent"])
-    organization.save(update_fields=list(fields))
+    organization, _changed = model_update(
+        instance=organization, fields=fields, data=fields, exclude=["path", "unit", "parent"]
+    )
     return organization
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches import permissions
+from branches.flow import NOT_DONE, run_form
 from branches.models import CalendarToken, Member, Organization, Postponement, Renewal, RenewalStep, Term
 from branches.permissions import Action, branch_permission_required, staff_required
 from branches.policy import policy_all
@@ -116,12 +117,7 @@ def _form_page(request, branch, form, step_label, **extra):
 def _submit(request, branch, form, call):
     """On a valid POST run ``call(cleaned_data)`` and go back to the timeline; a broken rule's
     messages go onto the form. None means: draw the page (again)."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        call(form.cleaned_data)
-    except ValidationError as exc:
-        form.add_error(None, exc.messages)
+    if run_form(request, form, lambda data: call(data) or True) is NOT_DONE:
         return None
     messages.success(request, _("已保存。"))
     return redirect("renewals:branch-timeline", branch.pk)
