@@ -269,6 +269,12 @@ def require(user, action, organization):
         raise PermissionDenied
 
 
+def require_any(user, action):
+    """Raise PermissionDenied unless ``user`` may do ``action`` somewhere (e.g. any export)."""
+    if not is_admin(user) and not scope_paths(user, action):
+        raise PermissionDenied
+
+
 def check(user, action, organization):
     """Raise Http404 when the node is invisible to the user, 403 when the action is not granted."""
     if not can(user, Action.VIEW, organization):

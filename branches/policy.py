@@ -167,3 +167,5 @@ def policy_get(key):
 def policy_set(*, key, value, note=""):
     value = validate(key, value)
     PolicySetting.objects.update_or_create(key=key, defaults={"value": value, "note": note})
+# Rectification tracker (整改): first reminder this many days before the deadline.
+register("rectification.remind_days_before", 7, min=0, max=90)

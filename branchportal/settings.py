@@ -237,6 +237,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Email outbox: sends notices' emails queued by notify() (also enqueued on each commit).
     "deliver-outbox": {"task": "notifications.tasks.deliver_outbox", "schedule": crontab(minute="*")},
+    # Rectification items (整改): reminders before and at the deadline, once per (item, stage).
+    "rectification-reminders": {
+        "task": "branches.rectifications.tasks.rectification_reminder_sweep",
+        "schedule": crontab(hour=8, minute=45),
+    },
     # Monthly-report reminders (due in 2 days / overdue); daily, idempotent, catches up if missed.
     "report-reminders": {
         "task": "branches.reports.tasks.report_reminder_sweep",

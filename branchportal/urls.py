@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("branches.urls")),
     path("assessments/", include("assessments.urls")),
     path("renewals/", include("branches.renewals.urls")),
+    path("rectifications/", include("branches.rectifications.urls")),
 ]

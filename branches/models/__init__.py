@@ -11,6 +11,12 @@ from .org import (  # noqa: F401
     Term,
     User,
 )
+from .rectifications import (  # noqa: F401, E402
+    RectificationEvidence,
+    RectificationItem,
+    RectificationReminder,
+    SourceKind,
+)
 from .renewals import (  # noqa: F401
     CalendarToken,
     ElectionResult,

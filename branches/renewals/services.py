@@ -19,9 +19,11 @@ from branches.models import (
     Member,
     Post,
     Postponement,
+    RectificationItem,
     Renewal,
     RenewalStep,
     RoleAssignment,
+    SourceKind,
     Term,
     TermReminder,
 )
@@ -490,6 +492,21 @@ def _send_claimed(*, token, now):
             )
         )
     created = notify_many(notices, now=now)
+    # The supervision notice (督办) files a rectification item: the branch reports its plan there.
+    RectificationItem.objects.bulk_create(
+        [
+            RectificationItem(
+                organization=r.term.branch,
+                source_kind=SourceKind.RENEWAL_SUPERVISION,
+                source_id=r.term_id,
+                description=_("超期未换届且未经批准延期，请报送整改方案和换届时间安排。"),
+                deadline=r.deadline,
+                created_at=now,
+            )
+            for r in reminders
+            if r.stage == Stage.SUPERVISION and r.deadline
+        ]
+    )
     # One UPDATE for the whole claim (a per-row bulk_update grows quadratically in SQL size).
     TermReminder.objects.filter(claim=token).update(status=TermReminder.Status.SENT, sent_at=now)
     return {"reminders": len(reminders), "notifications": created}

@@ -431,8 +431,7 @@ def compliance_overview(request):
 
 @staff_required
 def export_month(request):
-    if not permissions.scope_paths(request.user, Action.EXPORT) and not permissions.is_admin(request.user):
-        raise PermissionDenied
+    permissions.require_any(request.user, Action.EXPORT)
     _form, month, unit, status, late = _queue_filters(request)
     reports = selectors.review_queue(
         request.user, month=month, unit_id=unit.pk if unit else None, status=status, late=late
