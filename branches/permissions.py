@@ -299,6 +299,34 @@ def get_object_for_user(queryset, *, user, action, org_field="", **lookup):
     return obj
 
 
+def renewal_step_action(step):
+    """The action a renewal step needs: the branch records its own steps, the higher
+    organization approves (request approval: SUPERVISE; candidates and the new secretary:
+    MANAGE_TERMS)."""
+    from .models import RenewalStep
+
+    Step = RenewalStep.Step
+    return {
+        Step.REQUEST: Action.RECORD_ACTIVITY,
+        Step.REQUEST_APPROVAL: Action.SUPERVISE,
+        Step.CANDIDATES: Action.RECORD_ACTIVITY,
+        Step.CANDIDATE_APPROVAL: Action.MANAGE_TERMS,
+        Step.ELECTION: Action.RECORD_ACTIVITY,
+        Step.RESULTS_REPORT: Action.RECORD_ACTIVITY,
+        Step.SECRETARY_APPROVAL: Action.MANAGE_TERMS,
+    }[step]
+
+
+def calendar_feed_owner(token):
+    """The active user a private calendar-feed token belongs to (the token is the only
+    credential of the feed), or 404."""
+    from .models import CalendarToken
+
+    return get_object_or_404(
+        CalendarToken.objects.select_related("user"), token=token, user__is_active=True
+    ).user
+
+
 def get_notification_for_user(user, pk, **lookup):
     """A notice is visible to its recipient only (404 for anybody else's)."""
     from notifications.models import Notification

@@ -114,12 +114,45 @@ def _notify_reviewers(*, branch, kind, params, dedupe_key):
     )
 
 
+def _notify_branch(*, renewal, kind, params):
+    """Tell the branch's secretaries about a decision on their renewal."""
+    branch = renewal.term.branch
+    notify(
+        recipients=_recipients_by_branch([branch])[branch.pk][ladder.SECRETARY],
+        kind=kind,
+        params={"branch": branch.name, **params},
+        organization=branch,
+        link=reverse("renewals:branch-timeline", args=[branch.pk]),
+        dedupe_key=f"{kind}:{renewal.pk}:{renewal.version}",
+    )
+
+
+@transaction.atomic
+def renewal_request_return(*, renewal, user, version, reason):
+    """The higher organization returns the renewal request (请示) with a reason: the renewal
+    goes back to "待提交请示" and the branch submits a corrected request."""
+    permissions.require(user, Action.SUPERVISE, renewal.term.branch)
+    if not (reason or "").strip():
+        raise ValidationError(_("退回时请填写退回理由。"))
+    updated = Renewal.objects.filter(pk=renewal.pk, status=Status.REQUEST_SUBMITTED, version=version).update(
+        status=Status.STARTED, version=F("version") + 1
+    )
+    if not updated:
+        raise ValidationError(_("该换届已被他人更新，请刷新页面后重试。"))
+    renewal.refresh_from_db()
+    RenewalStep.objects.filter(renewal=renewal, step=Step.REQUEST).delete()
+    _notify_branch(renewal=renewal, kind="renewal_request_returned", params={"reason": reason.strip()})
+    return renewal
+
+
 def _record(*, renewal, step, done_on, user, version, document=None, note=""):
     _check_date(renewal=renewal, done_on=done_on)
     _advance(renewal=renewal, step=step, version=version)
     recorded = RenewalStep.objects.create(
         renewal=renewal, step=step, done_on=done_on, document=document or "", note=note, recorded_by=user
     )
+    if step == Step.REQUEST_APPROVAL:
+        _notify_branch(renewal=renewal, kind="renewal_request_approved", params={})
     if step in AWAITING_DECISION:
         branch = renewal.term.branch
         _notify_reviewers(
