@@ -1,0 +1,81 @@
+"""Journey: staff see an overdue rectification first; the secretary submits evidence; staff
+verify it. axe-core finds no serious or critical violation on the three pages."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from branches.models import RectificationItem, SourceKind
+from branches.rectifications import services
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+AXE = Path(settings.BASE_DIR) / "static" / "vendor" / "axe-core" / "axe.min.js"
+
+
+def login(page, live_server, username):
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "pw-123456")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def axe_serious(page):
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run()")
+    return [
+        (v["id"], [n["html"][:120] for n in v["nodes"]])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_rectification_item_from_overdue_to_verified(
+    live_server, page, tree, personas, tmp_path, pytestconfig
+):
+    shots = Path(pytestconfig.getoption("output", default=None) or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    today = timezone.localdate()
+    services.rectification_create(
+        organization=tree["branch_a"],
+        source_kind=SourceKind.OBSERVATION_VISIT,
+        description="党员活动室制度未上墙",
+        deadline=today + timedelta(days=20),
+    )
+    late = services.rectification_create(
+        organization=tree["branch_a"],
+        source_kind=SourceKind.REVIEW,
+        description="三会一课记录不全",
+        deadline=today + timedelta(days=1),
+    )
+    RectificationItem.objects.filter(pk=late.pk).update(deadline=today - timedelta(days=3))
+
+    login(page, live_server, "unit_staff")
+    page.goto(f"{live_server.url}/rectifications/")
+    first = page.locator("#rectification-list tbody tr").first
+    expect(first).to_contain_text("三会一课记录不全")
+    expect(first).to_contain_text("已逾期")
+    assert axe_serious(page) == []
+    page.screenshot(path=str(shots / "rectification-list.png"), full_page=True)
+
+    login(page, live_server, "secretary")
+    page.goto(f"{live_server.url}/rectifications/{late.pk}/")
+    assert axe_serious(page) == []
+    evidence = tmp_path / "plan.pdf"
+    evidence.write_bytes(b"%PDF-1.4 plan")
+    page.fill("textarea[name=response]", "已补齐会议记录")
+    page.set_input_files("input[name=files]", str(evidence))
+    page.get_by_role("button", name="提交", exact=True).click()
+    expect(page.locator("#item-status")).to_have_text("已提交待核验")
+    page.screenshot(path=str(shots / "rectification-submitted.png"), full_page=True)
+
+    login(page, live_server, "unit_staff")
+    page.goto(f"{live_server.url}/rectifications/{late.pk}/")
+    page.get_by_role("button", name="核验销号").click()
+    expect(page.locator("#item-status")).to_have_text("已核验销号")
+    assert axe_serious(page) == []
