@@ -139,6 +139,9 @@ register("life.strict_majority", True)
 # Item 3.6: target average attendance of full members across all activities.
 register("life.attendance_target", 0.85, min=0, max=1)
 
+# Rectification tracker (整改): first reminder this many days before the deadline.
+register("rectification.remind_days_before", 7, min=0, max=90)
+
 
 def policy_all():
     """All policy values (defaults overlaid with valid admin overrides) in one query."""
@@ -167,5 +170,3 @@ def policy_get(key):
 def policy_set(*, key, value, note=""):
     value = validate(key, value)
     PolicySetting.objects.update_or_create(key=key, defaults={"value": value, "note": note})
-# Rectification tracker (整改): first reminder this many days before the deadline.
-register("rectification.remind_days_before", 7, min=0, max=90)
