@@ -6,4 +6,4 @@ from branches.policy import register
 register("assessment.veto_term_overdue_months", 12, min=0)
 # Evidence uploads on review items: allowed file types and size limit.
 register("assessment.evidence_extensions", ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx"])
-register("assessment.evidence_max_mb", 10, min=1, max=100)
+register("assessment.evidence_max_mb", 10, min=0, max=100)
