@@ -357,7 +357,7 @@ def test_export_has_chinese_headers_and_only_scoped_members(personas, tree, clie
     MemberFactory(branch=tree["branch_c"], name="乙一")
     response = client_for(personas["unit_staff"]).get(reverse("branches:member-export"))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert "filename*=utf-8''" in response["Content-Disposition"]
+    assert "filename*=utf-8''" in response["Content-Disposition"].lower()
     rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[0][0] == "管辖范围 党员名册"
     assert rows[1][:6] == ("序号", "姓名", "性别", "出生日期", "入党日期", "党员类别")
