@@ -10,7 +10,9 @@ class AssessmentsConfig(AppConfig):
     def ready(self):
         # Import order does not matter: a real rule replaces a "no data yet" placeholder of its key.
         from . import (  # noqa: F401
+            notices,
             panels,
+            policy,
             rules_foundation,
             rules_life,
             rules_pending,

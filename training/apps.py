@@ -3,16 +3,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TrainingConfig(AppConfig):
-    """Tiered training (分级培训): events, attendance, hours and coverage (domain.md §9, §4.5).
-
-    A lower-layer app beside ``branches``: training is organized by committees for people across
-    branches, so it is not something a branch records. It may import ``branches``; ``assessments``
-    reads it through ``training.selectors``, never the other way round.
-    """
+    """Lower layer (may import branches and notifications): tiered training (分级培训) — events,
+    attendance, credited hours, coverage and new-secretary reminders (domain.md §9, §4.5).
+    ``assessments`` reads it through ``training.selectors`` (rules_training.py)."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "training"
-    verbose_name = _("分级培训")
+    verbose_name = _("培训")
 
     def ready(self):
-        from . import panels, policy  # noqa: F401  (home-page panel, policy keys)
+        from . import notices, panels, policy  # noqa: F401  (notice types, home panels, policy keys)

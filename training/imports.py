@@ -22,7 +22,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
+
+from branches.xlsx import xlsx_bytes
 
 from .models import Attendance, AttendanceImport
 from .services import eligible_members, refresh_member_years
@@ -276,33 +278,24 @@ ERROR_HEADERS = ("行号", "姓名", "支部", "党员编号", "学时", "问题
 
 def error_workbook(outcomes):
     """The rows that were not matched, with the reason, as an .xlsx to fix and upload again."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("未导入的行"))
-    sheet.append([_(h) for h in ERROR_HEADERS])
-    for outcome in outcomes:
-        if outcome.status == MATCHED:
-            continue
-        values = outcome.values
-        sheet.append(
+    return xlsx_bytes(
+        title=_("未导入的行"),
+        headers=[_(h) for h in ERROR_HEADERS],
+        widths=(6, 12, 24, 10, 6, 12, 50),
+        rows=(
             [
                 outcome.row_no,
-                _safe(values.get("name")),
-                _safe(values.get("branch")),
-                _safe(values.get("number")),
-                _safe(values.get("hours")),
+                outcome.values.get("name"),
+                outcome.values.get("branch"),
+                outcome.values.get("number"),
+                outcome.values.get("hours"),
                 _(STATUS_LABELS[outcome.status]),
-                _safe(outcome.message),
+                outcome.message,
             ]
-        )
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _safe(value):
-    """Cells never start a formula (CSV/Excel injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+            for outcome in outcomes
+            if outcome.status != MATCHED
+        ),
+    )
 
 
 # --- starting jobs (services) ---------------------------------------------------------------------

@@ -14,15 +14,17 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
+from branches import permissions
 from branches.models import RoleAssignment, Term
+from branches.permissions import Action
 from branches.policy import policy_all
 
 from .models import CONCENTRATED_TIERS, Attendance, SecretaryTrainingReminder
 from .selectors import first_secretary_posts
 
 Stage = SecretaryTrainingReminder.Stage
+Role = RoleAssignment.Role
 LOOKBACK_MONTHS = 12  # older appointments are out of the induction question altogether
 
 
@@ -78,7 +80,8 @@ def sweep(*, today=None):
 
 
 def deliver(reminder_id):
-    from branches.services import notification_send
+    """Notify the unit's staff (and, for supervision, the provincial staff) of one claimed row."""
+    from notifications.services import notify
 
     reminder = (
         SecretaryTrainingReminder.objects.select_related("member", "post__term__branch__unit")
@@ -89,31 +92,18 @@ def deliver(reminder_id):
         return 0
     branch = reminder.post.term.branch
     unit = branch.unit or branch
-    roles = [RoleAssignment.Role.UNIT_STAFF]
+    roles = [Role.UNIT_STAFF]
     if reminder.stage == Stage.SUPERVISION:
-        roles.append(RoleAssignment.Role.PROVINCIAL_STAFF)
-    ancestors = [p for p in unit.path.split("/") if p]
-    users = {
-        ra.user
-        for ra in RoleAssignment.objects.filter(
-            role__in=roles, organization_id__in=[int(p) for p in ancestors], user__is_active=True
-        ).select_related("user")
-    }
-    params = {
-        "name": reminder.member.name,
-        "branch": branch.name,
-        "started": f"{reminder.post.started_on:%Y-%m-%d}",
-    }
-    if reminder.stage == Stage.SUPERVISION:
-        title = _("督办：新任书记%(name)s（%(branch)s）任职满6个月仍未参加任职培训") % params
-    else:
-        title = _("提醒：新任书记%(name)s（%(branch)s）任职满4个月尚未参加任职培训") % params
-    body = _("%(name)s 自 %(started)s 起任%(branch)s书记，请安排其参加集中培训。") % params
-    sent = notification_send(
-        recipients=sorted(users, key=lambda u: u.pk),
+        roles.append(Role.PROVINCIAL_STAFF)
+    sent = notify(
+        recipients=permissions.users_with(Action.SUPERVISE, unit, roles=roles),
         kind="training_new_secretary",
-        title=title,
-        body=body,
+        params={
+            "name": reminder.member.name,
+            "branch": branch.name,
+            "started": reminder.post.started_on.isoformat(),
+            "stage": reminder.stage,
+        },
         link=reverse("training:coverage-org", args=[unit.pk]),
         organization=branch,
         dedupe_key=f"training:new-secretary:{reminder.member_id}:{reminder.stage}",
@@ -122,4 +112,4 @@ def deliver(reminder_id):
     SecretaryTrainingReminder.objects.filter(pk=reminder.pk, sent_at__isnull=True).update(
         sent_at=timezone.now()
     )
-    return len(sent)
+    return sent

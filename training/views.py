@@ -14,10 +14,10 @@ from django.views.decorators.http import require_POST
 
 from branches import permissions
 from branches import selectors as branch_selectors
-from branches.exports import XLSX_CONTENT_TYPE
 from branches.models import Member, Organization
 from branches.org_views import _form_flow
 from branches.permissions import Action, branch_permission_required
+from branches.xlsx import CONTENT_TYPE, attachment_disposition
 
 from . import access, imports, selectors, services
 from .forms import EventForm, ImportForm
@@ -255,10 +255,8 @@ def import_errors(request, pk):
     job = _get_job(request, pk)
     if not job.error_workbook:
         raise Http404
-    response = HttpResponse(bytes(job.error_workbook), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = (
-        "attachment; filename=\"import-errors.xlsx\"; filename*=UTF-8''%E6%9C%AA%E5%AF%BC%E5%85%A5%E7%9A%84%E8%A1%8C.xlsx"
-    )
+    response = HttpResponse(bytes(job.error_workbook), content_type=CONTENT_TYPE)
+    response["Content-Disposition"] = attachment_disposition(_("未导入的行") + ".xlsx")
     return response
 
 

@@ -2,38 +2,31 @@
 sheet (preview, then confirm) and see the unit's coverage change; the secretary sees their hours.
 Every page is checked with axe-core (no serious or critical violations)."""
 
-import os
 from datetime import date
 from io import BytesIO
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from branches.models import Post, Term
-from tests.browser.test_renewal import login  # until the shared browser conftest lands
+from tests.browser.axe import assert_no_serious_axe_violations
 from tests.factories import MemberFactory
 from training.models import TopicTag
 
-SHOTS = Path(os.environ.get("SHOTS_DIR", "/tmp/i14-shots"))
-AXE = Path(settings.BASE_DIR) / "static" / "vendor" / "axe-core" / "axe.min.js"
 YEAR = date.today().year
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def check(page, name):
+@pytest.fixture
+def check(shot):
     """Screenshot, then axe-core: no serious or critical violations."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(
-        "async () => (await axe.run(document)).violations"
-        ".filter(v => ['serious', 'critical'].includes(v.impact))"
-        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
-    )
-    assert violations == [], f"{name}: {violations}"
+
+    def run(page, name):
+        shot(page, name)
+        assert_no_serious_axe_violations(page)
+
+    return run
 
 
 @pytest.fixture
@@ -76,9 +69,9 @@ def sign_in_sheet(tmp_path, tree, unit):
 
 
 def test_staff_create_event_import_sheet_and_coverage_changes_secretary_sees_hours(
-    browser, browser_context_args, live_server, tree, personas, unit, tmp_path
+    new_page, check, live_server, tree, personas, unit, tmp_path
 ):
-    page = login(browser, browser_context_args, live_server, "unit_staff")
+    page = new_page(personas["unit_staff"])
     coverage_url = f"{live_server.url}/training/coverage/{tree['unit_a'].pk}/?year={YEAR}"
     page.goto(coverage_url)
     std = page.locator("#coverage-table tfoot td").nth(4)
@@ -125,7 +118,7 @@ def test_staff_create_event_import_sheet_and_coverage_changes_secretary_sees_hou
     page.close()
 
     # the secretary sees their own and their members' hours and what is still required
-    page = login(browser, browser_context_args, live_server, "secretary")
+    page = new_page(personas["secretary"])
     page.goto(f"{live_server.url}/training/mine/")
     row = page.locator("#hours-table tr", has_text="王书记")
     expect(row).to_contain_text("16.0")

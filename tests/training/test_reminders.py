@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from branches.models import Notification, Post
+from branches.models import Post
+from notifications.models import Notification
 from tests.factories import Role, UserFactory, grant
 from training import reminders
 from training.models import SecretaryTrainingReminder, Tier
@@ -29,7 +30,8 @@ def run(today, django_capture_on_commit_callbacks):
 
 
 def notices(kind="training_new_secretary"):
-    return list(Notification.objects.filter(kind=kind).values_list("recipient__username", "title"))
+    rows = Notification.objects.filter(kind=kind).select_related("recipient").order_by("pk")
+    return [(notice.recipient.username, notice.display_title) for notice in rows]
 
 
 def test_reminder_at_four_months_to_unit_staff_once(
