@@ -140,40 +140,28 @@ def _seed_unit(rng, unit, years, today, tags, provincial, members, posts, branch
             continue
         stamp = datetime.combine(start, time(9), tzinfo=timezone.get_current_timezone())
         standard = index >= 1 and rng.random() < 0.8 or index == 0 and rng.random() < 0.25
-        rotation = TrainingEvent(
-            tier=Tier.UNIT,
-            organizer=unit,
-            title=f"{year}年{unit.unit_name or unit.name}党支部书记和支委委员轮训班",
-            start_on=start,
-            end_on=start,
-            hours=Decimal("16"),
-            mode=TrainingEvent.Mode.IN_PERSON,
-            audience=Audience.COMMITTEE,
-            is_standard=standard,
-            created_at=stamp,
+        unit_name = unit.unit_name or unit.name
+        ends = {"end_on": start, "created_at": stamp, "today": today}
+        rotation = _event(
+            unit, f"{year}年{unit_name}党支部书记和支委委员轮训班", "16", start, **ends, is_standard=standard
         )
-        online = TrainingEvent(
-            tier=Tier.UNIT,
-            organizer=unit,
-            title=f"{year}年{unit.unit_name or unit.name}网上党校专题学习",
-            start_on=date(year, 1, 15) if date(year, 1, 15) < today else start,
-            end_on=start,
-            hours=Decimal("8"),
+        online = _event(
+            unit,
+            f"{year}年{unit_name}网上党校专题学习",
+            "8",
+            date(year, 1, 15),
+            **ends,
             mode=TrainingEvent.Mode.ONLINE,
-            audience=Audience.COMMITTEE,
-            created_at=stamp,
         )
         study = [
-            TrainingEvent(
+            _event(
+                branch_id,
+                f"{year}年{name}党员集中学习",
+                "32",
+                date(year, 1, 5),
+                **ends,
                 tier=Tier.BRANCH,
-                organizer_id=branch_id,
-                title=f"{year}年{name}党员集中学习",
-                start_on=date(year, 1, 5) if date(year, 1, 5) < today else start,
-                end_on=start,
-                hours=Decimal("32"),
-                mode=TrainingEvent.Mode.IN_PERSON,
                 audience=Audience.ALL_MEMBERS,
-                created_at=stamp,
             )
             for branch_id, name in branches
         ]
@@ -218,6 +206,27 @@ def _seed_unit(rng, unit, years, today, tags, provincial, members, posts, branch
     Attendance.objects.bulk_create(attendance, batch_size=5000, ignore_conflicts=True)
     MemberYearHours.objects.bulk_create(_rollup(rows), batch_size=5000)
     return len(events), len(attendance)
+
+
+def _event(organizer, title, hours, begins_on, *, end_on, created_at, today, **fields):
+    """A past event ending on ``end_on`` (begun on ``begins_on`` unless that is not past yet);
+    ``organizer`` is the unit or a branch id. Unit tier, for the committee, in person by default."""
+    organizer_field = {"organizer_id": organizer} if isinstance(organizer, int) else {"organizer": organizer}
+    values = {
+        "tier": Tier.UNIT,
+        "audience": Audience.COMMITTEE,
+        "mode": TrainingEvent.Mode.IN_PERSON,
+        **fields,
+    }
+    return TrainingEvent(
+        title=title,
+        start_on=begins_on if begins_on < today else end_on,
+        end_on=end_on,
+        hours=Decimal(hours),
+        created_at=created_at,
+        **organizer_field,
+        **values,
+    )
 
 
 def _rollup(rows):
