@@ -236,3 +236,35 @@ def test_query_counts_do_not_grow_with_data(
         )
         == small_event
     )
+
+
+def test_secretary_organizes_branch_study_but_not_for_the_unit(client_for, tree, people, personas):
+    client = client_for(personas["secretary"])
+    data = {
+        "tier": Tier.BRANCH,
+        "organizer": tree["branch_a"].pk,
+        "title": "支部集中学习",
+        "start_on": f"{YEAR}-04-01",
+        "end_on": f"{YEAR}-04-01",
+        "hours": "4",
+        "mode": "in_person",
+        "audience": "all_members",
+    }
+    response = client.post(reverse("training:event-create"), data)
+    event = TrainingEvent.objects.get(title="支部集中学习")
+    assert response.url == event.get_absolute_url()
+    response = client.post(
+        reverse("training:event-create"),
+        {**data, "tier": Tier.UNIT, "organizer": tree["unit_a"].pk, "title": "越权"},
+    )
+    assert response.status_code == 200 and not TrainingEvent.objects.filter(title="越权").exists()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_pages_render_in_both_languages(client_for, tree, people, personas, unit_event, job, language):
+    client = client_for(personas["unit_staff"])
+    client.cookies["django_language"] = language
+    for url in pages(tree, people, unit_event, job).values():
+        assert client.get(url, HTTP_ACCEPT_LANGUAGE=language).status_code == 200
+    html = client.get(reverse("training:coverage"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert ("Training coverage" in html) == (language == "en")
