@@ -30,6 +30,7 @@ class Action(StrEnum):
     SUPERVISE = "supervise"  # renewal supervision, postponement approvals
     EXPORT = "export"
     CONFIGURE = "configure"  # standards, policy settings
+    IMPORT = "import"  # spreadsheet imports into a unit (organizations, roster, terms, posts)
 
 
 ROLE_ACTIONS = {
@@ -44,6 +45,7 @@ ROLE_ACTIONS = {
             Action.REVIEW,
             Action.SUPERVISE,
             Action.EXPORT,
+            Action.IMPORT,
         }
     ),
     Role.SECRETARY: frozenset(

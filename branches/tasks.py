@@ -11,3 +11,4 @@ def heartbeat():
 
 from .renewals.tasks import renewal_sweep  # noqa: E402, F401  (registers the renewal sweep)
 from .reports.tasks import report_reminder_sweep, send_report_reminder  # noqa: E402, F401  (autodiscovery)
+from .imports.tasks import import_apply, import_preview  # noqa: E402, F401  (autodiscovery)

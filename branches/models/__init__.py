@@ -21,3 +21,4 @@ from .renewals import (  # noqa: F401
     TermReminder,
 )
 from .reports import MonthlyReport, ReportEvent, ReportReminder  # noqa: F401, E402
+from .imports import ImportJob  # noqa: F401, E402
