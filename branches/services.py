@@ -9,7 +9,7 @@ from contextvars import ContextVar
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.template.loader import render_to_string
@@ -94,6 +94,57 @@ def organization_create(*, name, kind, parent=None, **fields):
         update.append("unit")
     org.save(update_fields=update)
     return org
+
+
+def _reserve_ids(model, count):
+    """``count`` primary keys taken from the table's sequence in one query (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+@transaction.atomic
+def organizations_create_batch(*, organizations):
+    """Create many nodes whose parents are already saved (the import, one tree level at a time).
+
+    Each node is checked like ``organization_create`` (parent rule, field validation); on
+    PostgreSQL the ids are reserved first, so path, depth and unit are right on insert and
+    every node gets one history record. Elsewhere the nodes are created one by one.
+    """
+    for org in organizations:
+        _validate_parent(org.kind, org.parent)
+        org.unit = _unit_of(org.kind, org.parent)
+        org.full_clean(exclude=["path", "unit", "parent"], validate_unique=False, validate_constraints=False)
+        if org.units_covered < 1:
+            raise ValidationError(_("覆盖单位数至少为 1。"))
+    if connection.vendor != "postgresql":
+        fields = ("name", "kind", "parent", "unit")
+        return [
+            organization_create(
+                name=o.name,
+                kind=o.kind,
+                parent=o.parent,
+                **{
+                    f.name: getattr(o, f.name)
+                    for f in Organization._meta.concrete_fields
+                    if f.name not in {*fields, "id", "path", "depth"}
+                },
+            )
+            for o in organizations
+        ]
+    for org, pk in zip(organizations, _reserve_ids(Organization, len(organizations)), strict=True):
+        org.pk = pk
+        org.path = f"{org.parent.path}{pk}/"
+        org.depth = org.parent.depth + 1
+        if org.kind == Kind.UNIT_COMMITTEE:
+            org.unit = org
+    stamp = _HISTORY.get() or (None, None)
+    return bulk_create_with_history(
+        organizations, Organization, batch_size=1000, default_user=stamp[0], default_change_reason=stamp[1]
+    )
 
 
 @transaction.atomic
@@ -265,6 +316,32 @@ def term_start_check(*, branch, elected_on, previous):
 
 
 @transaction.atomic
+def terms_create_batch(*, terms):
+    """First terms of many branches at once (the import); each is checked like ``term_start``.
+
+    Only for branches without an active term: a branch that has one needs ``term_start``,
+    which closes it and its posts.
+    """
+    branch_ids = [term.branch.pk for term in terms]
+    if Term.objects.select_for_update().filter(branch_id__in=branch_ids, status=Term.Status.ACTIVE).exists():
+        raise ValidationError(_("该组织已有在任届次，请先结束当前届次。"))
+    for term in terms:
+        term_start_check(branch=term.branch, elected_on=term.elected_on, previous=None)
+        term.length_years = term.length_years or policy_get("term.default_length_years")
+        if not 1 <= term.length_years <= 5:
+            raise ValidationError(_("任期应为 1 至 5 年。"))
+        term.ends_on = Term.compute_ends_on(term.elected_on, term.length_years)
+        term.status = Term.Status.ACTIVE
+        term.full_clean(exclude=["branch"], validate_unique=False, validate_constraints=False)
+    if len(set(branch_ids)) != len(branch_ids):
+        raise ValidationError(_("该组织已有在任届次，请先结束当前届次。"))
+    stamp = _HISTORY.get() or (None, None)
+    return bulk_create_with_history(
+        terms, Term, batch_size=1000, default_user=stamp[0], default_change_reason=stamp[1]
+    )
+
+
+@transaction.atomic
 def term_update(*, term, length_years=None, has_committee=None):
     """Correct a term's length or committee flag; the expiry date follows the length."""
     current = Term.objects.select_for_update().get(pk=term.pk)
@@ -313,6 +390,45 @@ def post_assign(*, term, member, role, started_on, approved_on=None):
     post.full_clean()
     post.save()
     return post
+
+
+@transaction.atomic
+def posts_assign_batch(*, posts):
+    """Assign many posts at once (the import); each is checked like ``post_assign``.
+
+    ``posts`` are unsaved Post objects with ``term`` and ``member`` set. The single-secretary
+    and once-per-member rules are checked against the database (two queries) and the batch.
+    """
+    term_ids = {post.term.pk for post in posts}
+    held = set(
+        Post.objects.select_for_update()
+        .filter(term_id__in=term_ids, ended_on__isnull=True)
+        .values_list("term_id", "member_id", "role")
+    )
+    secretaries = {term_id for term_id, _member, role in held if role == Post.Role.SECRETARY}
+    for post in posts:
+        post_assign_check(
+            term=post.term,
+            member=post.member,
+            role=post.role,
+            same_branch=post.member.branch_id == post.term.branch_id,
+            secretary_taken=post.role == Post.Role.SECRETARY and post.term.pk in secretaries,
+        )
+        key = (post.term.pk, post.member.pk, post.role)
+        if key in held:
+            raise ValidationError(_("该党员已在本届担任此职务。"))
+        held.add(key)
+        if post.role == Post.Role.SECRETARY:
+            secretaries.add(post.term.pk)
+        if post.approved_on is not None and post.role not in Post.APPROVAL_ROLES:
+            post.approved_on = None
+        post.full_clean(exclude=["term", "member"], validate_unique=False, validate_constraints=False)
+        if post.ended_on is not None and post.ended_on < post.started_on:
+            raise ValidationError(_("离任日期不能早于任职日期。"))
+    stamp = _HISTORY.get() or (None, None)
+    return bulk_create_with_history(
+        posts, Post, batch_size=2000, default_user=stamp[0], default_change_reason=stamp[1]
+    )
 
 
 def post_assign_check(*, term, member, role, same_branch, secretary_taken):

@@ -711,6 +711,7 @@ class _Planner:
             "elected_on": term.elected_on,
             "length_years": length,
             "has_committee": term.has_committee,
+            "closes_previous": previous is not None,
         }
 
     # --- posts -----------------------------------------------------------------------------------
@@ -895,15 +896,25 @@ class _Writer:
         return [r for r in self.plan.sheets[sheet].results if r.action in actions]
 
     def orgs(self):
-        for result in self._results(ORGS, "create", "update"):
-            data = result.data
-            node = self.state.nodes[data["key"]]
-            if result.action == "create":
-                node.org = services.organization_create(
-                    name=data["name"], kind=data["kind"], parent=node.parent.org, **data["fields"]
-                )
-            else:
-                services.organization_update(organization=node.org, **data["changes"])
+        """Creates level by level (parents first) in batches; updates one by one."""
+        levels = defaultdict(list)
+        for result in self._results(ORGS, "create"):
+            levels[len(result.data["key"])].append(result.data)
+        for depth in sorted(levels):
+            nodes = [self.state.nodes[data["key"]] for data in levels[depth]]
+            created = services.organizations_create_batch(
+                organizations=[
+                    Organization(
+                        name=data["name"], kind=data["kind"], parent=node.parent.org, **data["fields"]
+                    )
+                    for data, node in zip(levels[depth], nodes, strict=True)
+                ]
+            )
+            for node, org in zip(nodes, created, strict=True):
+                node.org = org
+        for result in self._results(ORGS, "update"):
+            node = self.state.nodes[result.data["key"]]
+            services.organization_update(organization=node.org, **result.data["changes"])
 
     def members(self, progress):
         creates = self._results(MEMBERS, "create")
@@ -930,9 +941,29 @@ class _Writer:
             services.member_update(member=Member(pk=data["pk"]), expected_version=data["version"], **fields)
 
     def terms(self):
+        """First terms of branches without one in a batch; the rest in date order (term_start)."""
+        first, later = [], []
         for result in self._results(TERMS, "create", "update"):
             data = result.data
-            if result.action == "update":
+            if result.action == "create" and not data["closes_previous"]:
+                first.append(data)
+            else:
+                later.append((result.action, data))
+        created = services.terms_create_batch(
+            terms=[
+                Term(
+                    branch=self.state.nodes[data["branch"]].org,
+                    elected_on=data["elected_on"],
+                    length_years=data["length_years"],
+                    has_committee=data["has_committee"],
+                )
+                for data in first
+            ]
+        )
+        for data, term in zip(first, created, strict=True):
+            self.terms_by_key[(data["branch"], data["elected_on"])] = term
+        for action, data in later:
+            if action == "update":
                 services.term_update(term=Term(pk=data["pk"]), **data["changes"])
                 continue
             term = services.term_start(
@@ -952,15 +983,18 @@ class _Writer:
         missing_terms = {k for k in term_keys if k not in self.terms_by_key}
         if missing_terms:
             self._load_terms(missing_terms)
-        for result in creates:
-            data = result.data
-            services.post_assign(
-                term=self.terms_by_key[(data["branch"], data["elected_on"])],
-                member=self.members_by_key[data["member"]],
-                role=data["role"],
-                started_on=data["started_on"],
-                approved_on=data["approved_on"],
-            )
+        services.posts_assign_batch(
+            posts=[
+                Post(
+                    term=self.terms_by_key[(r.data["branch"], r.data["elected_on"])],
+                    member=self.members_by_key[r.data["member"]],
+                    role=r.data["role"],
+                    started_on=r.data["started_on"],
+                    approved_on=r.data["approved_on"],
+                )
+                for r in creates
+            ]
+        )
         for result in self._results(POSTS, "update"):
             services.post_approve(post=Post(pk=result.data["post"]), approved_on=result.data["approved_on"])
 
