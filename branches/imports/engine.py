@@ -40,7 +40,7 @@ A spec in brief::
                   required=True), Column("day", "日期", kind=DATE, required=True)),
                   key=("number", "day"), notes="…"),)
 
-        def plan(self, rows, *, job, progress):   # rows: {sheet name: [Row, ...]}
+        def plan(self, rows, *, job, progress, final=False):   # rows: {sheet: [Row]}
             ...return Plan(sheets={"签到": SheetPlan(results=[...])})
 
         def apply(self, plan, *, job, progress):  # inside the transaction; call services
@@ -52,6 +52,7 @@ A spec in brief::
 import logging
 import re
 import unicodedata
+import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -61,12 +62,13 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.worksheet.datavalidation import DataValidation
 
 logger = logging.getLogger(__name__)
@@ -193,7 +195,13 @@ class ImportSpec:
     sheets = ()
     filename = "template.xlsx"
 
-    def plan(self, rows, *, job, progress):  # pragma: no cover - abstract
+    def plan(self, rows, *, job, progress, final=False):  # pragma: no cover - abstract
+        """Classify ``rows`` ({sheet name: [Row]}) without writing; return a ``Plan``.
+
+        ``final`` is set when re-planning a confirmed job inside the write transaction: checks
+        that depend only on the row's own values were already shown in the preview and are
+        repeated by the services on write, so a spec may skip them to save time.
+        """
         raise NotImplementedError
 
     def apply(self, plan, *, job, progress):  # pragma: no cover - abstract
@@ -279,6 +287,19 @@ def parse_bool(value):
     raise CellError(_("请填写“是”或“否”：%(value)s") % {"value": text})
 
 
+_CHOICE_LOOKUPS = {}
+
+
+def _choice_lookup(column):
+    """{label or stored value: stored value}, built once per column and language."""
+    key = (id(column), get_language())
+    if key not in _CHOICE_LOOKUPS:
+        lookup = {stored: stored for stored, _label in column.choices}
+        lookup.update({str(label): stored for stored, label in column.choices})
+        _CHOICE_LOOKUPS[key] = lookup
+    return _CHOICE_LOOKUPS[key]
+
+
 def coerce(column, value):
     """The normalised value of one cell in ``column`` (None when empty); CellError if unreadable."""
     if column.kind == DATE:
@@ -293,9 +314,9 @@ def coerce(column, value):
     if column.kind in (CODE, CHOICE):
         text = half_width(text).strip()
     if column.kind == CHOICE and text:
-        for stored, label in column.choices:
-            if text in (str(label), stored):
-                return stored
+        lookup = _choice_lookup(column)
+        if text in lookup:
+            return lookup[text]
         labels = "、".join(str(label) for _stored, label in column.choices)
         raise CellError(_("“%(value)s”不是可选值（可选：%(labels)s）") % {"value": text, "labels": labels})
     return text or None
@@ -395,6 +416,70 @@ def _merged_rows(worksheet, header_row, width):
     return found
 
 
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ROW, _CELL, _VALUE, _FORMULA, _TEXT = (f"{_NS}{tag}" for tag in ("row", "c", "v", "f", "t"))
+_LETTERS = re.compile(r"[A-Z]+")
+
+
+class _Formula:
+    """Marks a cell holding a formula (its cached result is not trusted)."""
+
+
+FORMULA = _Formula()
+
+
+def _cell_value(cell, shared):
+    if cell.find(_FORMULA) is not None:
+        return FORMULA
+    kind = cell.get("t", "n")
+    if kind == "inlineStr":
+        return "".join(node.text or "" for node in cell.iter(_TEXT))
+    value = cell.find(_VALUE)
+    text = value.text if value is not None else None
+    if text is None:
+        return None
+    if kind == "s":
+        return str(shared[int(text)])
+    if kind == "b":
+        return text == "1"
+    if kind in ("str", "e"):
+        return text
+    if kind == "d":
+        return text[:10]
+    number = float(text)
+    return int(number) if number.is_integer() else number
+
+
+def iter_sheet_values(worksheet, width):
+    """(row number, [value × width]) for each row of a read-only sheet, streamed from its XML.
+
+    Leaner than openpyxl's cell objects (a province roster is ~800,000 cells); formulas come
+    back as ``FORMULA``. Rows absent from the file are not yielded.
+    """
+    shared = worksheet._shared_strings
+    columns = {}
+    number = 0
+    with worksheet.parent._archive.open(worksheet._worksheet_path) as source:
+        for _event, element in ET.iterparse(source, events=("end",)):
+            if element.tag != _ROW:
+                continue
+            number = int(element.get("r") or number + 1)
+            values = [None] * width
+            position = 0
+            for cell in element.iter(_CELL):
+                ref = cell.get("r")
+                if ref:
+                    letters = _LETTERS.match(ref).group()
+                    if letters not in columns:
+                        columns[letters] = column_index_from_string(letters) - 1
+                    position = columns[letters]
+                if position < width:
+                    values[position] = _cell_value(cell, shared)
+                position += 1
+            element.clear()
+            yield number, values
+
+
 def read_sheet(worksheet, sheet_spec, *, progress=None):
     """The data rows of one sheet as ``Row`` s (values normalised, cell errors collected)."""
     header_row, positions = _find_header(worksheet, sheet_spec)
@@ -402,18 +487,16 @@ def read_sheet(worksheet, sheet_spec, *, progress=None):
     merged = _merged_rows(worksheet, header_row, width)
     columns = [(sheet_spec.column(key), index) for key, index in positions.items()]
     estimate = max((worksheet.max_row or 0) - header_row, 1)
-    rows, empty_run = [], 0
-    for number, cells in enumerate(
-        worksheet.iter_rows(min_row=header_row + 1, max_col=width), start=header_row + 1
-    ):
-        if all(
-            cell.value is None or (isinstance(cell.value, str) and not cell.value.strip()) for cell in cells
-        ):
-            empty_run += 1
-            if empty_run >= EMPTY_RUN_LIMIT:
-                break  # e.g. 100,000 formatted but empty rows: nothing more to read
+    rows, last = [], header_row
+    formula = _("单元格是公式，请改为直接填写数值（复制后“选择性粘贴为数值”）。")
+    for number, cells in iter_sheet_values(worksheet, width):
+        if number <= header_row:
             continue
-        empty_run = 0
+        if number - last > EMPTY_RUN_LIMIT:
+            break  # e.g. 100,000 formatted but empty rows: stop instead of reading them all
+        if all(value is None or (isinstance(value, str) and not value.strip()) for value in cells):
+            continue
+        last = number
         if len(rows) >= MAX_ROWS:
             raise FileError(
                 _("工作表“%(sheet)s”超过 %(max)d 行，请分成几个文件导入。")
@@ -423,12 +506,9 @@ def read_sheet(worksheet, sheet_spec, *, progress=None):
         if number in merged:
             row.errors.append((_("整行"), merged[number]))
         for column, index in columns:
-            cell = cells[index] if index < len(cells) else None
-            value = getattr(cell, "value", None)
-            if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("=")):
-                row.errors.append(
-                    (column.header, _("单元格是公式，请改为直接填写数值（复制后“选择性粘贴为数值”）。"))
-                )
+            value = cells[index]
+            if value is FORMULA or (isinstance(value, str) and value.startswith("=")):
+                row.errors.append((column.header, formula))
                 continue
             try:
                 row.values[column.key] = coerce(column, value)
@@ -524,10 +604,10 @@ def _job_model():
     return ImportJob
 
 
-def _read_and_plan(job, spec, progress):
+def _read_and_plan(job, spec, progress, *, final=False):
     with job.file.open("rb") as handle:
         rows = read_workbook(handle, spec, progress=progress.part(0, 0.6, _("正在读取表格")))
-    return spec.plan(rows, job=job, progress=progress.part(0.6, 1.0, _("正在校验数据")))
+    return spec.plan(rows, job=job, progress=progress.part(0.6, 1.0, _("正在校验数据")), final=final)
 
 
 def preview_job(job_id):
@@ -570,7 +650,7 @@ def apply_job(job_id):
     progress(0, _("正在重新校验"))
     try:
         with transaction.atomic():
-            plan = _read_and_plan(job, spec, progress.part(0, 0.4))
+            plan = _read_and_plan(job, spec, progress.part(0, 0.4), final=True)
             if plan.error_count:
                 raise PlanRejected(plan)
             with history_context(user=job.uploaded_by, reason=job.label):

@@ -123,7 +123,10 @@ POST_COLUMNS = (
 )
 MEMBER_FIELDS = [c.key for c in MEMBER_COLUMNS if c.key not in ("branch", "number", "cell")]
 ORG_FIELDS = ["category", "is_joint", "units_covered", "is_temporary", "locations", "established_on"]
-HEADERS = {c.key: c.header for c in (*ORG_COLUMNS, *MEMBER_COLUMNS, *TERM_COLUMNS, *POST_COLUMNS)}
+ORG_H, MEMBER_H, TERM_H, POST_H = (
+    {c.key: c.header for c in columns}
+    for columns in (ORG_COLUMNS, MEMBER_COLUMNS, TERM_COLUMNS, POST_COLUMNS)
+)
 
 
 def _notes(text):
@@ -224,12 +227,12 @@ class OnboardingSpec(ImportSpec):
 
     # --- planning --------------------------------------------------------------------------------
 
-    def plan(self, rows, *, job, progress):
+    def plan(self, rows, *, job, progress, final=False):
         user = job.uploaded_by
         state = State()
         sheets = {name: SheetPlan() for name in (ORGS, MEMBERS, TERMS, POSTS)}
         plan = Plan(sheets=sheets, data=state)
-        planner = _Planner(user, state, rows)
+        planner = _Planner(user, state, rows, final=final)
         progress(0.05)
         planner.orgs(sheets[ORGS])
         progress(0.15)
@@ -265,20 +268,20 @@ class OnboardingSpec(ImportSpec):
 spec = register(OnboardingSpec())
 
 
-def _messages(exc):
+def _messages(exc, headers):
     """(header, message) pairs of a ValidationError, naming the column where known."""
     if hasattr(exc, "error_dict"):
         pairs = []
         for name, errors in exc.message_dict.items():
-            header = "—" if name == NON_FIELD_ERRORS else HEADERS.get(name, name)
+            header = "—" if name == NON_FIELD_ERRORS else headers.get(name, name)
             pairs.extend((header, message) for message in errors)
         return pairs
     return [("—", message) for message in exc.messages]
 
 
 class _Planner:
-    def __init__(self, user, state, rows):
-        self.user, self.state, self.rows = user, state, rows
+    def __init__(self, user, state, rows, *, final=False):
+        self.user, self.state, self.rows, self.final = user, state, rows, final
         self.is_admin = permissions.is_admin(user)
         self._load_tree()
 
@@ -381,7 +384,7 @@ class _Planner:
         rows = self.rows.get(ORGS, [])
         resolved = []
         for row in rows:
-            key, error = self.resolve(row.values.get("parent"), HEADERS["parent"])
+            key, error = self.resolve(row.values.get("parent"), ORG_H["parent"])
             resolved.append((len(key) if key else 0, row.number, row, key, error))
         seen = {}
         for _depth, _number, row, parent_key, error in sorted(resolved, key=lambda item: item[:2]):
@@ -395,27 +398,27 @@ class _Planner:
             if result.errors:
                 sheet.add(result)
                 continue
-            parent, error = self.node(parent_key, HEADERS["parent"])
+            parent, error = self.node(parent_key, ORG_H["parent"])
             if error:
                 result.errors.append(error)
                 sheet.add(result)
                 continue
             key = (*parent_key, name)
             if key in seen:
-                result.errors.append((HEADERS["name"], _("与第 %(row)d 行重复。") % {"row": seen[key]}))
+                result.errors.append((ORG_H["name"], _("与第 %(row)d 行重复。") % {"row": seen[key]}))
                 sheet.add(result)
                 continue
             seen[key] = row.number
             try:
                 services.organization_parent_check(values["kind"], parent)
             except ValidationError as exc:
-                result.errors.extend((HEADERS["kind"], m) for m in exc.messages)
+                result.errors.extend((ORG_H["kind"], m) for m in exc.messages)
                 sheet.add(result)
                 continue
             given = {name: values[name] for name in ORG_FIELDS if values.get(name) is not None}
             existing = self.state.nodes.get(key)
             if key in self.state.ambiguous:
-                result.errors.append((HEADERS["name"], _("名称路径对应多个组织，请先在系统中区分名称。")))
+                result.errors.append((ORG_H["name"], _("名称路径对应多个组织，请先在系统中区分名称。")))
             elif existing is not None and existing.row is None:
                 self._org_update(result, existing, values, given)
             else:
@@ -426,7 +429,7 @@ class _Planner:
         if existing.kind != values["kind"]:
             result.errors.append(
                 (
-                    HEADERS["kind"],
+                    ORG_H["kind"],
                     _("已有组织的类型是%(kind)s，导入不能更改组织类型。")
                     % {"kind": Kind(existing.kind).label},
                 )
@@ -443,7 +446,7 @@ class _Planner:
         existing.is_temporary = candidate.is_temporary
         if changes:
             result.action = "update"
-            result.changes = [(HEADERS[n], getattr(existing.org, n), v) for n, v in changes.items()]
+            result.changes = [(ORG_H[n], getattr(existing.org, n), v) for n, v in changes.items()]
             result.data = {"key": existing.key, "changes": changes}
         else:
             result.action = "unchanged"
@@ -475,9 +478,9 @@ class _Planner:
             branch = None
             key, error = (None, None)
             if values.get("branch"):
-                key, error = self.resolve(values["branch"], HEADERS["branch"])
+                key, error = self.resolve(values["branch"], MEMBER_H["branch"])
                 if error is None:
-                    branch, error = self.node(key, HEADERS["branch"], kinds=(Kind.BRANCH,))
+                    branch, error = self.node(key, MEMBER_H["branch"], kinds=(Kind.BRANCH,))
             if error:
                 result.errors.append(error)
             number = values.get("number")
@@ -487,7 +490,7 @@ class _Planner:
                 if (branch.key, number) in seen:
                     result.errors.append(
                         (
-                            HEADERS["number"],
+                            MEMBER_H["number"],
                             _("与第 %(row)d 行的党员编号重复（同一支部内编号须唯一）。")
                             % {"row": seen[(branch.key, number)]},
                         )
@@ -499,7 +502,7 @@ class _Planner:
                 cell = self.state.nodes.get((*branch.key, values["cell"]))
                 if cell is None or cell.kind != Kind.PARTY_CELL:
                     result.errors.append(
-                        (HEADERS["cell"], _("本支部没有名为“%(name)s”的党小组。") % {"name": values["cell"]})
+                        (MEMBER_H["cell"], _("本支部没有名为“%(name)s”的党小组。") % {"name": values["cell"]})
                     )
             if result.errors:
                 continue
@@ -546,11 +549,16 @@ class _Planner:
             cell_id = cell.org.pk if cell is not None and cell.org is not None else None
             if values.get("cell") and (cell is None or cell.org is None or current.cell_id != cell_id):
                 changes["cell"] = values["cell"]
-            candidate = Member(number=number, **{**base, **{k: v for k, v in changes.items() if k != "cell"}})
+            candidate = Member(
+                number=number, **{**base, **{k: v for k, v in changes.items() if k not in ("cell", "number")}}
+            )
+        # A new member's own values were checked in the preview and members_create_batch checks
+        # them again on write; re-planning a confirmed job skips the repeat.
         try:
-            services.member_validate(candidate, batch=True)
+            if not (self.final and current is None):
+                services.member_validate(candidate, batch=True)
         except ValidationError as exc:
-            result.errors.extend(_messages(exc))
+            result.errors.extend(_messages(exc, MEMBER_H))
             return
         info = SimpleNamespace(
             pk=current.pk if current else None,
@@ -566,7 +574,7 @@ class _Planner:
         elif changes:
             result.action = "update"
             result.changes = [
-                (HEADERS[n], getattr(current, n, None) if n != "cell" else "", v) for n, v in changes.items()
+                (MEMBER_H[n], getattr(current, n, None) if n != "cell" else "", v) for n, v in changes.items()
             ]
             fields = {k: v for k, v in changes.items() if k != "cell"}
             result.data = {
@@ -611,9 +619,9 @@ class _Planner:
             result = RowResult(row=row.number, action="error", errors=list(row.errors))
             node = None
             if row.values.get("org"):
-                key, error = self.resolve(row.values["org"], HEADERS["org"])
+                key, error = self.resolve(row.values["org"], TERM_H["org"])
                 if error is None:
-                    node, error = self.node(key, HEADERS["org"], kinds=(Kind.BRANCH, Kind.GENERAL_BRANCH))
+                    node, error = self.node(key, TERM_H["org"], kinds=(Kind.BRANCH, Kind.GENERAL_BRANCH))
                 if error:
                     result.errors.append(error)
             prepared.append((node, row, result))
@@ -640,7 +648,7 @@ class _Planner:
             if (node.key, elected_on) in seen:
                 result.errors.append(
                     (
-                        HEADERS["elected_on"],
+                        TERM_H["elected_on"],
                         _("与第 %(row)d 行重复。") % {"row": seen[(node.key, elected_on)]},
                     )
                 )
@@ -649,7 +657,7 @@ class _Planner:
             self.state.touched.add(node.key)
             length = values.get("length_years")
             if length is not None and not 1 <= length <= 5:
-                result.errors.append((HEADERS["length_years"], _("任期应为 1 至 5 年。")))
+                result.errors.append((TERM_H["length_years"], _("任期应为 1 至 5 年。")))
                 continue
             current = self.state.terms.get((node.key, elected_on))
             if current is not None and current.pk is not None:
@@ -675,7 +683,7 @@ class _Planner:
                 changes[name] = values[name]
         if changes:
             result.action = "update"
-            result.changes = [(HEADERS[n], getattr(current, n), v) for n, v in changes.items()]
+            result.changes = [(TERM_H[n], getattr(current, n), v) for n, v in changes.items()]
             result.data = {"pk": current.pk, "changes": changes}
             current.has_committee = changes.get("has_committee", current.has_committee)
         else:
@@ -687,7 +695,7 @@ class _Planner:
         try:
             services.term_start_check(branch=branch, elected_on=values["elected_on"], previous=previous)
         except ValidationError as exc:
-            result.errors.extend((HEADERS["elected_on"], m) for m in exc.messages)
+            result.errors.extend((TERM_H["elected_on"], m) for m in exc.messages)
             return
         length = values.get("length_years") or policy_get("term.default_length_years")
         has_committee = values.get("has_committee")
@@ -723,9 +731,9 @@ class _Planner:
             result = sheet.add(RowResult(row=row.number, action="error", errors=list(row.errors)))
             node = None
             if row.values.get("org"):
-                key, error = self.resolve(row.values["org"], HEADERS["org"])
+                key, error = self.resolve(row.values["org"], POST_H["org"])
                 if error is None:
-                    node, error = self.node(key, HEADERS["org"], kinds=(Kind.BRANCH, Kind.GENERAL_BRANCH))
+                    node, error = self.node(key, POST_H["org"], kinds=(Kind.BRANCH, Kind.GENERAL_BRANCH))
                 if error:
                     result.errors.append(error)
             prepared.append((node, row, result))
@@ -743,17 +751,17 @@ class _Planner:
             result.key = f"{node.label}#{number}/{values['role']}"
             result.label = f"{node.label} · {role_label} · {member.name if member else number}"
             if term is None:
-                result.errors.append((HEADERS["elected_on"], _("找不到该届次，请先在“届次”表中列出。")))
+                result.errors.append((POST_H["elected_on"], _("找不到该届次，请先在“届次”表中列出。")))
                 continue
             if member is None:
                 result.errors.append(
-                    (HEADERS["number"], _("本支部没有编号为 %(number)s 的党员。") % {"number": number})
+                    (POST_H["number"], _("本支部没有编号为 %(number)s 的党员。") % {"number": number})
                 )
                 continue
             if values.get("name") and values["name"] != member.name:
                 result.errors.append(
                     (
-                        HEADERS["name"],
+                        POST_H["name"],
                         _("姓名与党员编号不符（编号 %(number)s 是 %(name)s）。")
                         % {"number": number, "name": member.name},
                     )
@@ -762,7 +770,7 @@ class _Planner:
             term_id = id(term)
             dedupe = (term_id, number, values["role"])
             if dedupe in seen:
-                result.errors.append((HEADERS["role"], _("与第 %(row)d 行重复。") % {"row": seen[dedupe]}))
+                result.errors.append((POST_H["role"], _("与第 %(row)d 行重复。") % {"row": seen[dedupe]}))
                 continue
             seen[dedupe] = row.number
             current = self._current_post(term, member, values["role"])
@@ -782,7 +790,7 @@ class _Planner:
                     term=term, member=member, role=values["role"], same_branch=True, secretary_taken=secretary
                 )
             except ValidationError as exc:
-                result.errors.extend((HEADERS["role"], m) for m in exc.messages)
+                result.errors.extend((POST_H["role"], m) for m in exc.messages)
                 continue
             if values["role"] == Post.Role.SECRETARY:
                 taken[term_id] = row.number
@@ -847,13 +855,13 @@ class _Planner:
         if current.approved_on is not None:
             result.errors.append(
                 (
-                    HEADERS["approved_on"],
+                    POST_H["approved_on"],
                     _("已记录上级批准日期 %(day)s，导入不能修改。") % {"day": show(current.approved_on)},
                 )
             )
             return
         result.action = "update"
-        result.changes = [(HEADERS["approved_on"], None, approved)]
+        result.changes = [(POST_H["approved_on"], None, approved)]
         result.data = {"post": current.pk, "approved_on": approved}
 
 
@@ -871,9 +879,9 @@ def _org_errors(candidate):
             exclude=["path", "unit", "parent"], validate_unique=False, validate_constraints=False
         )
     except ValidationError as exc:
-        errors.extend(_messages(exc))
+        errors.extend(_messages(exc, ORG_H))
     if candidate.units_covered is not None and candidate.units_covered < 1:
-        errors.append((HEADERS["units_covered"], _("覆盖单位数至少为 1。")))
+        errors.append((ORG_H["units_covered"], _("覆盖单位数至少为 1。")))
     return errors
 
 

@@ -78,12 +78,38 @@ def small_workbook():
 
 
 @pytest.fixture
-def run_import(client_for):
-    """Upload a workbook as ``user`` (eager tasks: the preview is ready on return)."""
+def run_import(django_capture_on_commit_callbacks):
+    """Upload a workbook as ``user``; the (eager) preview task has run on return."""
 
     def run(user, sheets, **kwargs):
         from branches.imports import services
 
-        return services.import_job_create(kind="onboarding", upload=upload(workbook_bytes(sheets, **kwargs)), user=user)
+        content = sheets if isinstance(sheets, bytes) else workbook_bytes(sheets, **kwargs)
+        with django_capture_on_commit_callbacks(execute=True):
+            job = services.import_job_create(kind="onboarding", upload=upload(content), user=user)
+        job.refresh_from_db()
+        return job
 
     return run
+
+
+@pytest.fixture
+def confirm(django_capture_on_commit_callbacks):
+    def run(job, user=None):
+        from branches.imports import services
+
+        with django_capture_on_commit_callbacks(execute=True):
+            services.import_job_confirm(job=job, user=user or job.uploaded_by)
+        job.refresh_from_db()
+        return job
+
+    return run
+
+
+def counts(job):
+    return {sheet["name"]: sheet["counts"] for sheet in job.preview["sheets"]}
+
+
+def errors(job, sheet):
+    """{row: [(column, message)]} of one sheet of a previewed job."""
+    return {int(row): [tuple(e) for e in found] for row, found in job.preview["errors"].get(sheet, {}).items()}
