@@ -49,6 +49,8 @@ A spec in brief::
     register(TrainingSpec())
 """
 
+import gzip
+import json
 import logging
 import re
 import unicodedata
@@ -60,6 +62,7 @@ from io import BytesIO
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -604,9 +607,54 @@ def _job_model():
     return ImportJob
 
 
+def _rows_name(job):
+    return f"{job.file.name}.rows.json.gz"
+
+
+def _encode(value):
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    raise TypeError(type(value))
+
+
+def _decode(obj):
+    return date.fromisoformat(obj["date"]) if obj.keys() == {"date"} else obj
+
+
+def _save_rows(job, rows):
+    """Keep the normalised rows of a preview, so confirming does not parse the workbook again."""
+    data = {
+        name: [[row.number, row.values, [[str(h), str(m)] for h, m in row.errors]] for row in found]
+        for name, found in rows.items()
+    }
+    payload = gzip.compress(json.dumps(data, default=_encode, ensure_ascii=False).encode(), compresslevel=3)
+    storage = job.file.storage
+    if storage.exists(_rows_name(job)):
+        storage.delete(_rows_name(job))
+    storage.save(_rows_name(job), ContentFile(payload))
+
+
+def _load_rows(job):
+    storage = job.file.storage
+    if not storage.exists(_rows_name(job)):
+        return None
+    with storage.open(_rows_name(job), "rb") as handle:
+        data = json.loads(gzip.decompress(handle.read()), object_hook=_decode)
+    return {
+        name: [
+            Row(number=number, values=values, errors=[tuple(e) for e in errors])
+            for number, values, errors in found
+        ]
+        for name, found in data.items()
+    }
+
+
 def _read_and_plan(job, spec, progress, *, final=False):
-    with job.file.open("rb") as handle:
-        rows = read_workbook(handle, spec, progress=progress.part(0, 0.6, _("正在读取表格")))
+    rows = _load_rows(job) if final else None
+    if rows is None:
+        with job.file.open("rb") as handle:
+            rows = read_workbook(handle, spec, progress=progress.part(0, 0.6, _("正在读取表格")))
+        _save_rows(job, rows)
     return spec.plan(rows, job=job, progress=progress.part(0.6, 1.0, _("正在校验数据")), final=final)
 
 

@@ -539,7 +539,9 @@ class _Planner:
     def _member_row(self, result, branch, cell, number, values, current):
         given = {name: values[name] for name in MEMBER_FIELDS if values.get(name) is not None}
         if current is None:
-            candidate = Member(number=number, **given)
+            # Re-planning a confirmed job: these values were checked in the preview and
+            # members_create_batch checks them again on write, so no candidate is built here.
+            candidate = None if self.final else Member(number=number, **given)
             changes = None
         else:
             base = {name: getattr(current, name) for name in MEMBER_FIELDS}
@@ -552,18 +554,16 @@ class _Planner:
             candidate = Member(
                 number=number, **{**base, **{k: v for k, v in changes.items() if k not in ("cell", "number")}}
             )
-        # A new member's own values were checked in the preview and members_create_batch checks
-        # them again on write; re-planning a confirmed job skips the repeat.
         try:
-            if not (self.final and current is None):
+            if candidate is not None:
                 services.member_validate(candidate, batch=True)
         except ValidationError as exc:
             result.errors.extend(_messages(exc, MEMBER_H))
             return
         info = SimpleNamespace(
             pk=current.pk if current else None,
-            name=candidate.name,
-            status=candidate.status,
+            name=given.get("name", current.name if current else ""),
+            status=given.get("status", current.status if current else Member.Status.FULL),
             state=current.state if current else Member.State.ACTIVE,
             branch_key=branch.key,
         )

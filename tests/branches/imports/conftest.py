@@ -112,4 +112,6 @@ def counts(job):
 
 def errors(job, sheet):
     """{row: [(column, message)]} of one sheet of a previewed job."""
-    return {int(row): [tuple(e) for e in found] for row, found in job.preview["errors"].get(sheet, {}).items()}
+    return {
+        int(row): [tuple(e) for e in found] for row, found in job.preview["errors"].get(sheet, {}).items()
+    }

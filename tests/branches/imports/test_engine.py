@@ -96,7 +96,9 @@ def test_not_an_xlsx_is_refused_at_upload(personas):
         ("名单.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "旧版 Excel（.xls）"),
     ]:
         with pytest.raises(ValidationError, match=text):
-            services.import_job_create(kind="onboarding", upload=upload(content, name), user=personas["unit_staff"])
+            services.import_job_create(
+                kind="onboarding", upload=upload(content, name), user=personas["unit_staff"]
+            )
     assert ImportJob.objects.count() == 0
 
 
@@ -167,7 +169,9 @@ def test_100000_empty_formatted_rows_stop_the_reading(personas, small_workbook, 
 
 
 def test_dates_as_text_and_full_width_digits_in_a_workbook(personas, small_workbook, run_import, confirm):
-    small_workbook["党员"][0].update({"出生日期": "1980/1/5", "入党日期": "2005年7月1日", "党员编号": "Ａ００１"})
+    small_workbook["党员"][0].update(
+        {"出生日期": "1980/1/5", "入党日期": "2005年7月1日", "党员编号": "Ａ００１"}
+    )
     small_workbook["党员"][1].update({"出生日期": "１９８１－０２－０３", "入党日期": date(2006, 7, 1)})
     job = confirm(run_import(personas["unit_staff"], small_workbook))
     assert job.status == ImportJob.Status.DONE

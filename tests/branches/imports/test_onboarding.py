@@ -117,11 +117,33 @@ def test_member_entered_by_hand_is_matched_by_name_and_birth_date_and_gets_the_n
 @pytest.mark.parametrize(
     ("sheets", "sheet", "row", "column", "text"),
     [
-        ({"组织": [org("甲厅机关党委/不存在的总支", "第九党支部")]}, "组织", 3, "上级组织", "找不到组织“甲厅机关党委/不存在的总支”"),
-        ({"组织": [org("丙厅机关党委", "第九党支部")]}, "组织", 3, "上级组织", "找不到机关党委“丙厅机关党委”"),
-        ({"组织": [org("甲厅机关党委", "第九党小组", "党小组")]}, "组织", 3, "组织类型", "党小组的上级组织必须是"),
         (
-            {"党员": [member(COMPREHENSIVE, "A1", "甲", **{"入党日期": "2010-07-01", "转正日期": "2009-07-01"})]},
+            {"组织": [org("甲厅机关党委/不存在的总支", "第九党支部")]},
+            "组织",
+            3,
+            "上级组织",
+            "找不到组织“甲厅机关党委/不存在的总支”",
+        ),
+        (
+            {"组织": [org("丙厅机关党委", "第九党支部")]},
+            "组织",
+            3,
+            "上级组织",
+            "找不到机关党委“丙厅机关党委”",
+        ),
+        (
+            {"组织": [org("甲厅机关党委", "第九党小组", "党小组")]},
+            "组织",
+            3,
+            "组织类型",
+            "党小组的上级组织必须是",
+        ),
+        (
+            {
+                "党员": [
+                    member(COMPREHENSIVE, "A1", "甲", **{"入党日期": "2010-07-01", "转正日期": "2009-07-01"})
+                ]
+            },
             "党员",
             3,
             "转正日期",
@@ -135,12 +157,42 @@ def test_member_entered_by_hand_is_matched_by_name_and_birth_date_and_gets_the_n
             "预备党员必须填写预备期满日期",
         ),
         ({"党员": [member(COMPREHENSIVE, "A1", "甲", **{"性别": "未知"})]}, "党员", 3, "性别", "不是可选值"),
-        ({"党员": [member(COMPREHENSIVE, "A1", "甲", **{"出生日期": "1980年13月1日"})]}, "党员", 3, "出生日期", "不存在的日期"),
-        ({"党员": [member(COMPREHENSIVE, "A1", "甲", **{"出生日期": "去年"})]}, "党员", 3, "出生日期", "日期格式无法识别"),
+        (
+            {"党员": [member(COMPREHENSIVE, "A1", "甲", **{"出生日期": "1980年13月1日"})]},
+            "党员",
+            3,
+            "出生日期",
+            "不存在的日期",
+        ),
+        (
+            {"党员": [member(COMPREHENSIVE, "A1", "甲", **{"出生日期": "去年"})]},
+            "党员",
+            3,
+            "出生日期",
+            "日期格式无法识别",
+        ),
         ({"党员": [member(COMPREHENSIVE, "A1", "甲", **{"姓名": None})]}, "党员", 3, "姓名", "必填项未填写"),
-        ({"党员": [member(COMPREHENSIVE, "A1", "甲"), member(COMPREHENSIVE, "A1", "乙")]}, "党员", 4, "党员编号", "与第 3 行的党员编号重复"),
-        ({"党员": [member(COMPREHENSIVE, "A1", "甲", **{"党小组": "第九小组"})]}, "党员", 3, "党小组", "没有名为“第九小组”的党小组"),
-        ({"届次": [term(COMPREHENSIVE, "2025-06-01", **{"任期（年）": 9})]}, "届次", 3, "任期（年）", "任期应为 1 至 5 年"),
+        (
+            {"党员": [member(COMPREHENSIVE, "A1", "甲"), member(COMPREHENSIVE, "A1", "乙")]},
+            "党员",
+            4,
+            "党员编号",
+            "与第 3 行的党员编号重复",
+        ),
+        (
+            {"党员": [member(COMPREHENSIVE, "A1", "甲", **{"党小组": "第九小组"})]},
+            "党员",
+            3,
+            "党小组",
+            "没有名为“第九小组”的党小组",
+        ),
+        (
+            {"届次": [term(COMPREHENSIVE, "2025-06-01", **{"任期（年）": 9})]},
+            "届次",
+            3,
+            "任期（年）",
+            "任期应为 1 至 5 年",
+        ),
         ({"届次": [term(COMPREHENSIVE, "2099-06-01")]}, "届次", 3, "选举日期", "选举日期不能晚于今天"),
         ({"职务": [post(COMPREHENSIVE, "A9", "书记")]}, "职务", 3, "党员编号", "没有编号为 A9 的党员"),
     ],
@@ -161,7 +213,9 @@ def test_member_entered_by_hand_is_matched_by_name_and_birth_date_and_gets_the_n
         "unknown-member",
     ],
 )
-def test_each_error_names_row_column_and_rule(personas, small_workbook, run_import, sheets, sheet, row, column, text):
+def test_each_error_names_row_column_and_rule(
+    personas, small_workbook, run_import, sheets, sheet, row, column, text
+):
     for name, rows in sheets.items():
         small_workbook[name] = rows + small_workbook[name]  # the rows under test come first
     job = run_import(personas["unit_staff"], small_workbook)
@@ -169,10 +223,15 @@ def test_each_error_names_row_column_and_rule(personas, small_workbook, run_impo
     assert any(col == column and text in message for col, message in found[row]), found
 
 
-def test_probationary_member_in_committee_post_and_second_secretary_are_errors(personas, small_workbook, run_import):
+def test_probationary_member_in_committee_post_and_second_secretary_are_errors(
+    personas, small_workbook, run_import
+):
     small_workbook["党员"].append(
         member(
-            COMPREHENSIVE, "P01", "预备甲", **{"党员类别": "预备党员", "转正日期": None, "预备期满日期": "2026-09-01"}
+            COMPREHENSIVE,
+            "P01",
+            "预备甲",
+            **{"党员类别": "预备党员", "转正日期": None, "预备期满日期": "2026-09-01"},
         )
     )
     small_workbook["届次"][0]["设支部委员会"] = "是"
@@ -192,7 +251,9 @@ def test_unit_staff_rows_in_another_unit_are_errors_admin_may_import_any_unit(
     small_workbook["组织"].append(org("乙厅机关党委", "乙厅第九党支部"))
     small_workbook["党员"].append(member("乙厅机关党委/乙厅第一党支部", "C1", "外单位"))
     job = run_import(personas["unit_staff"], small_workbook)
-    assert errors(job, "组织")[5] == [("上级组织", "“乙厅机关党委”不在您的管辖范围内，只能导入本单位的组织和党员。")]
+    assert errors(job, "组织")[5] == [
+        ("上级组织", "“乙厅机关党委”不在您的管辖范围内，只能导入本单位的组织和党员。")
+    ]
     assert errors(job, "党员")[11][0][1].endswith("不在您的管辖范围内，只能导入本单位的组织和党员。")
     assert job.preview["error_count"] == 2
     admin_job = confirm(run_import(personas["admin"], small_workbook))
@@ -217,14 +278,22 @@ def test_a_change_since_the_preview_making_the_last_row_invalid_writes_nothing(
     job = run_import(personas["unit_staff"], small_workbook)
     assert job.preview["error_count"] == 0
     services.member_update(
-        member=existing, status=Member.Status.PROBATIONARY, probation_ends_on=date(2026, 12, 1), full_since=None
+        member=existing,
+        status=Member.Status.PROBATIONARY,
+        probation_ends_on=date(2026, 12, 1),
+        full_since=None,
     )
     before = Organization.objects.count(), Member.objects.count(), Term.objects.count(), Post.objects.count()
     job = confirm(job)
     assert job.status == ImportJob.Status.PREVIEW
     assert "未写入任何数据" in job.message
     assert errors(job, "职务") == {5: [("职务", "预备党员没有被选举权，不能担任委员。")]}
-    assert (Organization.objects.count(), Member.objects.count(), Term.objects.count(), Post.objects.count()) == before
+    assert (
+        Organization.objects.count(),
+        Member.objects.count(),
+        Term.objects.count(),
+        Post.objects.count(),
+    ) == before
 
 
 def test_a_service_refusing_the_last_write_rolls_back_everything(
@@ -242,7 +311,12 @@ def test_a_service_refusing_the_last_write_rolls_back_everything(
     job = confirm(job)
     assert job.status == ImportJob.Status.PREVIEW
     assert job.message == "导入被拒绝，未写入任何数据：本届已有在任书记，请先办理原书记离任。"
-    assert (Organization.objects.count(), Member.objects.count(), Term.objects.count(), Post.objects.count()) == before
+    assert (
+        Organization.objects.count(),
+        Member.objects.count(),
+        Term.objects.count(),
+        Post.objects.count(),
+    ) == before
 
 
 def test_new_term_closes_the_current_one_and_its_posts(personas, tree, run_import, confirm):
@@ -261,7 +335,10 @@ def test_new_term_closes_the_current_one_and_its_posts(personas, tree, run_impor
     path = "甲厅机关党委/甲厅第一党支部"
     job = run_import(
         personas["unit_staff"],
-        {"届次": [term(path, "2025-03-01")], "职务": [post(path, "S1", "书记", **{"届次选举日期": "2025-03-01"})]},
+        {
+            "届次": [term(path, "2025-03-01")],
+            "职务": [post(path, "S1", "书记", **{"届次选举日期": "2025-03-01"})],
+        },
     )
     assert job.preview["error_count"] == 0
     assert "将结束 2022-03-01 选举的现届次" in job.preview["sheets"][2]["samples"]["create"][0]["label"]

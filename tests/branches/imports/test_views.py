@@ -79,8 +79,9 @@ def test_confirm_from_the_page_writes_and_shows_the_summary(
     job = run_import(personas["unit_staff"], small_workbook)
     client = client_for(personas["unit_staff"])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("imports:job-confirm", args=[job.pk]), follow=True)
-    page = response.content.decode()
+        response = client.post(reverse("imports:job-confirm", args=[job.pk]))
+    assert response["Location"] == job.get_absolute_url()
+    page = client.get(job.get_absolute_url()).content.decode()
     assert "已导入" in page and "COM-04" in page
     assert Member.objects.count() == 8
     again = client.post(reverse("imports:job-confirm", args=[job.pk]), follow=True).content.decode()
@@ -156,6 +157,7 @@ def test_job_page_query_count_does_not_grow_with_rows(personas, client_for, run_
     client = client_for(personas["unit_staff"])
     few = run_import(personas["unit_staff"], {"党员": [member("甲厅/甲厅第一党支部", "1", "甲")]})
     many = run_import(
-        personas["unit_staff"], {"党员": [member("甲厅/甲厅第一党支部", str(n), f"党员{n}") for n in range(60)]}
+        personas["unit_staff"],
+        {"党员": [member("甲厅/甲厅第一党支部", str(n), f"党员{n}") for n in range(60)]},
     )
     assert count_queries(client, few.get_absolute_url()) == count_queries(client, many.get_absolute_url())
