@@ -71,7 +71,15 @@ def build_workbook(path, tag, units, branches, members):
             sheets["届次"].append([path_text, "2025-06-01", 3, "是"])
             for m, role in enumerate(ROLES):
                 sheets["职务"].append(
-                    [path_text, "2025-06-01", f"{b + 1:03d}{m + 1:03d}", None, role, None, "2025-06-20" if m == 0 else None]
+                    [
+                        path_text,
+                        "2025-06-01",
+                        f"{b + 1:03d}{m + 1:03d}",
+                        None,
+                        role,
+                        None,
+                        "2025-06-20" if m == 0 else None,
+                    ]
                 )
     book.save(path)
 
@@ -82,7 +90,10 @@ def setup(tag, units):
         root = services.organization_create(name="省直机关工委", kind=Kind.WORK_COMMITTEE)
     for u in range(units):
         services.organization_create(
-            name=f"基准{tag}单位{u:03d}机关党委", kind=Kind.UNIT_COMMITTEE, parent=root, unit_name=f"基准{tag}单位{u:03d}"
+            name=f"基准{tag}单位{u:03d}机关党委",
+            kind=Kind.UNIT_COMMITTEE,
+            parent=root,
+            unit_name=f"基准{tag}单位{u:03d}",
         )
     user, _ = User.objects.get_or_create(username="benchmark-import", defaults={"display_name": "导入基准"})
     services.role_assign(user=user, role=RoleAssignment.Role.ADMIN, organization=root)
@@ -128,13 +139,17 @@ def main():
     args = parser.parse_args()
     tag = time.strftime("%H%M%S")
     total_members = args.units * args.branches * args.members
-    print(f"run tag {tag}: {args.units} units, {args.units * args.branches} branches, {total_members} members")
+    print(
+        f"run tag {tag}: {args.units} units, {args.units * args.branches} branches, {total_members} members"
+    )
     user = setup(tag, args.units)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, f"province-{tag}.xlsx")
         started = time.perf_counter()
         build_workbook(path, tag, args.units, args.branches, args.members)
-        print(f"workbook written in {time.perf_counter() - started:.1f} s ({os.path.getsize(path) / 1e6:.1f} MB)")
+        print(
+            f"workbook written in {time.perf_counter() - started:.1f} s ({os.path.getsize(path) / 1e6:.1f} MB)"
+        )
         try:
             job, preview = run_job(user, path)
             print(f"preview: {preview:.1f} s, status {job.status}, errors {job.preview.get('error_count')}")
