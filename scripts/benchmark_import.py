@@ -100,6 +100,11 @@ def setup(tag, units):
     return user
 
 
+def cpu_s():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -151,6 +156,7 @@ def main():
             f"workbook written in {time.perf_counter() - started:.1f} s ({os.path.getsize(path) / 1e6:.1f} MB)"
         )
         try:
+            cpu = cpu_s()
             job, preview = run_job(user, path)
             print(f"preview: {preview:.1f} s, status {job.status}, errors {job.preview.get('error_count')}")
             if job.status != ImportJob.Status.PREVIEW or job.preview.get("error_count"):
@@ -162,7 +168,8 @@ def main():
             apply = time.perf_counter() - started
             job.refresh_from_db()
             print(f"confirmed write (re-check + write, one transaction): {apply:.1f} s, status {job.status}")
-            print(f"upload to done: {preview + apply:.1f} s")
+            print(f"upload to done: {preview + apply:.1f} s wall, {cpu_s() - cpu:.1f} s CPU in this process")
+            print(f"load average (1, 5, 15 min): {os.getloadavg()}")
             print("imported:", {s["name"]: s["counts"] for s in job.result["sheets"]})
             again, preview2 = run_job(user, path)
             counts = {s["name"]: s["counts"] for s in again.preview["sheets"]}

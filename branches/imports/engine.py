@@ -64,7 +64,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
@@ -84,6 +84,7 @@ EMPTY_RUN_LIMIT = 200  # stop reading a sheet after this many empty rows in a ro
 MAX_ROWS = 200_000
 SAMPLES = 100  # rows of each action kept in the preview for display
 TEMPLATE_ROWS = 5000  # rows covered by the template's list validations
+TEMPLATE_LANGUAGE = "zh-hans"  # templates (headers, notes, choice lists) are always Chinese
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -298,6 +299,8 @@ def _choice_lookup(column):
     key = (id(column), get_language())
     if key not in _CHOICE_LOOKUPS:
         lookup = {stored: stored for stored, _label in column.choices}
+        with translation.override(TEMPLATE_LANGUAGE):  # the template's labels
+            lookup.update({str(label): stored for stored, label in column.choices})
         lookup.update({str(label): stored for stored, label in column.choices})
         _CHOICE_LOOKUPS[key] = lookup
     return _CHOICE_LOOKUPS[key]
@@ -755,7 +758,12 @@ def _set_text(cell, value):
 
 
 def template_workbook(spec, *, examples=None):
-    """The blank template of ``spec`` as .xlsx bytes (small: a normal, not write-only, workbook)."""
+    """The blank template of ``spec`` as .xlsx bytes, in Chinese whatever the UI language."""
+    with translation.override(TEMPLATE_LANGUAGE):
+        return _template_workbook(spec, examples=examples)
+
+
+def _template_workbook(spec, *, examples=None):
     workbook = Workbook()
     workbook.remove(workbook.active)
     bold = Font(bold=True)

@@ -55,71 +55,71 @@ def _choices(choices, allowed=None):
     return tuple((value, label) for value, label in choices if allowed is None or value in allowed)
 
 
+# Headers and sheet names are Chinese in every UI language: a workbook filled by one user must
+# match the headers another user's upload is read with.
 ORG_COLUMNS = (
-    Column("parent", gettext_lazy("上级组织"), required=True, width=30, hint="如：甲厅机关党委/第一党总支"),
-    Column("name", gettext_lazy("组织名称"), required=True, width=24),
+    Column("parent", "上级组织", required=True, width=30, hint="如：甲厅机关党委/第一党总支"),
+    Column("name", "组织名称", required=True, width=24),
     Column(
         "kind",
-        gettext_lazy("组织类型"),
+        "组织类型",
         kind=CHOICE,
         required=True,
         choices=_choices(Kind.choices, {Kind.GENERAL_BRANCH, Kind.BRANCH, Kind.PARTY_CELL}),
     ),
-    Column("category", gettext_lazy("分类"), kind=CHOICE, choices=_choices(Organization.Category.choices)),
-    Column("is_joint", gettext_lazy("联合党支部"), kind=BOOL),
-    Column("units_covered", gettext_lazy("覆盖单位数"), kind=INT),
-    Column("is_temporary", gettext_lazy("临时党支部"), kind=BOOL),
-    Column("locations", gettext_lazy("办公地点数"), kind=INT),
-    Column("established_on", gettext_lazy("成立日期"), kind=DATE),
+    Column("category", "分类", kind=CHOICE, choices=_choices(Organization.Category.choices)),
+    Column("is_joint", "联合党支部", kind=BOOL),
+    Column("units_covered", "覆盖单位数", kind=INT),
+    Column("is_temporary", "临时党支部", kind=BOOL),
+    Column("locations", "办公地点数", kind=INT),
+    Column("established_on", "成立日期", kind=DATE),
 )
 MEMBER_COLUMNS = (
     Column(
         "branch",
-        gettext_lazy("所在支部"),
+        "所在支部",
         required=True,
         width=30,
         hint="组织路径，如：甲厅机关党委/第一党支部",
     ),
-    Column(
-        "number", gettext_lazy("党员编号"), kind=CODE, required=True, hint="本支部内唯一，重复导入时据此匹配"
-    ),
-    Column("name", gettext_lazy("姓名"), required=True, width=10),
+    Column("number", "党员编号", kind=CODE, required=True, hint="本支部内唯一，重复导入时据此匹配"),
+    Column("name", "姓名", required=True, width=10),
     Column(
         "gender",
-        gettext_lazy("性别"),
+        "性别",
         kind=CHOICE,
         required=True,
         choices=_choices(Member.Gender.choices),
         width=8,
     ),
-    Column("birth_date", gettext_lazy("出生日期"), kind=DATE, required=True),
-    Column("joined_on", gettext_lazy("入党日期"), kind=DATE, required=True),
+    Column("birth_date", "出生日期", kind=DATE, required=True),
+    Column("joined_on", "入党日期", kind=DATE, required=True),
     Column(
         "status",
-        gettext_lazy("党员类别"),
+        "党员类别",
         kind=CHOICE,
         required=True,
         choices=_choices(Member.Status.choices),
     ),
-    Column("full_since", gettext_lazy("转正日期"), kind=DATE),
-    Column("probation_ends_on", gettext_lazy("预备期满日期"), kind=DATE),
-    Column("is_leading_cadre", gettext_lazy("党员领导干部"), kind=BOOL),
-    Column("cell", gettext_lazy("党小组"), hint="本支部党小组的名称，可不填"),
+    Column("full_since", "转正日期", kind=DATE),
+    Column("probation_ends_on", "预备期满日期", kind=DATE),
+    Column("is_leading_cadre", "党员领导干部", kind=BOOL),
+    Column("cell", "党小组", hint="本支部党小组的名称，可不填"),
 )
 TERM_COLUMNS = (
-    Column("org", gettext_lazy("组织"), required=True, width=30, hint="党支部或党总支的组织路径"),
-    Column("elected_on", gettext_lazy("选举日期"), kind=DATE, required=True),
-    Column("length_years", gettext_lazy("任期（年）"), kind=INT),
-    Column("has_committee", gettext_lazy("设支部委员会"), kind=BOOL),
+    Column("org", "组织", required=True, width=30, hint="党支部或党总支的组织路径"),
+    Column("elected_on", "选举日期", kind=DATE, required=True),
+    Column("length_years", "任期（年）", kind=INT),
+    Column("has_committee", "设支部委员会", kind=BOOL),
 )
 POST_COLUMNS = (
-    Column("org", gettext_lazy("组织"), required=True, width=30),
-    Column("elected_on", gettext_lazy("届次选举日期"), kind=DATE, hint="不填表示当前届次"),
-    Column("number", gettext_lazy("党员编号"), kind=CODE, required=True),
-    Column("name", gettext_lazy("姓名"), width=10, hint="用于核对，须与党员编号一致"),
-    Column("role", gettext_lazy("职务"), kind=CHOICE, required=True, choices=_choices(Post.Role.choices)),
-    Column("started_on", gettext_lazy("任职日期"), kind=DATE, hint="不填时为届次选举日期"),
-    Column("approved_on", gettext_lazy("上级批准日期"), kind=DATE, hint="仅书记、副书记"),
+    Column("org", "组织", required=True, width=30),
+    Column("elected_on", "届次选举日期", kind=DATE, hint="不填表示当前届次"),
+    Column("number", "党员编号", kind=CODE, required=True),
+    Column("name", "姓名", width=10, hint="用于核对，须与党员编号一致"),
+    Column("role", "职务", kind=CHOICE, required=True, choices=_choices(Post.Role.choices)),
+    Column("started_on", "任职日期", kind=DATE, hint="不填时为届次选举日期"),
+    Column("approved_on", "上级批准日期", kind=DATE, hint="仅书记、副书记"),
 )
 MEMBER_FIELDS = [c.key for c in MEMBER_COLUMNS if c.key not in ("branch", "number", "cell")]
 ORG_FIELDS = ["category", "is_joint", "units_covered", "is_temporary", "locations", "established_on"]
