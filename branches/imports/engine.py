@@ -427,16 +427,14 @@ _ROW, _CELL, _VALUE, _FORMULA, _TEXT = (f"{_NS}{tag}" for tag in ("row", "c", "v
 _LETTERS = re.compile(r"[A-Z]+")
 
 
-class _Formula:
-    """Marks a cell holding a formula (its cached result is not trusted)."""
-
-
-FORMULA = _Formula()
+class FormulaText(str):
+    """The text of a formula cell (its cached result is not trusted)."""
 
 
 def _cell_value(cell, shared):
-    if cell.find(_FORMULA) is not None:
-        return FORMULA
+    formula = cell.find(_FORMULA)
+    if formula is not None:
+        return FormulaText(f"={formula.text or ''}")
     kind = cell.get("t", "n")
     if kind == "inlineStr":
         return "".join(node.text or "" for node in cell.iter(_TEXT))
@@ -460,7 +458,7 @@ def iter_sheet_values(worksheet, width):
     """(row number, [value × width]) for each row of a read-only sheet, streamed from its XML.
 
     Leaner than openpyxl's cell objects (a province roster is ~800,000 cells); formulas come
-    back as ``FORMULA``. Rows absent from the file are not yielded.
+    back as ``FormulaText``. Rows absent from the file are not yielded.
     """
     shared = worksheet._shared_strings
     columns = {}
@@ -513,7 +511,7 @@ def read_sheet(worksheet, sheet_spec, *, progress=None):
             row.errors.append((_("整行"), merged[number]))
         for column, index in columns:
             value = cells[index]
-            if value is FORMULA or (isinstance(value, str) and value.startswith("=")):
+            if isinstance(value, FormulaText) or (isinstance(value, str) and value.startswith("=")):
                 row.errors.append((column.header, formula))
                 continue
             try:
@@ -832,16 +830,20 @@ def error_workbook(job):
                 for index in range(width):
                     target.column_dimensions[get_column_letter(index + 1)].width = 14
                 target.column_dimensions[get_column_letter(width + 1)].width = 60
-                empty_run = 0
-                for number, cells in enumerate(worksheet.iter_rows(max_col=width), start=1):
-                    values = [_plain(cell) for cell in cells]
-                    if number > header_row and all(v in (None, "") for v in values):
-                        empty_run += 1
-                        if empty_run >= EMPTY_RUN_LIMIT:
-                            break
+                kinds = [None] * width
+                for key, index in positions.items():
+                    kinds[index] = sheet_spec.column(key).kind
+                last = header_row
+                for number, cells in iter_sheet_values(worksheet, width):
+                    if number - last > EMPTY_RUN_LIMIT:
+                        break
+                    if number > header_row and all(v in (None, "") for v in cells):
                         continue
-                    empty_run = 0
-                    row = [text_cell(target, value) for value in values] + [None] * (width - len(values))
+                    last = max(last, number)
+                    row = [
+                        text_cell(target, _plain(value, kind))
+                        for value, kind in zip(cells, kinds, strict=True)
+                    ]
                     if number == header_row:
                         row.append(text_cell(target, _("错误说明"), font=Font(bold=True)))
                     elif str(number) in sheet_errors:
@@ -855,14 +857,15 @@ def error_workbook(job):
     return buffer.getvalue()
 
 
-def _plain(cell):
-    value = getattr(cell, "value", None)
-    if isinstance(value, datetime):
-        return f"{value:%Y-%m-%d}" if value.time() == datetime.min.time() else f"{value:%Y-%m-%d %H:%M}"
-    if isinstance(value, date):
-        return f"{value:%Y-%m-%d}"
-    if value is not None and not isinstance(value, str | int | float | bool):
-        return str(value)  # e.g. an array formula object: shown as its text
+def _plain(value, kind):
+    """A cell value as the error workbook shows it: formulas as their text, dates as dates."""
+    if isinstance(value, FormulaText):
+        return str(value)
+    if kind == DATE and isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return f"{parse_date(value):%Y-%m-%d}"
+        except CellError:
+            return value
     return value
 
 
