@@ -83,6 +83,7 @@ MAX_COLUMNS = 60
 EMPTY_RUN_LIMIT = 200  # stop reading a sheet after this many empty rows in a row
 MAX_ROWS = 200_000
 SAMPLES = 100  # rows of each action kept in the preview for display
+ERROR_SAMPLES = 1000  # errors shown on the page; the error workbook has all of them
 TEMPLATE_ROWS = 5000  # rows covered by the template's list validations
 TEMPLATE_LANGUAGE = "zh-hans"  # templates (headers, notes, choice lists) are always Chinese
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -178,8 +179,9 @@ class Plan:
                     entry["changes"] = [[str(h), _show(o), _show(n)] for h, o, n in result.changes]
                 if result.action == "error":
                     entry["errors"] = [[str(h), str(m)] for h, m in result.errors]
-                    errors.setdefault(name, {})[str(result.row)] = entry["errors"]
-                    samples["error"].append(entry)  # every error is listed
+                    errors.setdefault(name, {})[str(result.row)] = entry["errors"]  # all, for the workbook
+                    if len(samples["error"]) < ERROR_SAMPLES:
+                        samples["error"].append(entry)
                 elif len(samples[result.action]) < SAMPLES:
                     samples[result.action].append(entry)
             sheets.append({"name": name, "counts": counts, "samples": samples})
