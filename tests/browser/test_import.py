@@ -31,7 +31,10 @@ def shot(page, name):
 def assert_accessible(page):
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate("async () => (await axe.run(document)).violations")
-    serious = [(v["id"], v["impact"], [(n["target"], n["failureSummary"]) for n in v["nodes"]][:3]) for v in violations]
+    serious = [
+        (v["id"], v["impact"], [(n["target"], n["failureSummary"]) for n in v["nodes"]][:3])
+        for v in violations
+    ]
     serious = [v for v in serious if v[1] in ("serious", "critical")]
     assert serious == []
 
