@@ -757,13 +757,13 @@ def _set_text(cell, value):
         cell.data_type = "s"
 
 
-def template_workbook(spec, *, examples=None):
+def template_workbook(spec):
     """The blank template of ``spec`` as .xlsx bytes, in Chinese whatever the UI language."""
     with translation.override(TEMPLATE_LANGUAGE):
-        return _template_workbook(spec, examples=examples)
+        return _template_workbook(spec)
 
 
-def _template_workbook(spec, *, examples=None):
+def _template_workbook(spec):
     workbook = Workbook()
     workbook.remove(workbook.active)
     bold = Font(bold=True)
@@ -796,14 +796,11 @@ def _template_workbook(spec, *, examples=None):
                 )
                 validation.add(f"{letter}3:{letter}{TEMPLATE_ROWS}")
                 sheet.add_data_validation(validation)
-            if column.kind == DATE:
-                for row in range(3, 3 + len((examples or {}).get(sheet_spec.name, ()))):
-                    sheet.cell(row=row, column=index).number_format = "yyyy-mm-dd"
+            if column.kind == CODE:
+                # Text format, so that Excel keeps numbers such as 001 as typed.
+                sheet.column_dimensions[letter].number_format = "@"
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(sheet_spec.columns))
         sheet.freeze_panes = "A3"
-        for offset, values in enumerate((examples or {}).get(sheet_spec.name, ()), start=3):
-            for index, column in enumerate(sheet_spec.columns, start=1):
-                _set_text(sheet.cell(row=offset, column=index), values.get(column.key))
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
