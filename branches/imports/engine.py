@@ -46,7 +46,12 @@ A spec in brief::
         def apply(self, plan, *, job, progress):  # inside the transaction; call services
             ...return {"summary": ...}
 
-    register(TrainingSpec())
+    register(TrainingSpec())   # in the owning app's AppConfig.ready(), so workers know it
+
+Around the engine, ``branches/imports/services.py`` (``import_job_create(kind=…)``,
+``import_job_confirm``, ``import_job_cancel``), ``tasks.py`` and the job pages
+(``imports:job`` with progress, preview, confirm, result and ``imports:job-errors``) are
+generic: another import adds its own upload page and template download, and reuses the rest.
 """
 
 import gzip
