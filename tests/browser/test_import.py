@@ -65,7 +65,8 @@ def member_row(branch, number, name, gender="男", status="正式党员"):
     ]
 
 
-def test_unit_staff_onboard_branches_from_a_workbook(live_server, page, tree, personas, tmp_path):
+def test_unit_staff_onboard_branches_from_a_workbook(settings, live_server, page, tree, personas, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
     login(page, live_server, "unit_staff")
     page.get_by_role("link", name="表格导入").first.click()
     expect(page.get_by_role("heading", name="表格导入：组织、党员、届次和职务")).to_be_visible()

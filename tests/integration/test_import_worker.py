@@ -23,7 +23,8 @@ def wait_for(job, *statuses, timeout=120):
     raise AssertionError(f"job stayed {job.status}")
 
 
-def test_upload_and_confirm_run_on_the_worker(personas, client_for):
+def test_upload_and_confirm_run_on_the_worker(settings, personas, client_for, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
     sheets = {"党员": [member("甲厅机关党委/甲厅第一党支部", f"W{n}", f"党员{n}") for n in range(30)]}
     client = client_for(personas["unit_staff"])
     with real_celery_workers("imports"):

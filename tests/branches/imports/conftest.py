@@ -61,6 +61,13 @@ def post(org_path, number, role, **extra):
     return {"组织": org_path, "党员编号": number, "职务": role, **extra}
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded workbooks go to a temporary folder, not the developer's media directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def small_workbook():
     """Two new branches under 甲厅 with 8 members, a term and two posts (all valid)."""
