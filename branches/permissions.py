@@ -53,6 +53,7 @@ class Action(StrEnum):
     SUPERVISE = "supervise"  # renewal supervision, postponement approvals
     EXPORT = "export"
     CONFIGURE = "configure"  # standards, policy settings
+    IMPORT = "import"  # spreadsheet imports into a unit (organizations, roster, terms, posts)
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
@@ -67,6 +68,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.REVIEW,
             Action.SUPERVISE,
             Action.EXPORT,
+            Action.IMPORT,
         }
     ),
     Role.SECRETARY: frozenset(

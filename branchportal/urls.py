@@ -17,4 +17,5 @@ urlpatterns = [
     path("renewals/", include("branches.renewals.urls")),
     path("training/", include("training.urls")),
     path("rectifications/", include("branches.rectifications.urls")),
+    path("imports/", include("branches.imports.urls")),
 ]
