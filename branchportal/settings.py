@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "axes",
     "branches",
     "assessments",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -235,6 +236,11 @@ CELERY_BEAT_SCHEDULE = {
     "report-reminders": {
         "task": "branches.reports.tasks.report_reminder_sweep",
         "schedule": crontab(hour=8, minute=30),
+    },
+    # Quality-dashboard indicator snapshots for the periods still open (closed ones stay frozen).
+    "dashboard-snapshots": {
+        "task": "dashboards.tasks.nightly_snapshots",
+        "schedule": crontab(hour=2, minute=15),
     },
 }
 
