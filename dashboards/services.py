@@ -111,8 +111,8 @@ def write_period(period, rows, *, log_changes=False, reason=""):
     for key in set(old) | set(rows):
         before = old.get(key)
         after = rows[key][0] if key in rows else None
-        if before is None and after is None:
-            continue
+        if before is None:
+            continue  # a first value is not a change (the first build of a period logs nothing)
         if before is None or after is None or not math.isclose(before, after, rel_tol=1e-9, abs_tol=1e-9):
             changes.append((key, before, after))
     gone = [key for key in old if key not in rows]
