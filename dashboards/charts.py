@@ -146,7 +146,7 @@ def dimension_bars(dims):
                     "key": key,
                     "color": BAR_COLORS[key],
                     "y": top + offset * 9,
-                    "width": 0 if value is None else round(2.6 * value, 1),
+                    "width": 0 if value is None else round(2.2 * value, 1),
                     "value": _round(value),
                 }
             )

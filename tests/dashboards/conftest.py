@@ -79,6 +79,10 @@ def term(branch, elected_on, ends_on, *, postponed_until=None):
 
 @pytest.fixture
 def known_tree(tree, edition):
+    return build_known_tree(tree, edition)
+
+
+def build_known_tree(tree, edition):
     """Scores 2025: a=95 (示范), b=70 (基本达标), c=50 (不达标); 2024: a=80, b=80, c=40.
 
     Reports 2025Q2: a 3 on time; b 1 on time, 1 late, 1 missing; c none → 4/9 on time.
