@@ -9,7 +9,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -198,14 +198,22 @@ QUARTER_CHECKS = ("LIFE-01", "LIFE-02", "LIFE-03", "LIFE-04", "LIFE-05")
 YEAR_CHECKS = QUARTER_CHECKS + ("LIFE-06",)
 
 
+def _records_start():
+    """First month with any activity record: months before it were not recorded in the portal,
+    so they are not counted as missed."""
+    first = _memo("records_start", lambda: Activity.objects.aggregate(first=Min("held_on"))["first"])
+    return first.replace(day=1) if first else None
+
+
 def _life_compliance(period, branch_ids):
     end = period.as_of(today())
-    if not Activity.objects.filter(held_on__range=(period.start, period.end)).exists():
-        return None  # no records at all in the period: the portal was not in use yet
+    first = _records_start()
+    if first is None or first > period.end:
+        return None  # no records in the period: the portal was not in use yet
     keys = YEAR_CHECKS if period.kind == YEAR else QUARTER_CHECKS
     results = compliance.evaluate_branches(
         branch_ids,
-        start=period.start,
+        start=max(period.start, first),
         end=period.end,
         today=end + relativedelta(days=1) if end < period.end else today(),
         lectures_per_quarter=policy_all()["life.lectures_per_quarter"],

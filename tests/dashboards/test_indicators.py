@@ -124,3 +124,15 @@ def test_checks_only_for_the_open_period(known_tree):
 def test_percentile_matches_linear_interpolation():
     assert services.percentile([1, 2, 3, 4, 5], 0.5) == 3
     assert services.percentile([10, 20], 0.1) == 11
+
+
+def test_life_compliance_ignores_months_before_the_first_record(known_tree):
+    """Records start in April 2025: January–March are not counted as missed in the year."""
+    t = known_tree
+    year = values(Y25)
+    quarter = values(Q2)
+    # Q3/Q4 are over and empty, so the year is worse than Q2 — but Q1 does not count.
+    # April–December: LIFE-01 and LIFE-04 three quarters each, LIFE-05 nine months, LIFE-06 once.
+    assert year[(t["branch_b"].pk, "life_compliance")] == pytest.approx(100 * 1 / 16)
+    assert quarter[(t["branch_b"].pk, "life_compliance")] == 20
+    assert (t["root"].pk, "life_compliance") not in values(Period(Y, QUARTER, 1))
