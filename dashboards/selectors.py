@@ -66,6 +66,10 @@ class Kpi:
     target: Target | None
 
     @property
+    def decimals(self):
+        return 0 if self.indicator.aggregation == registry.SUM else 1
+
+    @property
     def change(self):
         if self.value is None or self.previous is None:
             return None
