@@ -117,19 +117,20 @@ def _backfill_reports(branches, first_month, last_month, today):
     due_day = policy_all()["report.due_day"]
     tz = timezone.get_current_timezone()
     months = list(compliance.month_starts(first_month, last_month - timedelta(days=1)))
-    have = set(
-        MonthlyReport.objects.filter(month__gte=first_month, month__lt=last_month).values_list(
-            "branch_id", "month"
-        )
+    # A branch with any report in the range is done (a month left unfiled stays unfiled).
+    done = set(
+        MonthlyReport.objects.filter(month__gte=first_month, month__lt=last_month)
+        .values_list("branch_id", flat=True)
+        .distinct()
     )
     reports, returned = [], []
     for branch_id, unit_id in branches:
+        if branch_id in done:
+            continue
         trend = unit_trend(unit_id)
         rng = random.Random(f"dashboards-reports-{branch_id}")
         base_late = rng.uniform(0.05, 0.25)
         for month in months:
-            if (branch_id, month) in have:
-                continue
             years_back = (last_month.year - month.year) + (last_month.month - month.month) / 12
             late_p = min(0.6, max(0.02, base_late + 0.025 * trend * years_back))
             if rng.random() < 0.03 + 0.01 * years_back:

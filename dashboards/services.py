@@ -38,14 +38,15 @@ def aggregate(indicator, values):
         return None
     kind = indicator.aggregation
     if kind == registry.RATIO:
-        num = sum(n for n, _d in values)
-        den = sum(d for _n, d in values)
+        # fsum: exact, so the result never depends on the order the rows arrived in.
+        num = math.fsum(n for n, _d in values)
+        den = math.fsum(d for _n, d in values)
         return (100.0 * num / den, num, den, len(values)) if den else None
     numbers = [float(v) for v in values]
     if kind == registry.SUM:
-        return (sum(numbers), None, None, len(numbers))
+        return (math.fsum(numbers), None, None, len(numbers))
     if kind == registry.MEAN:
-        return (sum(numbers) / len(numbers), None, None, len(numbers))
+        return (math.fsum(numbers) / len(numbers), None, None, len(numbers))
     if kind == registry.MEDIAN:
         return (percentile(numbers, 0.5), None, None, len(numbers))
     if kind == registry.P10:
