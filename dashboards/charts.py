@@ -153,3 +153,32 @@ def dimension_bars(dims):
         bars.append({"label": dim["label"], "y": top + 14, "bars": group})
         top += 34
     return {"height": top, "groups": bars}
+
+
+def unit_groups(units, parts, indicators):
+    """Indicators per unit group (the units' category), rolled up from the unit snapshots:
+    ratios as Σnum/Σden, sums as Σ, means weighted by their branches; a median or percentile
+    cannot be rolled up and shows as no data."""
+    from branches.models import Organization
+
+    by_group = {}
+    for unit in units:
+        by_group.setdefault(unit["category"], []).append(unit["pk"])
+    labels = dict(Organization.Category.choices)
+    rows = []
+    for category, members in sorted(by_group.items(), key=lambda item: str(labels.get(item[0], item[0]))):
+        cells = []
+        for indicator in indicators:
+            found = [parts[m][indicator.key] for m in members if indicator.key in parts[m]]
+            value = None
+            if found and indicator.aggregation == registry.RATIO:
+                den = sum(d or 0 for _v, _n, d, _s in found)
+                value = 100.0 * sum(n or 0 for _v, n, _d, _s in found) / den if den else None
+            elif found and indicator.aggregation == registry.SUM:
+                value = sum(v for v, _n, _d, _s in found)
+            elif found and indicator.aggregation == registry.MEAN:
+                weight = sum(s for _v, _n, _d, s in found)
+                value = sum(v * s for v, _n, _d, s in found) / weight if weight else None
+            cells.append(_round(value))
+        rows.append({"label": str(labels.get(category, category)), "units": len(members), "cells": cells})
+    return {"columns": indicators, "rows": rows}

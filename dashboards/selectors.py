@@ -109,7 +109,7 @@ def dashboard(org, *, year):
         children = list(
             Organization.objects.filter(kind=Kind.UNIT_COMMITTEE, is_active=True)
             .order_by("path")
-            .values("pk", "name")
+            .values("pk", "name", "category")
         )
     else:
         children = list(
@@ -117,14 +117,15 @@ def dashboard(org, *, year):
             .order_by("path")
             .values("pk", "name")
         )
-    heat = defaultdict(dict)
-    for org_id, key, value in Snapshot.objects.filter(
+    heat, parts = defaultdict(dict), defaultdict(dict)
+    for org_id, key, value, num, den, sample in Snapshot.objects.filter(
         organization_id__in=[c["pk"] for c in children],
         period_kind=YEAR,
         year=year,
         indicator__in=HEADLINE,
-    ).values_list("organization_id", "indicator", "value"):
+    ).values_list("organization_id", "indicator", "value", "numerator", "denominator", "sample"):
         heat[org_id][key] = value
+        parts[org_id][key] = (value, num, den, sample)
     targets = {t.indicator: t for t in Target.objects.filter(year=year)}
     this, last = Period(year, YEAR).key, Period(year - 1, YEAR).key
     kpis = [
@@ -137,6 +138,9 @@ def dashboard(org, *, year):
         "kpis": kpis,
         "charts": charts.build(series, years, indicators),
         "heatmap": charts.heatmap(children, heat, [indicators[k] for k in HEADLINE]),
+        "groups": charts.unit_groups(children, parts, [indicators[k] for k in HEADLINE])
+        if org.kind == Kind.WORK_COMMITTEE
+        else None,
         "children": children,
     }
 

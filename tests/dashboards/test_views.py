@@ -196,3 +196,19 @@ def test_branch_report_pdf(client_for, built, personas):
     from dashboards import views
 
     assert views.pdf_page_count(response.content) == 1  # one A4 page
+
+
+def test_province_rolls_units_up_by_unit_group(client_for, known_tree, personas):
+    from branches.models import Organization
+
+    Organization.objects.filter(pk=known_tree["unit_b"].pk).update(category=Organization.Category.JUDICIAL)
+    services.build([Period(Y, YEAR), Period(Y, QUARTER, 2)], rebuild=True)
+    html = client_for(personas["provincial"]).get(org_url(known_tree["root"])).content.decode()
+    table = re.search(r'id="unit-groups">(.*?)</table>', html, re.S).group(1)
+    rows = {
+        re.search(r"<th[^>]*>(.*?)</th>", row).group(1): re.findall(r'<td class="text-end">(.*?)</td>', row)
+        for row in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S)
+    }
+    assert rows["党政机关"][:2] == ["1", "82.5"]  # one unit; mean of 95 and 70
+    assert rows["政法机关"][:2] == ["1", "50.0"]
+    assert '<span class="text-muted">—</span>' in rows["党政机关"][2]  # P10 does not roll up
