@@ -12,6 +12,12 @@ def _round(value):
     return None if value is None else round(value, 1)
 
 
+def _text(value):
+    """A table cell: one decimal, "—" for no data (formatted here: template filters are slow
+    over thousands of cells)."""
+    return "—" if value is None else f"{value:.1f}"
+
+
 def _spec(chart_id, title, categories, series, *, unit="%", kind="bar", stack=False, source=""):
     data_present = any(v is not None for s in series for v in s["data"])
     rounded = [[_round(v) for v in s["data"]] for s in series]
@@ -24,7 +30,7 @@ def _spec(chart_id, title, categories, series, *, unit="%", kind="bar", stack=Fa
         "categories": [str(c) for c in categories],
         "series": [{"name": str(s["name"]), "data": data} for s, data in zip(series, rounded, strict=True)],
         # The table under the chart: one row per category, one column per series (same numbers).
-        "rows": [[str(c)] + [data[i] for data in rounded] for i, c in enumerate(categories)],
+        "rows": [[str(c)] + [_text(data[i]) for data in rounded] for i, c in enumerate(categories)],
         "empty": not data_present,
         "source": str(source),
     }
@@ -119,6 +125,7 @@ def heatmap(children, values, indicators):
                 "cells": [
                     {
                         "value": _round(values[child["pk"]].get(i.key)),
+                        "text": _text(values[child["pk"]].get(i.key)),
                         "shade": shades.get((child["pk"], i.key), 2),
                     }
                     for i in indicators
@@ -179,6 +186,6 @@ def unit_groups(units, parts, indicators):
             elif found and indicator.aggregation == registry.MEAN:
                 weight = sum(s for _v, _n, _d, s in found)
                 value = sum(v * s for v, _n, _d, s in found) / weight if weight else None
-            cells.append(_round(value))
+            cells.append(_text(value))
         rows.append({"label": str(labels.get(category, category)), "units": len(members), "cells": cells})
     return {"columns": indicators, "rows": rows}
