@@ -10,7 +10,9 @@ class AssessmentsConfig(AppConfig):
     def ready(self):
         # Real rules first; placeholders ("no data yet") last so they never shadow a real rule.
         from . import (  # noqa: F401
+            notices,
             panels,
+            policy,
             rules_foundation,
             rules_life,
             rules_pending,
