@@ -9,14 +9,14 @@ from collections import defaultdict
 from contextlib import contextmanager
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.default_edition import DIMENSIONS
 from assessments.models import Dimension, ItemScore, Review, Tier
 from branches import checks
-from branches.models import Activity, MonthlyReport, Postponement, ReportEvent, Term
+from branches.models import Activity, MonthlyReport, Postponement, RectificationItem, ReportEvent, Term
 from branches.policy import policy_all
 from branches.reports import compliance
 
@@ -299,6 +299,31 @@ def _checks_failing(period, branch_ids):
     return {b: (1 if errors else 0, 1) for b, (_n, errors) in counts.items()}
 
 
+# ---------------------------------------------------------------- rectification (shared tracker)
+
+
+def _rectification_closure(period, branch_ids):
+    """Items due in the period (deadline passed by its measuring day) closed on time: verified
+    no later than their deadline. Items of every source kind on the branch."""
+    as_of = period.as_of(today())
+    start, end = period.start, min(period.end, as_of - relativedelta(days=1))
+    if end < start:
+        return None
+    due = RectificationItem.objects.filter(organization_id__in=branch_ids, deadline__range=(start, end))
+    rows = (
+        due.values_list("organization_id")
+        .annotate(
+            n=Count("pk"),
+            on_time=Count(
+                "pk",
+                filter=Q(status=RectificationItem.Status.VERIFIED, verified_at__date__lte=F("deadline")),
+            ),
+        )
+        .order_by()
+    )
+    return {org_id: (on_time, n) for org_id, n, on_time in rows} or None
+
+
 # ---------------------------------------------------------------- registration
 
 GROUP_SCORES, GROUP_LIFE, GROUP_RENEWAL, GROUP_FEATURES = "scores", "life", "renewal", "features"
@@ -550,7 +575,9 @@ register(
         "%",
         HIGHER,
         RATIO,
+        _rectification_closure,
         group=GROUP_FEATURES,
         source=_("整改台账"),
+        description=_("期内到期的整改事项中按期核验销号的比例"),
     )
 )

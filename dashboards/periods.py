@@ -7,9 +7,15 @@ from dateutil.relativedelta import relativedelta
 from django.utils.translation import gettext as _
 
 QUARTER, YEAR = "quarter", "year"
-# A period is closed (frozen against the nightly run) this many days after its last day:
-# the last month's report is due on the 5th of the following month.
+# Default of the policy key dashboards.close_after_days: a period is closed (frozen against the
+# nightly run) this many days after its last day.
 CLOSE_AFTER_DAYS = 15
+
+
+def close_after_days():
+    from branches.policy import policy_get
+
+    return policy_get("dashboards.close_after_days")
 
 
 @dataclass(frozen=True, order=True)
@@ -65,8 +71,9 @@ class Period:
     def contains(self, day):
         return self.start <= day <= self.end
 
-    def is_closed(self, today):
-        return today > self.end + timedelta(days=CLOSE_AFTER_DAYS)
+    def is_closed(self, today, grace=None):
+        grace = CLOSE_AFTER_DAYS if grace is None else grace
+        return today > self.end + timedelta(days=grace)
 
     def quarters(self):
         if self.kind == QUARTER:
@@ -74,12 +81,13 @@ class Period:
         return [Period(self.year, QUARTER, q) for q in range(1, 5)]
 
 
-def open_periods(today):
+def open_periods(today, grace=None):
     """Periods the nightly job recomputes: every period that has started and is not closed."""
+    grace = close_after_days() if grace is None else grace
     found = set()
-    for day in (today, today - timedelta(days=CLOSE_AFTER_DAYS + 1)):
+    for day in (today, today - timedelta(days=grace + 1)):
         for period in (Period.quarter_of(day), Period.year_of(day)):
-            if period.start <= today and not period.is_closed(today):
+            if period.start <= today and not period.is_closed(today, grace):
                 found.add(period)
     # today - grace may fall in the current quarter; every not-yet-closed period is covered.
     return sorted(found)

@@ -3,12 +3,12 @@
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches import checks, permissions
-from branches.models import Organization, Term
+from branches.models import Organization, RectificationItem, Term
 from branches.permissions import Action
 from branches.renewals.selectors import deadline_expression, with_stages
 from branches.reports.selectors import branch_compliance
@@ -196,8 +196,15 @@ def branch_report(branch, *, today=None):
     for key in ("training_coverage", "appraisal_good_share", "reliability_gap", "rectification_closure"):
         value, period = latest(branch.pk, key)
         feature_rows.append({"indicator": indicators[key], "value": value, "period": period})
+    Status = RectificationItem.Status
+    rectifications = RectificationItem.objects.filter(organization=branch).aggregate(
+        open=Count("pk", filter=~Q(status=Status.VERIFIED)),
+        overdue=Count("pk", filter=Q(status__in=RectificationItem.OPEN_STATUSES, deadline__lt=today)),
+        total=Count("pk"),
+    )
     return {
         "year": year,
+        "rectifications": rectifications,
         "checks": checks_found,
         "failing_checks": checks.failing(checks_found),
         "grid": grid,

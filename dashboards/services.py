@@ -167,12 +167,15 @@ def build(periods, *, today=None, rebuild=False, reason=""):
 
     Returns {period key: (written, changed, removed)}; skipped periods are absent.
     """
+    from .periods import close_after_days
+
     today = today or timezone.localdate()
+    grace = close_after_days()
     frame = organization_frame()
     done = {}
     with run_cache():
         for period in periods:
-            closed = period.is_closed(today)
+            closed = period.is_closed(today, grace)
             if closed and not rebuild:
                 logger.info("snapshot %s is closed; left unchanged", period.key)
                 continue

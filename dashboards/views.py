@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from branches import permissions
 from branches.models import Organization
 from branches.permissions import Action, Role
+from branches.xlsx import attachment_disposition
 
-from . import annual, selectors, xlsx
+from . import annual, exports, selectors
 
 Kind = Organization.Kind
 DASHBOARD_KINDS = (Kind.WORK_COMMITTEE, Kind.UNIT_COMMITTEE)
@@ -91,7 +92,7 @@ def org_export(request, org_id):
         raise PermissionDenied
     year = _year(request)
     data = selectors.dashboard(org, year=year)
-    return xlsx.response(xlsx.dashboard_workbook(org, data), f"{org.name}-{year}-党建质量指标.xlsx")
+    return exports.dashboard_response(org, data)
 
 
 @login_required
@@ -102,7 +103,7 @@ def annual_report(request, org_id, year):
     data = selectors.dashboard(org, year=year)
     response = HttpResponse(annual.annual_document(org, data), content_type=annual.DOCX)
     filename = f"{org.name}-{year}年度党建质量报告.docx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Content-Disposition"] = attachment_disposition(filename)
     return response
 
 

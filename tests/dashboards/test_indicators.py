@@ -108,7 +108,6 @@ def test_placeholders_are_registered_without_source():
         "advanced_increment",
         "reliability_gap",
         "appraisal_good_share",
-        "rectification_closure",
     ):
         assert not keys[key].has_source
 
@@ -136,3 +135,36 @@ def test_life_compliance_ignores_months_before_the_first_record(known_tree):
     assert year[(t["branch_b"].pk, "life_compliance")] == pytest.approx(100 * 1 / 16)
     assert quarter[(t["branch_b"].pk, "life_compliance")] == 20
     assert (t["root"].pk, "life_compliance") not in values(Period(Y, QUARTER, 1))
+
+
+def test_rectification_closure_from_the_shared_tracker(known_tree):
+    from datetime import date, datetime
+
+    from django.utils import timezone
+
+    from branches.models import RectificationItem, SourceKind
+
+    t = known_tree
+
+    def item(branch, deadline, verified=None):
+        return RectificationItem.objects.create(
+            organization=branch,
+            source_kind=SourceKind.REVIEW,
+            description="台账不全",
+            deadline=deadline,
+            status=RectificationItem.Status.VERIFIED if verified else RectificationItem.Status.OPEN,
+            verified_at=timezone.make_aware(datetime.combine(verified, datetime.min.time()))
+            if verified
+            else None,
+        )
+
+    item(t["branch_a"], date(Y, 5, 31), verified=date(Y, 5, 20))  # on time
+    item(t["branch_a"], date(Y, 6, 15))  # still open
+    item(t["branch_b"], date(Y, 4, 30), verified=date(Y, 5, 10))  # late
+    item(t["branch_c"], date(Y, 8, 1), verified=date(Y, 7, 1))  # due in Q3, not in Q2
+    v = values(Q2)
+    assert v[(t["branch_a"].pk, "rectification_closure")] == 50
+    assert v[(t["branch_b"].pk, "rectification_closure")] == 0
+    assert (t["branch_c"].pk, "rectification_closure") not in v
+    assert v[(t["root"].pk, "rectification_closure")] == pytest.approx(33.33)
+    assert values(Y25)[(t["root"].pk, "rectification_closure")] == 50  # 2 of 4 in the year

@@ -90,3 +90,10 @@ def test_rebuild_command_rejects_bad_input(db):
         call_command("rebuild_snapshots", period=["20x5"])
     with pytest.raises(CommandError):
         call_command("rebuild_snapshots")
+
+
+def test_grace_days_are_an_admin_policy(db):
+    from branches.policy import policy_set
+
+    policy_set(key="dashboards.close_after_days", value=30)
+    assert Period(2026, QUARTER, 3) in periods.open_periods(date(2026, 10, 20))

@@ -2,7 +2,6 @@
 
 import pytest
 
-from dashboards import xlsx
 from dashboards.models import Target
 
 pytestmark = pytest.mark.django_db
@@ -40,8 +39,15 @@ def test_provincial_staff_cannot_open_target_admin(client_for, personas):
     assert client_for(personas["provincial"]).get("/admin/dashboards/target/add/").status_code == 302
 
 
-def test_spreadsheet_cells_never_become_formulas():
-    assert xlsx._safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert xlsx._safe("@SUM") == "'@SUM"
-    assert xlsx._safe(-3.5) == -3.5
-    assert xlsx._safe("党支部") == "党支部"
+def test_unit_names_that_look_like_formulas_stay_text(client_for, tree, personas):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from branches.models import Organization
+
+    Organization.objects.filter(pk=tree["unit_a"].pk).update(name="=HYPERLINK(1)")
+    response = client_for(personas["provincial"]).get(f"/dashboards/org/{tree['root'].pk}/export.xlsx")
+    cells = [c for row in load_workbook(BytesIO(response.content)).active.iter_rows() for c in row]
+    cell = next(c for c in cells if c.value == "=HYPERLINK(1)")
+    assert cell.data_type == "s"

@@ -152,7 +152,8 @@ def test_branch_report_content(client_for, built, personas):
         .content.decode()
     )
     assert "2025 年评审得分 95.0 分" in html
-    assert "暂无数据" in html  # training / 述职评议 / observation / rectification not landed
+    assert "暂无数据" in html  # training / 述职评议 / observation not landed
+    assert "无整改事项" in html
     assert 'id="dim-table"' in html and "life-grid" in html
 
 
@@ -163,10 +164,13 @@ def test_excel_export_has_every_chart(client_for, built, personas):
         reverse("dashboards:org-export", args=[built["root"].pk]) + f"?year={Y}"
     )
     assert response.status_code == 200
-    book = load_workbook(BytesIO(response.content))
-    assert "主要指标" in book.sheetnames
-    assert len(book.sheetnames) >= 10
-    kpi = {row[0]: row for row in book["主要指标"].iter_rows(values_only=True)}
+    assert "filename*=UTF-8''" in response["Content-Disposition"]
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = [row for row in sheet.iter_rows(values_only=True)]
+    first_cells = [row[0] for row in rows if row]
+    for title in ("主要指标", "各等次支部占比（年度）（%）", "换届健康度（季度末）（个）", "单位指标热力图"):
+        assert title in first_cells
+    kpi = {row[0]: row for row in rows if row and row[0] == "平均得分"}
     assert round(kpi["平均得分"][2], 1) == 71.7
 
 
