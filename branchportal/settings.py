@@ -252,6 +252,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "training.tasks.new_secretary_sweep",
         "schedule": crontab(hour=7, minute=15),
     },
+    # Quality-dashboard indicator snapshots for the periods still open (closed ones stay frozen).
+    "dashboard-snapshots": {
+        "task": "dashboards.tasks.nightly_snapshots",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 
 CACHES = {

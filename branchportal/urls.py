@@ -16,6 +16,7 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("renewals/", include("branches.renewals.urls")),
     path("training/", include("training.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("rectifications/", include("branches.rectifications.urls")),
     path("imports/", include("branches.imports.urls")),
 ]

@@ -17,6 +17,7 @@ from branches.demo import DEMO_PASSWORD, DEMO_USERS, SCALES, seed_province
 from branches.models import Member, Organization, User
 from branches.renewals import demo as renewals_demo
 from branches.reports import demo as reports_demo
+from dashboards import demo as dashboards_demo
 from training import demo as training_demo
 
 # Feature seeders run after the base province, in this order; each is idempotent.
@@ -25,6 +26,7 @@ FEATURE_SEEDERS = [
     renewals_demo.seed,
     training_demo.seed,  # before assessments: the training rules read its records
     assessments_demo.seed,  # after the records: its rules pre-score from them
+    dashboards_demo.seed,  # after everything it summarizes: backfills history, builds snapshots
 ]
 
 
