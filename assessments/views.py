@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from branches.http import int_or_none, redirect_back
 from branches.permissions import Action, admin_required, staff_required
 
 from . import access, exports, forms, selectors, services
@@ -232,17 +233,25 @@ def worklist(request):
 
 @require_POST
 def review_start(request):
-    branch = get_object_or_404(selectors.visible_branches(request.user), pk=request.POST.get("branch"))
+    branch_pk = int_or_none(request.POST.get("branch"))
+    if branch_pk is None:
+        raise Http404
+    branch = get_object_or_404(selectors.visible_branches(request.user), pk=branch_pk)
     kind = request.POST.get("kind")
     if kind not in Review.Kind.values:
         raise Http404
     access.require(access.can_start(request.user, branch, kind))
     form = forms.PeriodForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect_back(request, "assessments:worklist")
     try:
         review = services.review_start(branch=branch, kind=kind, user=request.user, **form.period_values())
     except ValidationError as exc:
         _errors(request, exc)
-        return redirect(request.POST.get("back") or "assessments:worklist")
+        return redirect_back(request, "assessments:worklist")
     messages.success(request, _("已开始评审，系统已按现有数据预填自动计算项。"))
     return redirect(review)
 

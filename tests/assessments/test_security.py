@@ -1,0 +1,50 @@
+"""Open redirects and malformed input on the review pages."""
+
+import pytest
+from django.urls import reverse
+
+from assessments.models import Review
+
+
+@pytest.mark.parametrize(
+    "back", ["https://evil.example/", "//evil.example/x", "https:///evil.example", "javascript:alert(1)"]
+)
+def test_review_start_never_redirects_off_site(scored_tree, personas, client_for, back):
+    client = client_for(personas["unit_staff"])
+    # year out of range makes the start fail and the view go "back"
+    response = client.post(
+        reverse("assessments:review-start"),
+        {"branch": scored_tree["branch_b"].pk, "kind": "unit", "year": 1900, "back": back},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("assessments:worklist")
+
+
+def test_review_start_goes_back_to_a_local_page(scored_tree, personas, client_for):
+    client = client_for(personas["unit_staff"])
+    back = reverse("assessments:worklist") + "?year=2026"
+    response = client.post(
+        reverse("assessments:review-start"),
+        {"branch": scored_tree["branch_b"].pk, "kind": "unit", "year": 99999, "back": back},
+    )
+    assert response["Location"] == back
+
+
+@pytest.mark.parametrize("year", [1900, 99999, "abc", "1e5", "2026\x00"])
+def test_review_start_refuses_a_year_out_of_range(scored_tree, personas, client_for, year):
+    client = client_for(personas["unit_staff"])
+    response = client.post(
+        reverse("assessments:review-start"),
+        {"branch": scored_tree["branch_b"].pk, "kind": "unit", "year": year},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert not Review.objects.filter(branch=scored_tree["branch_b"]).exists()
+    assert any(m.level_tag == "error" for m in response.context["messages"])
+
+
+@pytest.mark.parametrize("branch", ["abc", "1e3", "", "\x00", "9" * 40])
+def test_review_start_with_a_malformed_branch_is_404(scored_tree, personas, client_for, branch):
+    client = client_for(personas["unit_staff"])
+    response = client.post(reverse("assessments:review-start"), {"branch": branch, "kind": "unit"})
+    assert response.status_code == 404
