@@ -1,9 +1,11 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import permissions
+from . import permissions, services
 from .models import (
     JobHeartbeat,
     Member,
@@ -39,13 +41,65 @@ class PortalUserAdmin(UserAdmin):
     list_display = ["username", "display_name", "email", "is_active", "is_superuser"]
 
 
+class OrganizationAdminForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = [
+            "name",
+            "kind",
+            "parent",
+            "unit_name",
+            "category",
+            "is_joint",
+            "units_covered",
+            "is_temporary",
+            "locations",
+            "established_on",
+            "unaffiliated_full_members",
+            "is_active",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if not self.instance.pk and data.get("kind"):
+            try:
+                services.validate_parent(data["kind"], data.get("parent"))
+            except ValidationError as exc:
+                self.add_error("parent", exc)
+        return data
+
+
 @admin.register(Organization)
 class OrganizationAdmin(SimpleHistoryAdmin):
+    """Adds go through ``services.organization_create`` (path, depth and unit derived there);
+    the place in the tree is read-only here: moves use the portal's move page, which rewrites
+    the whole subtree (``services.organization_move``)."""
+
+    form = OrganizationAdminForm
     list_display = ["name", "kind", "unit", "category", "is_active"]
     list_filter = ["kind", "category", "is_joint", "is_temporary"]
     search_fields = ["name", "unit_name"]
-    readonly_fields = ["path", "depth"]
-    raw_id_fields = ["parent", "unit"]
+    raw_id_fields = ["parent"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ["unit", "path", "depth"]
+        return ["kind", "parent", "unit", "path", "depth"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        fields = {
+            name: value
+            for name, value in form.cleaned_data.items()
+            if name not in ("name", "kind", "parent") and name in {f.name for f in Organization._meta.fields}
+        }
+        created = services.organization_create(
+            name=obj.name, kind=obj.kind, parent=form.cleaned_data.get("parent"), **fields
+        )
+        obj.pk, obj.path, obj.depth, obj.unit_id = created.pk, created.path, created.depth, created.unit_id
+        obj._state.adding = False
 
 
 @admin.register(Member)
