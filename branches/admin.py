@@ -36,9 +36,19 @@ class RoleAssignmentInline(admin.TabularInline):
 
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):
-    fieldsets = UserAdmin.fieldsets + ((_("门户"), {"fields": ["display_name"]}),)
+    fieldsets = UserAdmin.fieldsets + ((_("门户"), {"fields": ["display_name", "must_change_password"]}),)
+    add_fieldsets = UserAdmin.add_fieldsets + (
+        (_("门户"), {"fields": ["display_name", "email", "must_change_password"]}),
+    )
     inlines = [RoleAssignmentInline]
-    list_display = ["username", "display_name", "email", "is_active", "is_superuser"]
+    list_display = ["username", "display_name", "email", "is_active", "is_superuser", "must_change_password"]
+    list_filter = [*UserAdmin.list_filter, "must_change_password"]
+    actions = ["require_password_change"]
+
+    @admin.action(description=_("要求所选用户下次登录时修改密码"))
+    def require_password_change(self, request, queryset):
+        count = queryset.update(must_change_password=True)
+        self.message_user(request, _("%(count)d 个用户下次登录时须修改密码。") % {"count": count})
 
 
 class OrganizationAdminForm(forms.ModelForm):

@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "branchportal.accounts.ForcePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -122,8 +123,15 @@ LOGOUT_REDIRECT_URL = "login"
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Lock a username after AXES_FAILURE_LIMIT failures from any address. Add "ip_address" (comma
+# separated) to also lock an address; beware offices behind one NAT address share it.
+AXES_LOCKOUT_PARAMETERS = env_list("AXES_LOCKOUT_PARAMETERS", default=["username"])
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "branchportal.client_ip.client_ip"
+AXES_USERNAME_CALLABLE = "branchportal.client_ip.login_username"
+# Reverse proxy: its address(es), whose CLIENT_IP_HEADER is trusted for the client's address.
+TRUSTED_PROXY_IPS = env_list("TRUSTED_PROXY_IPS")
+CLIENT_IP_HEADER = "HTTP_" + env_str("CLIENT_IP_HEADER", default="X-Real-IP").upper().replace("-", "_")
 
 ROOT_URLCONF = "branchportal.urls"
 WSGI_APPLICATION = "branchportal.wsgi.application"

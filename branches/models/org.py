@@ -18,6 +18,13 @@ from simple_history.models import HistoricalRecords
 
 class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    # Set by admins (or for demo/imported accounts sharing a published password): until the user
+    # picks a new password every page redirects to the password change page.
+    must_change_password = models.BooleanField(
+        _("下次登录须修改密码"),
+        default=False,
+        help_text=_("勾选后，该用户登录后必须先修改密码才能使用平台。"),
+    )
 
     class Meta:
         verbose_name = _("用户")
