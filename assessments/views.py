@@ -3,12 +3,13 @@ from collections import defaultdict
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from branches import uploads
 from branches.http import int_or_none, redirect_back
 from branches.permissions import Action, admin_required, staff_required
 
@@ -365,7 +366,7 @@ def evidence_upload(request, pk):
 def evidence_download(request, pk):
     doc = get_object_or_404(Evidence.objects.select_related("review"), pk=pk)
     access.get_review(request.user, doc.review_id)
-    return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.original_name)
+    return uploads.serve(doc.file, filename=doc.original_name)
 
 
 def review_history(request, pk):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches import services as branch_services
+from branches import uploads
 from branches.models import (
     CalendarToken,
     ElectionResult,
@@ -115,6 +116,8 @@ def _notify_reviewers(*, branch, title, dedupe_key):
 
 def _record(*, renewal, step, done_on, user, version, document=None, note=""):
     _check_date(renewal=renewal, done_on=done_on)
+    if document:
+        uploads.accept(document)  # the portal's upload policy; renames for storage
     _advance(renewal=renewal, step=step, version=version)
     recorded = RenewalStep.objects.create(
         renewal=renewal, step=step, done_on=done_on, document=document or "", note=note, recorded_by=user

@@ -7,13 +7,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from branches import permissions
+from branches import permissions, uploads
 from branches.models import CalendarToken, Member, Organization, Postponement, Renewal, RenewalStep, Term
 from branches.permissions import Action, branch_permission_required, staff_required
 from branches.policy import policy_all
@@ -424,6 +424,6 @@ def step_document(request, pk):
         org_field="renewal__term__branch",
         pk=pk,
     )
-    return FileResponse(
-        step.document.open("rb"), as_attachment=True, filename=step.document.name.rsplit("/", 1)[-1]
-    )
+    stored = step.document.name.rsplit("/", 1)[-1]
+    # Stored as "<token>_<name>.<ext>" (branches/uploads.py); offer the name without the token.
+    return uploads.serve(step.document, filename=stored.split("_", 1)[-1])

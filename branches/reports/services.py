@@ -15,9 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from .. import permissions
+from .. import permissions, uploads
 from ..models import Activity, ActivityAttachment, Decision, MonthlyReport, Organization, ReportEvent
-from ..models.activities import validate_attachment
 from ..permissions import Action
 from ..policy import policy_all
 from . import compliance, selectors
@@ -197,13 +196,13 @@ def activity_update(*, activity, user, version, decisions=(), absent_members=(),
 @transaction.atomic
 def attachment_add(*, activity, user, kind, file):
     _require(user, Action.RECORD_ACTIVITY, activity.branch)
-    validate_attachment(file)
     _month_locked_error(activity.branch, activity.held_on)
+    original_name, _kind = uploads.accept(file)
     return ActivityAttachment.objects.create(
         activity=activity,
         kind=kind,
         file=file,
-        original_name=file.name[:200],
+        original_name=original_name,
         size=file.size,
         uploaded_by=user,
     )

@@ -6,13 +6,13 @@ from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import permissions
+from .. import permissions, uploads
 from .. import selectors as branch_selectors
 from ..models import Activity, ActivityAttachment, MonthlyReport
 from ..permissions import Action, branch_permission_required, get_object_for_user, staff_required
@@ -235,7 +235,7 @@ def attachment_download(request, pk):
         org_field="activity__branch",
         pk=pk,
     )
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+    return uploads.serve(attachment.file, filename=attachment.original_name)
 
 
 @require_POST

@@ -48,3 +48,34 @@ def test_review_start_with_a_malformed_branch_is_404(scored_tree, personas, clie
     client = client_for(personas["unit_staff"])
     response = client.post(reverse("assessments:review-start"), {"branch": branch, "kind": "unit"})
     assert response.status_code == 404
+
+
+def test_evidence_refuses_a_renamed_executable_and_serves_safely(
+    scored_tree, personas, client_for, settings, tmp_path, caplog
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessments import services
+    from assessments.models import Evidence
+
+    settings.MEDIA_ROOT = tmp_path
+    review = services.review_start(
+        branch=scored_tree["branch_b"], kind="unit", year=2026, user=personas["admin"]
+    )
+    item = review.edition.items.first()
+    client = client_for(personas["unit_staff"])
+    url = reverse("assessments:evidence-upload", args=[review.pk])
+    exe = SimpleUploadedFile("plan.pdf", b"MZ\x90\x00" + b"\x00" * 60)
+    client.post(url, {"item": item.pk, "file": exe})
+    svg = SimpleUploadedFile("plan.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+    client.post(url, {"item": item.pk, "file": svg})
+    assert not Evidence.objects.exists()
+    client.post(url, {"item": item.pk, "file": SimpleUploadedFile("plan.pdf", b"%PDF-1.7 ok")})
+    doc = Evidence.objects.get()
+    response = client.get(reverse("assessments:evidence-download", args=[doc.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"].startswith("attachment")
+    (tmp_path / doc.file.name).unlink()
+    assert client.get(reverse("assessments:evidence-download", args=[doc.pk])).status_code == 404
+    assert "stored file missing" in caplog.text
