@@ -291,14 +291,21 @@ def _parse_score(raw, item):
     if raw in (None, ""):
         return None
     try:
-        value = Decimal(str(raw).strip())
+        value = Decimal(str(raw).strip()[:40])
     except ArithmeticError as exc:
         raise ValidationError(_("%(code)s：得分必须是数字。") % {"code": item.code}) from exc
+    if not value.is_finite():  # NaN, sNaN, Infinity
+        raise ValidationError(_("%(code)s：得分必须是数字。") % {"code": item.code})
     if value < 0 or value > item.points:
         raise ValidationError(
             _("%(code)s：得分应在0到%(max)s分之间。") % {"code": item.code, "max": item.points}
         )
-    if value % HALF:
+    try:
+        # 1e-999999999 leaves no remainder but is not a 0.5 step either
+        off_grid = bool(value % HALF) or value != value.quantize(Decimal("0.1"))
+    except ArithmeticError:
+        off_grid = True
+    if off_grid:
         raise ValidationError(_("%(code)s：得分只能精确到0.5分。") % {"code": item.code})
     return value
 

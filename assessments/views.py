@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from branches import uploads
-from branches.http import int_or_none, redirect_back
+from branches.http import int_or_none, redirect_back, version_from
 from branches.permissions import Action, admin_required, staff_required
 
 from . import access, exports, forms, selectors, services
@@ -283,7 +283,7 @@ def review_detail(request, pk):
         entries = _entries_from_post(request.POST, review)
         try:
             services.review_save_scores(
-                review=review, user=request.user, version=int(request.POST.get("version", 0)), entries=entries
+                review=review, user=request.user, version=version_from(request), entries=entries
             )
         except ValidationError as exc:
             _errors(request, exc)
@@ -324,7 +324,7 @@ def review_action(request, pk, action):
         elif action == "refresh":
             access.require(access.can_edit(request.user, review))
             count = services.review_refresh_rules(
-                review=review, user=request.user, version=int(request.POST.get("version", 0))
+                review=review, user=request.user, version=version_from(request)
             )
             messages.success(request, _("已按最新数据重新计算，%(n)d项得分有变化。") % {"n": count})
         elif action == "return":

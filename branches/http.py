@@ -34,3 +34,10 @@ def int_or_none(value):
         return int(text)
     except (TypeError, ValueError):
         return None
+
+
+def version_from(request, field="version"):
+    """The edit version a form was drawn at; -1 (never current) when missing or malformed, so a
+    tampered value is answered with the normal "changed by someone else" message, not a 500."""
+    value = int_or_none(request.POST.get(field))
+    return -1 if value is None else value

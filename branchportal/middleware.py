@@ -32,3 +32,32 @@ class SecurityHeadersMiddleware:
         response["Cache-Control"] = "private, no-store"
         response.setdefault("X-Content-Type-Options", "nosniff")
         return response
+
+
+class RejectNulBytesMiddleware:
+    """A NUL byte in any query or form value is answered with the 400 page.
+
+    PostgreSQL cannot store or compare strings containing NUL, so such a value reaching a filter
+    or a direct ``request.GET``/``request.POST`` read would otherwise end in a 500. No legitimate
+    input contains it. (Other control characters are refused field by field with a message:
+    branches/text.py.)
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_nul(request.GET) or (request.method == "POST" and _has_nul(request.POST)):
+            from django.core.exceptions import BadRequest
+
+            raise BadRequest("NUL byte in request parameters")
+        return self.get_response(request)
+
+
+def _has_nul(query_dict):
+    try:
+        return any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in query_dict.lists()
+        )
+    except Exception:  # noqa: BLE001 - an unparsable body is Django's own 400 later
+        return False

@@ -366,6 +366,8 @@ def renewal_calendar(request):
             selected = date.fromisoformat(f"{raw}-01")
         except ValueError as exc:
             raise Http404 from exc
+        if not 2000 <= selected.year <= 2100:
+            raise Http404
     selected = selected or next((start for start, count in months if count), months[0][0])
     page = Paginator(selectors.calendar_terms(request.user, month_start=selected), 25).get_page(
         request.GET.get("page")

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from .. import permissions, uploads
 from .. import selectors as branch_selectors
+from ..http import version_from
 from ..models import Activity, ActivityAttachment, MonthlyReport
 from ..permissions import Action, branch_permission_required, get_object_for_user, staff_required
 from . import compliance, exports, forms, selectors, services
@@ -22,6 +23,8 @@ from . import compliance, exports, forms, selectors, services
 def _parse_month(value, default):
     try:
         year, month = (int(part) for part in (value or "").split("-"))
+        if not 2000 <= year <= 2100:
+            return default
         return date(year, month, 1)
     except ValueError:
         return default
@@ -180,7 +183,7 @@ def activity_edit(request, pk):
             services.activity_update(
                 activity=activity,
                 user=request.user,
-                version=int(request.POST.get("version", 0)),
+                version=version_from(request),
                 decisions=_decisions(formset),
                 absent_members=form.cleaned_data["absent_members"],
                 **form.service_fields(),
@@ -261,6 +264,8 @@ def report_detail(request, branch, year, month):
     if not branch.is_branch:
         raise Http404
     today = timezone.localdate()
+    if not 2000 <= year <= 2100:
+        raise Http404
     try:
         month_start = date(year, month, 1)
     except ValueError as error:
@@ -293,7 +298,7 @@ def report_detail(request, branch, year, month):
                 report = services.report_save(
                     report=report,
                     user=request.user,
-                    version=int(request.POST.get("version", 0)),
+                    version=version_from(request),
                     **{name: form.cleaned_data[name] for name in services.REPORT_INPUT_FIELDS},
                 )
                 if request.POST.get("action") == "submit":
