@@ -1,5 +1,7 @@
 """Open redirects and malformed input on the review pages."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -47,7 +49,7 @@ def test_review_start_refuses_a_year_out_of_range(scored_tree, personas, client_
 def test_review_start_with_a_malformed_branch_is_404(scored_tree, personas, client_for, branch):
     client = client_for(personas["unit_staff"])
     response = client.post(reverse("assessments:review-start"), {"branch": branch, "kind": "unit"})
-    assert response.status_code == 404
+    assert response.status_code == (400 if "\x00" in branch else 404)
 
 
 def test_evidence_refuses_a_renamed_executable_and_serves_safely(
@@ -79,3 +81,36 @@ def test_evidence_refuses_a_renamed_executable_and_serves_safely(
     (tmp_path / doc.file.name).unlink()
     assert client.get(reverse("assessments:evidence-download", args=[doc.pk])).status_code == 404
     assert "stored file missing" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "score", ["NaN", "sNaN", "Infinity", "-inf", "1e-999999999", "1e999999999", "9" * 50, "abc"]
+)
+def test_hostile_scores_get_a_message_not_a_500(scored_tree, personas, client_for, score):
+    from assessments import services
+
+    review = services.review_start(
+        branch=scored_tree["branch_a"], kind="unit", year=2026, user=personas["admin"]
+    )
+    item = review.scores.get(item__code="6.4").item
+    response = client_for(personas["unit_staff"]).post(
+        review.get_absolute_url(), {"version": review.version, f"score-{item.pk}": score}
+    )
+    assert response.status_code == 400
+    assert "6.4：" in response.content.decode()
+    assert review.scores.get(item=item).score is None or review.scores.get(item=item).score == 0
+
+
+@pytest.mark.parametrize("version", ["abc", "", "1.5", "\x00", "9" * 40])
+def test_malformed_version_is_the_conflict_message(scored_tree, personas, client_for, version):
+    from assessments import services
+
+    review = services.review_start(
+        branch=scored_tree["branch_a"], kind="unit", year=2026, user=personas["admin"]
+    )
+    item = review.scores.get(item__code="6.4").item
+    response = client_for(personas["unit_staff"]).post(
+        review.get_absolute_url(), {"version": version, f"score-{item.pk}": "0.5"}
+    )
+    assert response.status_code in (400, 409)
+    assert review.scores.get(item=item).score != Decimal("0.5")

@@ -396,3 +396,9 @@ def test_renamed_executable_document_is_refused_and_downloads_are_safe(
     missing = client.get(url("step-document", step.pk))
     assert missing.status_code == 404
     assert "stored file missing" in caplog.text
+
+
+@pytest.mark.parametrize("month", ["9999-12", "0001-01", "2026-13", "abc", "99999-01"])
+def test_calendar_month_out_of_range_is_404(client_for, personas, tree, terms, month):
+    response = client_for(personas["unit_staff"]).get(url("calendar"), {"month": month})
+    assert response.status_code == 404

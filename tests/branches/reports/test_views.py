@@ -341,3 +341,25 @@ def test_attachment_policy_by_content_and_safe_downloads(
     (tmp_path / attachment.file.name).unlink()
     assert client.get(f"/reports/attachments/{attachment.pk}/").status_code == 404
     assert "stored file missing" in caplog.text
+
+
+@pytest.mark.parametrize("year", [9999, 99999, 1000])
+def test_far_years_in_the_report_url_are_404(client_for, personas, tree, year):
+    response = client_for(personas["secretary"]).get(f"/reports/branch/{tree['branch_a'].pk}/{year}-12/")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("params", [{"year": "99999999999"}, {"year": "abc"}, {"month": "9999-12"}, {"month": "x-y"}])
+def test_malformed_filters_fall_back_instead_of_failing(client_for, personas, tree, params):
+    client = client_for(personas["admin"])
+    assert client.get(f"/reports/branch/{tree['branch_a'].pk}/", params).status_code == 200
+    assert client.get("/reports/review/", params).status_code == 200
+    assert client.get("/reports/rates/", params).status_code == 200
+
+
+def test_malformed_version_on_a_report_form_is_a_message(client_for, personas, tree):
+    client = client_for(personas["secretary"])
+    url = f"/reports/branch/{tree['branch_a'].pk}/2026-02/"
+    client.get(url)
+    response = client.post(url, {"version": "abc", "action": "save"})
+    assert response.status_code in (200, 302, 409)
