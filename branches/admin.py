@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import permissions, services
+from .forms import OrganizationForm
 from .models import (
     JobHeartbeat,
     Member,
@@ -54,20 +55,8 @@ class PortalUserAdmin(UserAdmin):
 class OrganizationAdminForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = [
-            "name",
-            "kind",
-            "parent",
-            "unit_name",
-            "category",
-            "is_joint",
-            "units_covered",
-            "is_temporary",
-            "locations",
-            "established_on",
-            "unaffiliated_full_members",
-            "is_active",
-        ]
+        # the portal's organization fields, plus the parent (on add only) and the active flag
+        fields = ["parent", *OrganizationForm.Meta.fields, "is_active"]
 
     def clean(self):
         data = super().clean()

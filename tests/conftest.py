@@ -151,15 +151,25 @@ def real_celery_workers(*names, concurrency=2, shutdown_timeout=60):
     import threading
 
     from celery.contrib.testing.worker import TestWorkController, setup_app_for_worker
+    from celery.result import _set_task_join_will_block
     from celery.worker import state
     from django.db import connections
 
     from branchportal.celery import app
 
     require_service("REDIS_URL", os.environ.get("REDIS_URL"))
-    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "result_backend")}
+    saved = {
+        key: app.conf[key]
+        for key in ("task_always_eager", "broker_url", "result_backend", "worker_enable_remote_control")
+    }
     app.conf.update(
-        task_always_eager=False, broker_url=os.environ["REDIS_URL"], result_backend=os.environ["REDIS_URL"]
+        task_always_eager=False,
+        broker_url=os.environ["REDIS_URL"],
+        result_backend=os.environ["REDIS_URL"],
+        # No remote-control (pidbox) channel: its Redis pub/sub read could block the worker's
+        # event loop so that it never saw the stop flag (the teardown hang). Tests need no
+        # broadcast commands.
+        worker_enable_remote_control=False,
     )
 
     def close_thread_connections(**kwargs):
@@ -190,6 +200,7 @@ def real_celery_workers(*names, concurrency=2, shutdown_timeout=60):
             worker.ensure_started()
             workers.append(worker)
             threads.append(thread)
+        _set_task_join_will_block(False)  # the test process may wait on results (not a task)
         yield app
     finally:
         state.should_terminate = 0
@@ -200,4 +211,14 @@ def real_celery_workers(*names, concurrency=2, shutdown_timeout=60):
         task_postrun.disconnect(close_thread_connections)
         app.conf.update(saved)
         if alive:
-            raise RuntimeError(f"Celery worker threads did not stop within {shutdown_timeout}s: {alive}")
+            import sys
+            import traceback
+
+            stacks = "\n".join(
+                "".join(traceback.format_stack(sys._current_frames()[thread.ident]))
+                for thread in threads
+                if thread.is_alive()
+            )
+            raise RuntimeError(
+                f"Celery worker threads did not stop within {shutdown_timeout}s: {alive}\n{stacks}"
+            )
