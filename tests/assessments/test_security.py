@@ -32,7 +32,7 @@ def test_review_start_goes_back_to_a_local_page(scored_tree, personas, client_fo
     assert response["Location"] == back
 
 
-@pytest.mark.parametrize("year", [1900, 99999, "abc", "1e5", "2026\x00"])
+@pytest.mark.parametrize("year", [1900, 99999, "abc", "1e5", "-2026", "2026.5"])
 def test_review_start_refuses_a_year_out_of_range(scored_tree, personas, client_for, year):
     client = client_for(personas["unit_staff"])
     response = client.post(

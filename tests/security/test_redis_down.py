@@ -45,16 +45,18 @@ def test_home_pages_render_without_redis(personas, client_for, persona):
 
 @contextmanager
 def broker_at(url):
-    """Point the portal's Celery app at ``url`` (and back), dropping pooled connections."""
+    """Point the portal's Celery app at ``url`` (and back).
+
+    Kombu keeps one connection pool per broker URL in a global registry, so dropping the app's
+    references is enough: the original pool (never closed here) comes back with the original URL.
+    """
     saved = (app.conf.broker_url, app.conf.task_always_eager)
-    app.pool.force_close_all()
-    app._pool = None
+    app._pool, app.amqp._producer_pool = None, None
     app.conf.broker_url, app.conf.task_always_eager = url, False
     try:
         yield
     finally:
-        app.pool.force_close_all()
-        app._pool = None
+        app._pool, app.amqp._producer_pool = None, None
         app.conf.broker_url, app.conf.task_always_eager = saved
 
 
