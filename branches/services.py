@@ -9,7 +9,7 @@ from contextvars import ContextVar
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Value
+from django.db.models import Case, F, Value, When
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,7 +54,7 @@ def _stamp_history(sender, history_instance, **kwargs):
 pre_create_historical_record.connect(_stamp_history, dispatch_uid="branches_history_context")
 
 
-def _validate_parent(kind, parent):
+def validate_parent(kind, parent):
     allowed = Organization.ALLOWED_PARENTS[kind]
     if not allowed:
         if parent is not None:
@@ -67,9 +67,6 @@ def _validate_parent(kind, parent):
         )
 
 
-organization_parent_check = _validate_parent  # public name: the import previews the rule
-
-
 def _unit_of(kind, parent):
     if kind == Kind.UNIT_COMMITTEE:
         return None  # set to itself after insert
@@ -78,20 +75,51 @@ def _unit_of(kind, parent):
     return parent if parent.kind == Kind.UNIT_COMMITTEE else parent.unit
 
 
+def organization_ids(count):
+    """Reserve ``count`` primary keys for new organizations.
+
+    A node's path ends with its own id and the database refuses a row without a valid path, so
+    the id must be known before the INSERT. PostgreSQL hands out sequence values (never reused);
+    SQLite (development only, one writer at a time) continues after the highest id.
+    """
+    if count <= 0:
+        return []
+    table = Organization._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
+        start = cursor.fetchone()[0] + 1
+        return list(range(start, start + count))
+
+
+def organization_path(pk, parent):
+    """The materialized path of node ``pk`` placed under ``parent`` (None for the root)."""
+    return f"{parent.path if parent else '/'}{pk}/"
+
+
 @transaction.atomic
 def organization_create(*, name, kind, parent=None, **fields):
     """Create a node of the tree; path, depth and unit are derived from the parent."""
-    _validate_parent(kind, parent)
-    org = Organization(name=name, kind=kind, parent=parent, unit=_unit_of(kind, parent), **fields)
-    org.full_clean(exclude=["path", "unit"])
-    org.save()
-    org.path = f"{parent.path if parent else '/'}{org.pk}/"
-    org.depth = parent.depth + 1 if parent else 0
-    update = ["path", "depth"]
+    validate_parent(kind, parent)
+    (pk,) = organization_ids(1)
+    org = Organization(
+        pk=pk,
+        name=name,
+        kind=kind,
+        parent=parent,
+        unit=_unit_of(kind, parent),
+        path=organization_path(pk, parent),
+        depth=parent.depth + 1 if parent else 0,
+        **fields,
+    )
     if kind == Kind.UNIT_COMMITTEE:
-        org.unit = org
-        update.append("unit")
-    org.save(update_fields=update)
+        org.unit_id = pk
+    org.full_clean(exclude=["path", "unit"])
+    org.save(force_insert=True)
     return org
 
 
@@ -114,7 +142,7 @@ def organizations_create_batch(*, organizations):
     every node gets one history record. Elsewhere the nodes are created one by one.
     """
     for org in organizations:
-        _validate_parent(org.kind, org.parent)
+        validate_parent(org.kind, org.parent)
         org.unit = _unit_of(org.kind, org.parent)
         org.full_clean(exclude=["path", "unit", "parent"], validate_unique=False, validate_constraints=False)
         if org.units_covered < 1:
@@ -156,25 +184,50 @@ def organization_update(*, organization, **fields):
 
 
 @transaction.atomic
-def organization_move(*, organization, new_parent):
-    """Move a node and its whole subtree under ``new_parent`` (two UPDATEs, any depth)."""
-    _validate_parent(organization.kind, new_parent)
-    if new_parent.path.startswith(organization.path):
-        raise ValidationError(_("不能把组织移动到它自己的下级组织中。"))
-    old_path = organization.path
-    new_path = f"{new_parent.path}{organization.pk}/"
-    depth_shift = new_parent.depth + 1 - organization.depth
-    subtree = Organization.objects.select_for_update().filter(path__startswith=old_path)
-    subtree.update(
-        path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
-        depth=F("depth") + depth_shift,
-    )
-    Organization.objects.filter(pk=organization.pk).update(parent=new_parent)
-    if organization.kind != Kind.UNIT_COMMITTEE:
-        Organization.objects.filter(path__startswith=new_path).exclude(kind=Kind.UNIT_COMMITTEE).update(
-            unit=_unit_of(organization.kind, new_parent)
+def organization_move(*, organization, new_parent, user=None):
+    """Move a node and its whole subtree under ``new_parent``.
+
+    One UPDATE rewrites the subtree's paths and depths, the moved node's parent and (for nodes
+    below a unit committee) the unit, so no reader ever sees a half-moved tree and a role granted
+    on the old unit stops covering the subtree in the same instant the new unit's starts to.
+    The move is recorded in the node's change history.
+    """
+    current = Organization.objects.select_for_update().get(pk=organization.pk)
+    new_parent = Organization.objects.select_for_update().get(pk=new_parent.pk)
+    if current.parent_id is None:
+        raise ValidationError(_("根组织不能移动。"))
+    if new_parent.path.startswith(current.path):
+        raise ValidationError(_("不能把组织移动到它自己或它的下级组织中。"))
+    validate_parent(current.kind, new_parent)
+    if not new_parent.is_active:
+        raise ValidationError(_("不能移动到已撤销的组织下。"))
+    if new_parent.pk == current.parent_id:
+        raise ValidationError(_("该组织已在所选上级组织之下。"))
+    old_path = current.path
+    new_path = organization_path(current.pk, new_parent)
+    changes = {
+        "path": Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+        "depth": F("depth") + (new_parent.depth + 1 - current.depth),
+        "parent": Case(
+            When(pk=current.pk, then=Value(new_parent.pk)),
+            default=F("parent"),
+            output_field=Organization._meta.get_field("parent"),
+        ),
+    }
+    if current.kind != Kind.UNIT_COMMITTEE:
+        new_unit = _unit_of(current.kind, new_parent)
+        changes["unit"] = Value(
+            new_unit.pk if new_unit else None, output_field=Organization._meta.get_field("unit")
         )
+    Organization.objects.filter(path__startswith=old_path).update(**changes)
     organization.refresh_from_db()
+    Organization.history.bulk_history_create(
+        [organization],
+        update=True,
+        default_user=user,
+        default_change_reason=_("从 %(old)s 移动到 %(new)s")
+        % {"old": current.parent.name, "new": new_parent.name},
+    )
     return organization
 
 

@@ -398,7 +398,7 @@ class _Planner:
                 continue
             seen[key] = row.number
             try:
-                services.organization_parent_check(values["kind"], parent)
+                services.validate_parent(values["kind"], parent)
             except ValidationError as exc:
                 result.errors.extend((ORG_H["kind"], m) for m in exc.messages)
                 sheet.add(result)

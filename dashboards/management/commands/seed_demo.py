@@ -47,6 +47,11 @@ class Command(BaseCommand):
         started = time.monotonic()
         today = timezone.localdate()
         result = seed_province(scale_name=scale, today=today, log=self.stdout.write)
+        if settings.PRODUCTION:
+            # The demo password is published: in production each demo user must replace it at
+            # the first login.
+            User.objects.filter(username__in=result["users_created"]).update(must_change_password=True)
+            self.stdout.write("Demo users must change the shared password at their first login.")
         for seed in FEATURE_SEEDERS:
             seed(scale=scale, today=today)
         if connection.vendor == "postgresql":
