@@ -586,11 +586,6 @@ def _reminder_email(*, user, title, body, link, reminder, branch, requires_ack):
 
 
 @transaction.atomic
-def calendar_token_get(*, user):
-    token, _created = CalendarToken.objects.get_or_create(user=user)
-    return token
-
-
 @transaction.atomic
 def calendar_token_rotate(*, user):
     """Replace the feed token, so a leaked feed address stops working."""

@@ -90,11 +90,14 @@ def branch_timeline(request, branch):
     return render(request, "branches/renewals/timeline.html", context)
 
 
-def _renewal_for(branch, step, user):
+def _renewal_for(branch, step, user, method):
     """The active term's renewal, after checking the step's action on the branch."""
     if not permissions.can(user, STEP_ACTION[step], branch):
         raise PermissionDenied
     term = _active_term(branch)
+    if method != "POST":
+        # Opening a step page never writes: the renewal row is created by the first recorded step.
+        return Renewal.objects.filter(term=term).first() or Renewal(term=term)
     try:
         return services.renewal_get_or_start(term=term)
     except ValidationError as exc:
@@ -131,7 +134,7 @@ def _submit(request, branch, form, call):
 def step_record(request, branch, step):
     if step not in services.SIMPLE_STEPS:
         raise Http404
-    renewal = _renewal_for(branch, step, request.user)
+    renewal = _renewal_for(branch, step, request.user, request.method)
     form = forms.StepForm(request.POST or None, request.FILES or None, initial={"version": renewal.version})
     done = _submit(
         request,
@@ -154,7 +157,7 @@ def step_record(request, branch, step):
 
 @branch_permission_required(Action.VIEW)
 def election_record(request, branch):
-    renewal = _renewal_for(branch, Step.ELECTION, request.user)
+    renewal = _renewal_for(branch, Step.ELECTION, request.user, request.method)
     members = Member.objects.filter(branch=branch, state=Member.State.ACTIVE, status=Member.Status.FULL)
     form = forms.ElectionForm(
         request.POST or None, request.FILES or None, members=members, initial={"version": renewal.version}
@@ -196,7 +199,7 @@ def election_record(request, branch):
 
 @branch_permission_required(Action.VIEW)
 def results_report(request, branch):
-    renewal = _renewal_for(branch, Step.RESULTS_REPORT, request.user)
+    renewal = _renewal_for(branch, Step.RESULTS_REPORT, request.user, request.method)
     if not hasattr(renewal, "election"):
         raise Http404
     form = forms.ResultsForm(
@@ -226,7 +229,7 @@ def results_report(request, branch):
 
 @branch_permission_required(Action.VIEW)
 def renewal_complete(request, branch):
-    renewal = _renewal_for(branch, Step.SECRETARY_APPROVAL, request.user)
+    renewal = _renewal_for(branch, Step.SECRETARY_APPROVAL, request.user, request.method)
     if not hasattr(renewal, "election"):
         raise Http404
     form = forms.StepForm(request.POST or None, request.FILES or None, initial={"version": renewal.version})
@@ -383,13 +386,17 @@ def renewal_calendar(request):
 
 
 def calendar_subscribe(request):
-    """Shows the user's private feed address; POST replaces the token."""
+    """Shows the user's private feed address; POST creates or replaces the token (GET never writes)."""
     if request.method == "POST":
-        token = services.calendar_token_rotate(user=request.user)
-        messages.success(request, _("已生成新的订阅地址，旧地址已失效。"))
-    else:
-        token = services.calendar_token_get(user=request.user)
-    url = request.build_absolute_uri(reverse("renewals:feed", args=[token.token]))
+        had_token = CalendarToken.objects.filter(user=request.user).exists()
+        services.calendar_token_rotate(user=request.user)
+        if had_token:
+            messages.success(request, _("已生成新的订阅地址，旧地址已失效。"))
+        else:
+            messages.success(request, _("已生成订阅地址。"))
+        return redirect("renewals:calendar-subscribe")
+    token = CalendarToken.objects.filter(user=request.user).first()
+    url = request.build_absolute_uri(reverse("renewals:feed", args=[token.token])) if token else ""
     return render(request, "branches/renewals/calendar_subscribe.html", {"feed_url": url})
 
 

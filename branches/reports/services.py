@@ -225,21 +225,28 @@ def report_due_on(month, policy=None):
     return compliance.report_due_on(month, policy["report.due_day"])
 
 
-@transaction.atomic
-def report_get_or_create(*, branch, month, user, today=None):
-    """The branch's report for ``month`` (a draft is created on first visit by the secretary)."""
+def report_unsaved(*, branch, month, user, today=None):
+    """An empty, unsaved report for a month that has none yet (what the form shows on GET)."""
     today = today or timezone.localdate()
     month = month.replace(day=1)
-    existing = MonthlyReport.objects.filter(branch=branch, month=month).first()
-    if existing is not None:
-        return existing
     _require(user, Action.SUBMIT_REPORT, branch)
     if branch.kind != Organization.Kind.BRANCH:
         raise ValidationError(_("只有党支部填报月度报告。"))
     if month > today:
         raise ValidationError(_("不能填报尚未开始的月份。"))
+    return MonthlyReport(branch=branch, month=month, due_on=report_due_on(month), filer=user)
+
+
+@transaction.atomic
+def report_get_or_create(*, branch, month, user, today=None):
+    """The branch's report for ``month``; the draft row is created by the first save, never on GET."""
+    month = month.replace(day=1)
+    existing = MonthlyReport.objects.filter(branch=branch, month=month).first()
+    if existing is not None:
+        return existing
+    unsaved = report_unsaved(branch=branch, month=month, user=user, today=today)
     report, _created = MonthlyReport.objects.get_or_create(
-        branch=branch, month=month, defaults={"due_on": report_due_on(month), "filer": user}
+        branch=branch, month=month, defaults={"due_on": unsaved.due_on, "filer": user}
     )
     return report
 

@@ -276,7 +276,10 @@ def report_detail(request, branch, year, month):
         if not can_submit:
             raise Http404
         try:
-            report = services.report_get_or_create(branch=branch, month=month_start, user=request.user)
+            if request.method == "POST":
+                report = services.report_get_or_create(branch=branch, month=month_start, user=request.user)
+            else:  # opening the page never creates a draft
+                report = services.report_unsaved(branch=branch, month=month_start, user=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(_error_list(error)))
             return redirect("reports:branch", org_id=branch.pk)
@@ -321,7 +324,7 @@ def report_detail(request, branch, year, month):
             "can_submit": can_submit and report.is_editable,
             "can_review": can_review,
             "review_form": forms.ReviewForm(),
-            "events": report.events.select_related("actor"),
+            "events": report.events.select_related("actor") if report.pk else [],
             "activities": selectors.branch_activities(branch, month=month_start),
         },
     )
