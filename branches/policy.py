@@ -61,6 +61,8 @@ DEFAULTS = {
     "report.due_day": 5,
     # §10.2: reminder sent this many days before the due date (and once more when overdue).
     "report.remind_days_before": 2,
+    # Plausibility of the monthly report: most study hours per member in one month.
+    "report.study_hours_max": 40,
     # §10.2: working days (Mon–Fri, no holiday calendar) after a meeting to enter its record.
     "activity.entry_working_days": 3,
     # LIFE-04: Party lectures required per quarter (0 switches the check off).

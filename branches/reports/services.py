@@ -6,6 +6,7 @@ carry the ``version`` the user loaded, so two people never silently overwrite ea
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -251,13 +252,48 @@ def report_get_or_create(*, branch, month, user, today=None):
     return report
 
 
+def filing_opens_on(month):
+    """A month's report may be filed from the first day of the following month."""
+    return month.replace(day=1) + relativedelta(months=1)
+
+
+def filing_blocked_reason(report, today=None):
+    """Why 报送 is not offered yet ("" when it may be filed)."""
+    today = today or timezone.localdate()
+    opens = filing_opens_on(report.month)
+    if today < opens:
+        return _("本月尚未结束，%(date)s 起可以报送。") % {"date": f"{opens:%Y-%m-%d}"}
+    return ""
+
+
+def _plausibility_errors(report, today, policy):
+    """Figures a secretary cannot have meant (checked on draft save and on submit)."""
+    errors = []
+    if report.dues_amount is not None and report.dues_amount < 0:
+        errors.append(_("收缴党费金额不能为负数。"))
+    handed = report.dues_handed_over_on
+    if handed is not None and handed > today:
+        errors.append(_("党费上缴日期不能晚于今天。"))
+    if handed is not None and handed < report.month:
+        errors.append(_("党费上缴日期不能早于报告月份（%(month)s）。") % {"month": f"{report.month:%Y-%m}"})
+    hours = report.study_hours
+    if hours is not None and hours < 0:
+        errors.append(_("人均学习学时不能为负数。"))
+    elif hours is not None and hours > policy["report.study_hours_max"]:
+        errors.append(
+            _("人均学习学时 %(hours)s 超过每月上限 %(max)s 学时，请核对。")
+            % {"hours": f"{Decimal(hours).normalize():f}", "max": policy["report.study_hours_max"]}
+        )
+    return errors
+
+
 def _check_editable(report):
     if not report.is_editable:
         raise ValidationError(_("报告已报送，处于锁定状态，不能修改。"))
 
 
 @transaction.atomic
-def report_save(*, report, user, version, **fields):
+def report_save(*, report, user, version, today=None, **fields):
     """Save the secretary's figures on a draft or returned report."""
     _require(user, Action.SUBMIT_REPORT, report.branch)
     _check_editable(report)
@@ -266,6 +302,9 @@ def report_save(*, report, user, version, **fields):
         raise ValueError(f"Not report inputs: {sorted(unknown)}")
     for name, value in fields.items():
         setattr(report, name, value)
+    errors = _plausibility_errors(report, today or timezone.localdate(), policy_all())
+    if errors:
+        raise ValidationError(errors)
     report.full_clean(exclude=["branch", "filer", "reviewed_by"], validate_unique=False)
     updated = MonthlyReport.objects.filter(
         pk=report.pk, version=version, status__in=MonthlyReport.EDITABLE
@@ -307,10 +346,10 @@ def report_submit(*, report, user, version, today=None, now=None):
     _check_editable(report)
     now = now or timezone.now()
     today = today or timezone.localdate(now)
-    if report.month + relativedelta(months=1) > today:
-        raise ValidationError(_("本月尚未结束，月末后再报送月度报告。"))
+    if filing_blocked_reason(report, today):
+        raise ValidationError(filing_blocked_reason(report, today))
     derived = selectors.report_derived(report.branch, report.month, today=today)
-    errors = _submission_errors(report, derived)
+    errors = _plausibility_errors(report, today, policy_all()) + _submission_errors(report, derived)
     if errors:
         raise ValidationError(errors)
     first = report.first_submitted_at is None

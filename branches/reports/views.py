@@ -322,6 +322,7 @@ def report_detail(request, branch, year, month):
             "form": form,
             "derived": derived,
             "can_submit": can_submit and report.is_editable,
+            "filing_blocked": services.filing_blocked_reason(report, today),
             "can_review": can_review,
             "review_form": forms.ReviewForm(),
             "events": report.events.select_related("actor") if report.pk else [],
