@@ -36,6 +36,10 @@ ATTENDANCE_FIELDS = (
     "absent_full",
     "absent_probationary",
 )
+# Gatherings with a roster of expected attendees (a talk or "other" may be between two people).
+MEETING_KINDS = frozenset(Kind) - {Kind.TALK, Kind.OTHER}
+# Bodies that decide by vote: the assembly (BWR Art. 11) and the committee (Art. 12).
+DECISION_KINDS = (Kind.ASSEMBLY, Kind.COMMITTEE)
 REPORT_INPUT_FIELDS = (
     "dues_members_due",
     "dues_members_paid",
@@ -107,8 +111,10 @@ def _validate_activity(*, branch, fields, decisions, absent_members, today, poli
         errors.append(_("只有党小组会需要选择党小组。"))
     if kind == Kind.LECTURE and not fields.get("lecturer"):
         errors.append(_("党课须填写授课人。"))
-    if decisions and kind != Kind.ASSEMBLY:
-        errors.append(_("只有支部党员大会记录表决事项。"))
+    if kind in MEETING_KINDS and fields.get("expected_full", 0) + fields.get("expected_probationary", 0) == 0:
+        errors.append(_("应到人数为 0：会议须有应参加的党员，请填写应到正式党员和预备党员人数。"))
+    if decisions and kind not in DECISION_KINDS:
+        errors.append(_("只有支部党员大会和支部委员会记录表决事项。"))
     for decision in decisions:
         for problem in compliance.vote_problems(
             expected_full=fields.get("expected_full", 0),
@@ -175,10 +181,12 @@ def activity_update(*, activity, user, version, decisions=(), absent_members=(),
     _month_locked_error(
         activity.branch, Activity.objects.values_list("held_on", flat=True).get(pk=activity.pk)
     )
-    current = {name: getattr(activity, name) for name in (*ATTENDANCE_FIELDS, "held_on", "cell", "lecturer")}
+    current = {
+        name: getattr(activity, name) for name in (*ATTENDANCE_FIELDS, "held_on", "cell", "lecturer", "kind")
+    }
     _validate_activity(
         branch=activity.branch,
-        fields={**current, **fields, "kind": activity.kind},
+        fields={**current, **fields},
         decisions=decisions,
         absent_members=absent_members,
         today=today,
@@ -192,6 +200,24 @@ def activity_update(*, activity, user, version, decisions=(), absent_members=(),
     activity.refresh_from_db()
     _save_children(activity, decisions, absent_members)
     _record_history(activity, user)
+    return activity
+
+
+@transaction.atomic
+def activity_delete(*, activity, user, version, reason, now=None):
+    """Soft-delete a record (it stays in the history); only while its month's report is open."""
+    _require(user, Action.RECORD_ACTIVITY, activity.branch)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("请填写删除原因。"))
+    _month_locked_error(activity.branch, activity.held_on)
+    updated = Activity.objects.filter(pk=activity.pk, version=version).update(
+        version=F("version") + 1, deleted_at=now or timezone.now(), deleted_by=user, deletion_reason=reason
+    )
+    if not updated:
+        raise ValidationError(_("该记录已被他人修改或已删除，请刷新页面后再试。"))
+    activity = Activity.all_objects.get(pk=activity.pk)
+    _record_history(activity, user, reason=(_("删除：%(reason)s") % {"reason": reason})[:100])
     return activity
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import permissions
+from .. import audit, permissions
 from .. import selectors as branch_selectors
 from ..models import Activity, ActivityAttachment, MonthlyReport
 from ..permissions import Action, branch_permission_required, get_object_for_user, staff_required
@@ -80,15 +80,26 @@ def branch_overview(request, branch):
             "kinds": Activity.Kind.choices,
             "can_record": permissions.can(request.user, Action.RECORD_ACTIVITY, branch),
             "can_submit": permissions.can(request.user, Action.SUBMIT_REPORT, branch),
+            "deleted": selectors.deleted_activities(branch, year=year),
         },
     )
 
 
-def _activity_forms(request, branch, instance=None):
+def _activity_forms(request, branch, instance=None, roster=None):
     data = request.POST if request.method == "POST" else None
+    initial = {}
+    if instance is None and roster is not None:
+        # A new meeting expects the whole roster; the page's script switches to the committee for 支委会.
+        initial = {
+            "expected_full": roster["all"]["full"],
+            "present_full": roster["all"]["full"],
+            "expected_probationary": roster["all"]["probationary"],
+            "present_probationary": roster["all"]["probationary"],
+        }
     form = forms.ActivityForm(
         data,
         instance=instance,
+        initial=initial,
         branch=branch,
         members=selectors.branch_member_choices(branch),
         cells=selectors.branch_cells(branch),
@@ -117,7 +128,8 @@ def _decisions(formset):
 
 @branch_permission_required(Action.RECORD_ACTIVITY)
 def activity_create(request, branch):
-    form, formset = _activity_forms(request, branch)
+    roster = selectors.attendance_roster(branch)
+    form, formset = _activity_forms(request, branch, roster=roster)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
             activity = services.activity_create(
@@ -139,11 +151,7 @@ def activity_create(request, branch):
     return render(
         request,
         "branches/reports/activity_form.html",
-        {
-            "branch": branch,
-            "form": form,
-            "formset": formset,
-        },
+        {"branch": branch, "form": form, "formset": formset, **_form_page_extras(roster)},
     )
 
 
@@ -168,12 +176,47 @@ def activity_detail(request, pk):
             "decisions": activity.decisions.all(),
             "attachments": activity.attachments.all(),
             "absent_members": activity.absent_members.all(),
+            "history": audit.activity_history(activity),
         },
     )
 
 
+def activity_delete(request, pk):
+    """GET asks for confirmation and a reason; POST soft-deletes the record."""
+    activity = _activity_for(request, pk, Action.RECORD_ACTIVITY)
+    form = forms.ActivityDeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_delete(
+                activity=activity,
+                user=request.user,
+                version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            for message in _error_list(error):
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("活动记录已删除，删除原因已记入变更记录。"))
+            return redirect("reports:branch", org_id=activity.branch_id)
+    return render(
+        request,
+        "branches/reports/activity_delete.html",
+        {"activity": activity, "branch": activity.branch, "form": form},
+    )
+
+
+def _form_page_extras(roster):
+    return {
+        "roster": roster,
+        "committee_ids": set(roster["committee"]["ids"]),
+        "kind_help": {kind: str(text) for kind, text in forms.KIND_HELP.items()},
+    }
+
+
 def activity_edit(request, pk):
     activity = _activity_for(request, pk, Action.RECORD_ACTIVITY)
+    roster = selectors.attendance_roster(activity.branch)
     form, formset = _activity_forms(request, activity.branch, instance=activity)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
@@ -199,6 +242,7 @@ def activity_edit(request, pk):
             "form": form,
             "formset": formset,
             "activity": activity,
+            **_form_page_extras(roster),
         },
     )
 

@@ -246,6 +246,7 @@ def test_an_activity_cannot_be_moved_out_of_a_filed_month(client_for, personas, 
     activity = record(tree["branch_a"], Kind.COMMITTEE, date(2026, 2, 10), expected=5, present=5)
     filed(tree["branch_a"])
     data = {
+        "kind": Kind.COMMITTEE,
         "held_on": "2026-03-02",
         "place": "会议室",
         "chair": "张",
