@@ -101,14 +101,15 @@ class Activity(models.Model):
     deletion_reason = models.TextField(_("删除原因"), blank=True)
     history = HistoricalRecords(m2m_fields=[absent_members])
 
-    objects = ActivityManager()
     all_objects = models.Manager()
+    objects = ActivityManager()
 
     class Meta:
         verbose_name = _("组织生活记录")
         verbose_name_plural = _("组织生活记录")
         ordering = ["-held_on", "-pk"]
         base_manager_name = "all_objects"
+        default_manager_name = "objects"
         indexes = [models.Index(fields=["branch", "held_on"], name="activity_branch_date")]
         constraints = [
             # Attendance adds up, split by full and probationary members.
