@@ -304,3 +304,11 @@ def test_rankings_page_lists_finalized_reviews_with_ranks(scored_tree, personas,
         .content.decode()
     )
     assert "甲厅第一党支部" in page and "乙厅第一党支部" in page and "1/2" in page
+
+
+def test_admins_open_every_review_provincial_staff_can(scored_tree, personas, client_for):
+    in_progress = start(scored_tree["branch_c"], personas["provincial"], kind=Review.Kind.PROVINCIAL)
+    unit_draft = start(scored_tree["branch_a"], personas["unit_staff"])
+    for review in (in_progress, unit_draft):
+        assert client_for(personas["provincial"]).get(review.get_absolute_url()).status_code == 200
+        assert client_for(personas["admin"]).get(review.get_absolute_url()).status_code == 200
