@@ -312,3 +312,34 @@ def test_admins_open_every_review_provincial_staff_can(scored_tree, personas, cl
     for review in (in_progress, unit_draft):
         assert client_for(personas["provincial"]).get(review.get_absolute_url()).status_code == 200
         assert client_for(personas["admin"]).get(review.get_absolute_url()).status_code == 200
+
+
+def test_submitting_with_unsaved_score_edits_saves_them_first(scored_tree, personas, client_for):
+    review = start(scored_tree["branch_a"], personas["unit_staff"])
+    post = {"version": review.version}
+    for item_id, entry in full_marks(review).items():
+        post[f"score-{item_id}"] = entry["score"]
+        post[f"reason-{item_id}"] = entry["reason"]
+        if entry["veto"]:
+            post[f"veto-{item_id}"] = "on"
+    client = client_for(personas["unit_staff"])
+    page = client.get(review.get_absolute_url()).content.decode()
+    assert 'id="submit-review"' in page and 'formaction="' in page  # the submit button posts the score form
+    client.post(reverse("assessments:review-action", args=[review.pk, "submit"]), post)
+    review.refresh_from_db()
+    assert review.status == Review.Status.SUBMITTED
+    assert not review.scores.filter(score__isnull=True).exists()
+
+
+def test_submitting_with_a_stale_version_refuses_and_says_so(scored_tree, personas, client_for):
+    review = start(scored_tree["branch_a"], personas["unit_staff"])
+    item_id = review.scores.values_list("item_id", flat=True).first()
+    client = client_for(personas["unit_staff"])
+    response = client.post(
+        reverse("assessments:review-action", args=[review.pk, "submit"]),
+        {"version": review.version - 1, f"score-{item_id}": "1"},
+        follow=True,
+    )
+    review.refresh_from_db()
+    assert review.status != Review.Status.SUBMITTED
+    assert "评分未能保存，评审未提交。" in response.content.decode()
