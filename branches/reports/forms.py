@@ -149,6 +149,9 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+ALL_FILED = "all"
+
+
 class QueueFilterForm(forms.Form):
     month = forms.CharField(label=_("月份"), required=False, widget=forms.TextInput(attrs={"type": "month"}))
     unit = forms.ModelChoiceField(label=_("单位"), queryset=None, required=False, empty_label=_("全部单位"))
@@ -165,6 +168,6 @@ class QueueFilterForm(forms.Form):
             field.widget.attrs["class"] = (
                 "form-select form-select-sm" if is_select else "form-control form-control-sm"
             )
-        self.fields["status"].choices = [("", _("待审核及已处理"))] + [
+        self.fields["status"].choices = [("", _("待审核")), (ALL_FILED, _("全部已报送"))] + [
             c for c in MonthlyReport.Status.choices if c[0] != MonthlyReport.Status.DRAFT
         ]

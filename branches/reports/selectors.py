@@ -208,21 +208,33 @@ def report_queryset():
 
 
 def review_queue(user, *, month=None, unit_id=None, status=None, late=None):
-    """Reports the viewer may review, filtered as in the review page."""
+    """Reports the viewer may review. By default the backlog: every report waiting for review,
+    whatever its month; ``status="all"`` adds the ones already handled."""
     qs = report_queryset().filter(permissions.scope_q(user, Action.REVIEW, "branch__"))
     if month is not None:
         qs = qs.filter(month=month)
     if unit_id:
         qs = qs.filter(branch__unit_id=unit_id)
-    if status:
+    if status == "all":
+        qs = qs.exclude(status=Status.DRAFT)
+    elif status:
         qs = qs.filter(status=status)
     else:
-        qs = qs.exclude(status=Status.DRAFT)
+        qs = qs.filter(status__in=MonthlyReport.AWAITING_REVIEW)
     if late is not None:
         qs = qs.filter(is_late=late)
     # Reports waiting for review first, oldest submission first (first come, first reviewed).
     waiting = Case(When(status__in=MonthlyReport.AWAITING_REVIEW, then=Value(0)), default=Value(1))
     return qs.order_by(waiting, "submitted_at", "branch__path")
+
+
+def review_backlog(user):
+    """Reports waiting for the viewer's review: how many and the oldest submission (one query)."""
+    from django.db.models import Min
+
+    return MonthlyReport.objects.filter(
+        permissions.scope_q(user, Action.REVIEW, "branch__"), status__in=MonthlyReport.AWAITING_REVIEW
+    ).aggregate(pending=Count("pk"), oldest=Min("submitted_at"))
 
 
 def review_units(user):

@@ -400,11 +400,13 @@ def report_review(request, pk):
     return redirect(report)
 
 
-def _queue_filters(request):
+def _queue_filters(request, month_required=True):
+    """Filters of the staff report pages; the review queue's month is optional (None: all)."""
     today = timezone.localdate()
     units = selectors.review_units(request.user)
-    month = _previous_month(today)
-    form = forms.QueueFilterForm(request.GET or None, units=units, initial={"month": f"{month:%Y-%m}"})
+    month = _previous_month(today) if month_required else None
+    initial = {"month": f"{month:%Y-%m}"} if month else {}
+    form = forms.QueueFilterForm(request.GET or None, units=units, initial=initial)
     unit = status = late = None
     if form.is_valid():
         month = _parse_month(form.cleaned_data["month"], month)
@@ -416,11 +418,15 @@ def _queue_filters(request):
 
 @staff_required
 def review_queue(request):
-    form, month, unit, status, late = _queue_filters(request)
+    """The review backlog: every submitted report not yet reviewed, oldest first, with its age."""
+    form, month, unit, status, late = _queue_filters(request, month_required=False)
     reports = selectors.review_queue(
         request.user, month=month, unit_id=unit.pk if unit else None, status=status, late=late
     )
     page = Paginator(reports, 25).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for report in page.object_list:
+        report.waiting_days = (now - report.submitted_at).days if report.submitted_at else None
     return render(
         request,
         "branches/reports/queue.html",

@@ -307,3 +307,25 @@ def test_staff_compliance_overview_lists_their_branches_with_constant_queries(cl
     assembly = rows["甲厅第一党支部"]["cells"][0]
     assert (assembly["met"], assembly["due"], assembly["state"]) == (1, 1, "met")
     assert rows["甲厅第二党支部"]["cells"][2]["applicable"] is False  # no cells in branch_b
+
+
+def test_the_queue_shows_the_whole_backlog_oldest_first_with_its_age(client_for, personas, tree):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    old = filed(tree["branch_a"], month=date(2025, 9, 1))
+    recent = filed(tree["branch_b"], month=date(2026, 2, 1))
+    filed(tree["branch_b"], month=date(2026, 1, 1), status=Status.ACCEPTED)
+    now = timezone.now()
+    MonthlyReport.objects.filter(pk=old.pk).update(submitted_at=now - timedelta(days=40))
+    MonthlyReport.objects.filter(pk=recent.pk).update(submitted_at=now - timedelta(days=3))
+    client = client_for(personas["unit_staff"])
+    response = client.get("/reports/review/")
+    assert [r.pk for r in response.context["page_obj"]] == [old.pk, recent.pk]  # accepted one not listed
+    page = response.content.decode()
+    assert "40 天" in page and "3 天" in page
+    everything = client.get("/reports/review/?status=all").context["page_obj"]
+    assert len(everything) == 3
+    home = client.get("/").content.decode()
+    assert 'id="backlog-pending"' in home and "40 天" in home
