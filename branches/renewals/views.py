@@ -46,6 +46,16 @@ def _active_term(branch):
     return term
 
 
+def my_renewal(request):
+    """The secretary's menu entry 换届: their branch's renewal timeline."""
+    from branches import selectors as branch_selectors
+
+    branches = branch_selectors.secretary_branches(request.user)
+    if not branches:
+        raise Http404
+    return redirect("renewals:branch-timeline", branches[0].pk)
+
+
 @branch_permission_required(Action.VIEW)
 def branch_timeline(request, branch):
     """A branch's renewal timeline: countdown, ladder, steps, postponements, past terms."""

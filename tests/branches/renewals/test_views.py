@@ -364,3 +364,11 @@ def test_timeline_query_count_does_not_grow_with_history(
     services.renewal_sweep(today=TODAY)
     with django_assert_num_queries(small):
         client.get(address)
+
+
+def test_secretary_menu_leads_to_the_branch_renewal(client_for, personas, tree):
+    client = client_for(personas["secretary"])
+    assert 'href="/renewals/mine/"' in client.get("/").content.decode()
+    response = client.get("/renewals/mine/")
+    assert response.status_code == 302 and response.url == f"/renewals/branch/{tree['branch_a'].pk}/"
+    assert client_for(personas["provincial"]).get("/renewals/mine/").status_code == 404
