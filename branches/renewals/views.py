@@ -72,7 +72,8 @@ def branch_timeline(request, branch):
         renewal = data["renewal"]
         status = renewal.status if renewal else Renewal.Status.STARTED
         # A fresh term far from its deadline has nothing to do yet.
-        next_step = NEXT_STEP.get(status) if renewal or view.stage else None
+        # (an approved early renewal opens the procedure whatever the countdown says).
+        next_step = NEXT_STEP.get(status) if renewal or view.stage or view.facts.advanced else None
         offsets = ladder.Offsets.from_policy(values)
         sent = {r.stage: r for r in data["reminders"]}
         ladder_rows = [
