@@ -34,9 +34,10 @@ def deadline_expression(prefix=""):
 
 
 def _active_terms():
-    return Term.objects.filter(status=Term.Status.ACTIVE, branch__is_active=True).annotate(
-        deadline=deadline_expression(), renewal_status=F("renewal__status")
-    )
+    # Temporary branches hold no renewals (their secretary is appointed).
+    return Term.objects.filter(
+        status=Term.Status.ACTIVE, branch__is_active=True, branch__is_temporary=False
+    ).annotate(deadline=deadline_expression(), renewal_status=F("renewal__status"))
 
 
 def terms_for_sweep(*, today, offsets):
