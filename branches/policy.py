@@ -54,6 +54,8 @@ DEFAULTS = {
     "renewal.election_margin_blocks": True,
     # Standards (domain.md §6.5): veto when a term expired more than this many months ago.
     "assessment.veto_term_overdue_months": 12,
+    # Tier cut-offs are set on this scale: an edition's total must equal it to be published.
+    "assessment.tier_basis_points": 100,
     # Evidence uploads on review items: allowed file types and size limit.
     "assessment.evidence_extensions": ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx"],
     "assessment.evidence_max_mb": 10,
