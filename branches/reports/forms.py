@@ -67,9 +67,9 @@ class ActivityForm(_NoFormTag, forms.ModelForm):
         self.fields["cell"].queryset = cells
         self.fields["cell"].help_text = _("仅党小组会填写。")
         self.fields["lecturer"].help_text = _("党课必填。")
-        kind = self["kind"].value() or ""
-        self.fields["kind"].help_text = KIND_HELP.get(kind, _("选择活动类型后显示制度要求。"))
-        self.fields["kind"].widget.attrs["aria-describedby"] = "id_kind_helptext"
+        # Not via self["kind"]: a bound field copies the help text when first created.
+        kind = (self.data.get(self.add_prefix("kind")) if self.is_bound else None) or self.instance.kind
+        self.fields["kind"].help_text = KIND_HELP.get(kind or "", _("选择活动类型后显示制度要求。"))
 
     def service_fields(self):
         data = dict(self.cleaned_data)
