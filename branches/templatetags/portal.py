@@ -31,3 +31,22 @@ SEVERITY_BADGES = {
 def severity_badge(severity):
     css, label = SEVERITY_BADGES[severity]
     return {"css": css, "label": label}
+
+
+@register.filter
+def localized_name(obj):
+    """An edition part's name in the active language (editions store ``name_en``)."""
+    from django.utils.translation import get_language
+
+    english = getattr(obj, "name_en", "")
+    if english and (get_language() or "").startswith("en"):
+        return english
+    return getattr(obj, "name", obj)
+
+
+@register.filter
+def label(value):
+    """A stored Chinese term (a tier name such as 优秀) in the active language."""
+    from django.utils.translation import gettext
+
+    return gettext(str(value)) if value else value

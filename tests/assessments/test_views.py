@@ -343,3 +343,20 @@ def test_submitting_with_a_stale_version_refuses_and_says_so(scored_tree, person
     review.refresh_from_db()
     assert review.status != Review.Status.SUBMITTED
     assert "评分未能保存，评审未提交。" in response.content.decode()
+
+
+def test_english_ui_shows_dimension_and_tier_names_in_english(scored_tree, personas, client_for):
+    from django.conf import settings
+
+    review = start(scored_tree["branch_a"], personas["unit_staff"])
+    client = client_for(personas["unit_staff"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(review.get_absolute_url()).content.decode()
+    dimension = review.edition.dimensions.order_by("order").first()
+    assert dimension.name_en and dimension.name_en in page
+    assert f"{dimension.order}. {dimension.name}<" not in page
+    assert "Model" in page and ":示范" not in page  # tier cut-offs for the live tier display
+    form = client_for(personas["secretary"])
+    form.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = form.get(f"/reports/branch/{scored_tree['branch_a'].pk}/activities/new/").content.decode()
+    assert "Choose a type to see what the regulations expect." in html

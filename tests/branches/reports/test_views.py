@@ -329,3 +329,12 @@ def test_the_queue_shows_the_whole_backlog_oldest_first_with_its_age(client_for,
     assert len(everything) == 3
     home = client.get("/").content.decode()
     assert 'id="backlog-pending"' in home and "40 天" in home
+
+
+def test_requirement_and_check_codes_never_show_to_users(client_for, personas, tree):
+    client = client_for(personas["secretary"])
+    overview = client.get(f"/reports/branch/{tree['branch_a'].pk}/?year=2026").content.decode()
+    assert "支部党员大会（每季度）" in overview
+    assert "LIFE-0" not in overview and "STUDY" not in overview
+    detail = client.get(f"/orgs/{tree['branch_a'].pk}/").content.decode()
+    assert "COM-0" not in detail and "ORG-0" not in detail
