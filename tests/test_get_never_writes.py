@@ -1,4 +1,5 @@
-"""Opening a page never writes: every GET each demo persona can reach leaves the database as it was."""
+"""Opening a page never writes: every GET each demo persona can reach leaves the database as it was.
+The same crawl checks that no link shown to a persona leads to a 404."""
 
 from io import StringIO
 
@@ -26,7 +27,7 @@ def test_no_get_writes_for_any_demo_persona(demo, client):
     today = timezone.localdate()
     MonthlyReport.objects.filter(month=today.replace(day=1)).delete()
     before = table_fingerprint()
-    offenders, errors, visited = {}, {}, 0
+    offenders, errors, not_found, visited = {}, {}, [], 0
     for username in DEMO_PERSONAS:
         client.force_login(User.objects.get(username=username))
         before_persona = table_fingerprint()
@@ -36,12 +37,15 @@ def test_no_get_writes_for_any_demo_persona(demo, client):
                 offenders[f"{username} {url}"] = writes[:2]
             if response.status_code >= 500:
                 errors[f"{username} {url}"] = response.status_code
+            if response.status_code == 404:  # every link a page shows must open for its viewer
+                not_found.append(f"{username} {url}")
 
         visited += len(crawl(client, on_page=check))
         assert offenders == {}
         assert table_fingerprint() == before_persona, username
         client.logout()
     assert errors == {}
+    assert not_found == []
     assert visited > 100
     after = table_fingerprint()
     # logging in and out is recorded by django-axes; nothing else may have changed

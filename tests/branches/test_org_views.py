@@ -446,3 +446,11 @@ def test_home_pages_run_the_same_queries_at_two_data_sizes(
     sized(8)
     after = {who: count_queries(client_for(personas[who]), url) for who in ("secretary", "unit_staff")}
     assert after == before
+
+
+def test_organizations_outside_the_viewers_scope_render_as_text(client_for, personas, tree):
+    page = client_for(personas["secretary"]).get(f"/orgs/{tree['branch_a'].pk}/").content.decode()
+    unit = tree["unit_a"]
+    assert unit.name in page and f'href="/orgs/{unit.pk}/"' not in page
+    staff_page = client_for(personas["unit_staff"]).get(f"/orgs/{tree['branch_a'].pk}/").content.decode()
+    assert f'href="/orgs/{unit.pk}/"' in staff_page
