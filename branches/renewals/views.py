@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from branches import permissions
 from branches.models import CalendarToken, Member, Organization, Postponement, Renewal, RenewalStep, Term
@@ -127,7 +128,15 @@ def _form_page(request, branch, form, step_label, **extra):
     )
 
 
-def _submit(request, branch, form, call):
+# Steps after which the branch waits for the higher organization: the message says so.
+AWAITING_MESSAGES = {
+    Step.REQUEST: gettext_lazy("换届请示已报送，等待上级批复。"),
+    Step.CANDIDATES: gettext_lazy("候选人已上报，等待上级批复。"),
+    Step.RESULTS_REPORT: gettext_lazy("选举结果已上报，等待上级批准书记、副书记。"),
+}
+
+
+def _submit(request, branch, form, call, success=None):
     """On a valid POST run ``call(cleaned_data)`` and go back to the timeline; a broken rule's
     messages go onto the form. None means: draw the page (again)."""
     if request.method != "POST" or not form.is_valid():
@@ -137,7 +146,7 @@ def _submit(request, branch, form, call):
     except ValidationError as exc:
         form.add_error(None, exc.messages)
         return None
-    messages.success(request, _("已保存。"))
+    messages.success(request, str(success) if success else _("已保存。"))
     return redirect("renewals:branch-timeline", branch.pk)
 
 
@@ -160,6 +169,7 @@ def step_record(request, branch, step):
             document=data["document"],
             note=data["note"],
         ),
+        success=AWAITING_MESSAGES.get(step),
     )
     if done:
         return done
@@ -232,6 +242,7 @@ def results_report(request, branch):
             document=data["document"],
             note=data["note"],
         ),
+        success=AWAITING_MESSAGES[Step.RESULTS_REPORT],
     )
     if done:
         return done
@@ -271,6 +282,7 @@ def postponement_request(request, branch):
         branch,
         form,
         lambda data: services.postponement_request(term=term, user=request.user, **data),
+        success=_("申请已提交，等待上级审批。"),
     )
     if done:
         return done

@@ -50,3 +50,9 @@ def label(value):
     from django.utils.translation import gettext
 
     return gettext(str(value)) if value else value
+
+
+@register.filter
+def page_range(paginator, number):
+    """Page numbers around ``number`` with ellipses (first and last pages always shown)."""
+    return paginator.get_elided_page_range(number, on_each_side=2, on_ends=1)

@@ -346,6 +346,14 @@ def test_submitting_with_a_stale_version_refuses_and_says_so(scored_tree, person
 
 
 def test_english_ui_shows_dimension_and_tier_names_in_english(scored_tree, personas, client_for):
+    from django.utils import translation
+
+    # LocaleMiddleware leaves the request's language active in this thread: restore Chinese.
+    with translation.override("zh-hans"):
+        _english_pages(scored_tree, personas, client_for)
+
+
+def _english_pages(scored_tree, personas, client_for):
     from django.conf import settings
 
     review = start(scored_tree["branch_a"], personas["unit_staff"])

@@ -174,6 +174,7 @@ def test_secretary_records_request_through_the_form(client_for, personas, tree, 
     assert response.status_code == 302
     page = client.get(url("branch-timeline", tree["branch_a"].pk)).content.decode()
     assert "支委会研究同意" in page and "办理：上报候选人" not in page  # next step is the approval
+    assert "换届请示已报送，等待上级批复。" in page  # not a bare "已保存"
 
 
 def test_stale_form_shows_message(client_for, personas, tree, terms):
