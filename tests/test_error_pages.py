@@ -32,4 +32,3 @@ def test_404_and_403_pages_are_in_the_portal_layout(client_for, personas, tree):
     assert missing.status_code == 404 and "portal-navbar" in missing.content.decode()
     forbidden = client_for(personas["secretary"]).get("/reports/review/")
     assert forbidden.status_code == 403 and "没有权限" in forbidden.content.decode()
-
