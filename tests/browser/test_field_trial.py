@@ -227,3 +227,26 @@ def test_an_approved_early_renewal_moves_the_countdown_and_opens_the_procedure(
     expect(page.get_by_role("link", name="换届请示")).to_be_visible()
     shot(page, "early_renewal_timeline")
     assert Member.objects.filter(branch=branch).count() == 1
+
+
+def test_phone_width_lists_scroll_with_readable_columns_and_24px_targets(live_server, page, tree, personas):
+    MemberFactory.create_batch(30, branch=tree["branch_a"])
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, live_server, "unit_staff")
+    for path in ("/members/", "/reports/review/?status=all", f"/reports/branch/{tree['branch_a'].pk}/"):
+        page.goto(f"{live_server.url}{path}")
+        narrowest = page.evaluate(
+            "() => Math.min(...[...document.querySelectorAll('.table-responsive td, .table-responsive th')]"
+            ".filter(c => c.offsetParent && c.textContent.trim()).map(c => c.getBoundingClientRect().width))"
+        )
+        assert narrowest >= 40, f"{path}: a column is {narrowest}px wide"
+        small = page.evaluate(
+            "() => [...document.querySelectorAll('main a.btn, main button, main .page-link, main select')]"
+            ".filter(e => e.offsetParent).map(e => e.getBoundingClientRect())"
+            ".filter(r => r.height < 24 || r.width < 24).length"
+        )
+        assert small == 0, path
+        assert (
+            page.evaluate("() => document.documentElement.scrollWidth") <= 390
+        )  # the table scrolls, not the page
+    shot(page, "phone_members")
