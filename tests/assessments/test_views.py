@@ -368,3 +368,9 @@ def _english_pages(scored_tree, personas, client_for):
     form.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = form.get(f"/reports/branch/{scored_tree['branch_a'].pk}/activities/new/").content.decode()
     assert "Choose a type to see what the regulations expect." in html
+
+
+def test_a_review_shows_the_edition_it_is_scored_against(scored_tree, personas, client_for):
+    review = start(scored_tree["branch_a"], personas["unit_staff"])
+    page = client_for(personas["unit_staff"]).get(review.get_absolute_url()).content.decode()
+    assert f'<span id="review-edition">评分标准：{review.edition.name}</span>' in page
