@@ -7,3 +7,5 @@ register("assessment.veto_term_overdue_months", 12, min=0)
 # Evidence uploads on review items: allowed file types and size limit.
 register("assessment.evidence_extensions", ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx"])
 register("assessment.evidence_max_mb", 10, min=0, max=100)
+# Tier cut-offs are set on this scale: an edition's total must equal it to be published.
+register("assessment.tier_basis_points", 100, min=1, max=1000)

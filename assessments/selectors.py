@@ -103,6 +103,10 @@ def visible_reviews(user):
     """Reviews the user may open: all in their REVIEW scope; in their VIEW scope only the
     branch's own self-assessments and finalized reviews (secretaries never see drafts of
     the committee's scoring)."""
+    if permissions.scope_paths(user, Action.REVIEW) is None:
+        # Everywhere (admins). Not via scope_q: an empty Q() drops out of "Q() | (...)", which
+        # would leave admins with only self-assessments and finalized reviews.
+        return Review.objects.all()
     return Review.objects.filter(
         permissions.scope_q(user, Action.REVIEW, "branch__")
         | permissions.scope_q(user, Action.VIEW, "branch__")

@@ -19,7 +19,7 @@ from branches import permissions, uploads
 from branches.flow import model_update
 from branches.models import RoleAssignment
 from branches.permissions import Action
-from branches.policy import policy_all
+from branches.policy import policy_all, policy_get
 from notifications.services import notify
 
 from . import rules
@@ -106,6 +106,19 @@ def edition_problems(edition):
         problems.append(
             _("各维度分值合计%(sum)s分，与总分%(total)s分不一致。")
             % {"sum": dim_total, "total": edition.total_points}
+        )
+    basis = Decimal(str(policy_get("assessment.tier_basis_points")))
+    if edition.total_points != basis:
+        problems.append(
+            _(
+                "总分%(total)s分与等次分数线的基准%(basis)s分不一致：等次按%(basis)s分制划定，请把总分设为%(basis)s分。"
+            )
+            % {"total": edition.total_points, "basis": basis}
+        )
+    for tier in edition.tiers.filter(min_score__gt=edition.total_points):
+        problems.append(
+            _("等次“%(name)s”的最低分%(min)s分高于总分%(total)s分。")
+            % {"name": tier.name, "min": tier.min_score, "total": edition.total_points}
         )
     for dim in dimensions:
         # SQLite returns sums without the decimal place; show both databases' sums alike.

@@ -320,6 +320,19 @@ def review_action(request, pk, action):
     try:
         if action == "submit":
             access.require(access.can_edit(request.user, review))
+            entries = _entries_from_post(request.POST, review)
+            if entries:  # the score form's own submit button: its edits are saved first
+                try:
+                    services.review_save_scores(
+                        review=review,
+                        user=request.user,
+                        version=int(request.POST.get("version", 0)),
+                        entries=entries,
+                    )
+                except ValidationError:
+                    messages.error(request, _("评分未能保存，评审未提交。"))
+                    raise
+                review.refresh_from_db()
             services.review_submit(review=review, user=request.user)
             messages.success(request, _("评审已提交。"))
         elif action == "refresh":

@@ -11,7 +11,7 @@ from django.db.models import ForeignKey
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Member, Organization, Post, Term
+from .models import Activity, Member, Organization, Post, Term
 
 # Records read per history table; entries shown are the most recent ``limit`` of them all.
 WINDOW = 200
@@ -62,6 +62,19 @@ def organization_history(organization, limit=30):
         ),
     ]
     return _entries([(records[:WINDOW], subject) for records, subject in sources], limit)
+
+
+def activity_history(activity, limit=30):
+    """Creation, corrections and the (soft) deletion of one activity record."""
+    records = Activity.history.filter(id=activity.pk).select_related("history_user").order_by("-history_date")
+    return _entries([(records[:WINDOW], _activity_subject)], limit)
+
+
+def _activity_subject(record):
+    subject = _("活动记录 %(topic)s") % {"topic": record.topic}
+    if record.history_change_reason and record.deleted_at:
+        subject += _("（%(reason)s）") % {"reason": record.history_change_reason}
+    return subject
 
 
 def _member_subject(record):

@@ -155,7 +155,12 @@ def _add_branch_facts(facts, branch_ids):
     )
     for row in cell_rows:
         facts[row["parent_id"]].cells = row["n"]
-    term_rows = Term.objects.filter(branch_id__in=branch_ids).values("branch_id").annotate(n=Count("pk"))
+    # Elections only: a temporary branch's appointed leader is a term without a committee.
+    term_rows = (
+        Term.objects.filter(branch_id__in=branch_ids, has_committee=True)
+        .values("branch_id")
+        .annotate(n=Count("pk"))
+    )
     for row in term_rows:
         facts[row["branch_id"]].terms_recorded = row["n"]
     terms = {
@@ -341,7 +346,17 @@ def _committee_checks(fact, policy, today):
     term = fact.term
     has_committee = term is not None and term.has_committee
     values = {"n": fact.full_members, "min": required_from}
-    if fact.full_members >= required_from:
+    if fact.org.is_temporary and not has_committee:
+        # A temporary branch's secretary is appointed by the organization that set it up; it
+        # holds no elections, so it is never required to have an elected committee.
+        yield _result(
+            "COM-01",
+            INFO,
+            True,
+            _("临时党支部由上级党组织指定负责人，不要求选举产生支部委员会。"),
+            values,
+        )
+    elif fact.full_members >= required_from:
         yield _verdict(
             "COM-01",
             ERROR,

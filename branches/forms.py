@@ -168,17 +168,28 @@ class MemberFilter(django_filters.FilterSet):
     cell = django_filters.ModelChoiceFilter(
         queryset=Organization.objects.none(), label=_("党小组"), empty_label=_("全部")
     )
+    unit = django_filters.ModelChoiceFilter(
+        field_name="branch__unit",
+        queryset=Organization.objects.none(),
+        label=_("单位"),
+        empty_label=_("全部单位"),
+    )
+    branch = django_filters.ModelChoiceFilter(
+        queryset=Organization.objects.none(), label=_("党支部"), empty_label=_("全部党支部")
+    )
 
     class Meta:
         model = Member
-        fields = ["q", "status", "state", "is_leading_cadre", "cell"]
+        fields = ["q", "unit", "branch", "status", "state", "is_leading_cadre", "cell"]
 
-    def __init__(self, *args, cells=None, **kwargs):
+    def __init__(self, *args, cells=None, units=None, branches=None, **kwargs):
+        """``units``/``branches``: choices for the province-wide roster (None hides the filter)."""
         super().__init__(*args, **kwargs)
-        if cells is None:
-            del self.filters["cell"]
-        else:
-            self.filters["cell"].queryset = cells
+        for name, choices in (("cell", cells), ("unit", units), ("branch", branches)):
+            if choices is None:
+                del self.filters[name]
+            else:
+                self.filters[name].queryset = choices
 
 
 class OrganizationMoveForm(forms.Form):

@@ -208,7 +208,22 @@ def _member_filter(request, organization):
     data = request.GET.copy()
     data.setdefault("state", Member.State.ACTIVE)  # the roster shows members on the books
     cells = selectors.cells_for(request.user, organization) if organization else None
-    return MemberFilter(data, queryset=selectors.members_for(request.user, organization), cells=cells)
+    units = branches = None
+    if organization is None:
+        # The scope-wide roster: filter by unit, then by one of the chosen unit's branches.
+        in_scope = permissions.orgs_in_scope(request.user).filter(is_active=True).order_by("path")
+        units = in_scope.filter(kind=Kind.UNIT_COMMITTEE)
+        unit_id = data.get("unit", "")
+        branches = (
+            in_scope.filter(kind=Kind.BRANCH, unit_id=unit_id) if unit_id.isdigit() else in_scope.none()
+        )
+    return MemberFilter(
+        data,
+        queryset=selectors.members_for(request.user, organization),
+        cells=cells,
+        units=units,
+        branches=branches,
+    )
 
 
 def member_list(request, org_id=None):

@@ -130,6 +130,8 @@ register("renewal.election_margin_blocks", True)
 register("report.due_day", 5, min=1, max=28)
 # §10.2: reminder sent this many days before the due date (and once more when overdue).
 register("report.remind_days_before", 2, min=0, max=27)
+# Plausibility of the monthly report: most study hours per member in one month.
+register("report.study_hours_max", 40, min=0, max=744)
 # §10.2: working days (Mon–Fri, no holiday calendar) after a meeting to enter its record.
 register("activity.entry_working_days", 3, min=0)
 # LIFE-04: Party lectures required per quarter (0 switches the check off).

@@ -326,6 +326,13 @@ def member_update(*, member, expected_version=None, **fields):
     cell = fields.get("cell", current.cell)
     if cell is not None and cell.parent_id != current.branch_id:
         raise ValidationError(_("所选党小组不属于该支部。"))
+    if (
+        fields.get("status", current.status) != Member.Status.FULL
+        and Post.objects.filter(
+            member=current, ended_on__isnull=True, term__status=Term.Status.ACTIVE
+        ).exists()
+    ):
+        raise ValidationError(_("该党员现任支部委员，预备党员没有被选举权；请先办理离任，再改为预备党员。"))
     for name, value in fields.items():
         setattr(current, name, value)
     current.version += 1
@@ -339,7 +346,7 @@ def term_start(*, branch, elected_on, length_years=None, has_committee=True):
     """Open a new term, closing the branch's active one (and its posts) on the election day."""
     length_years = length_years or policy_get("term.default_length_years")
     previous = Term.objects.select_for_update().filter(branch=branch, status=Term.Status.ACTIVE).first()
-    term_start_check(branch=branch, elected_on=elected_on, previous=previous)
+    term_start_check(branch=branch, elected_on=elected_on, previous=previous, has_committee=has_committee)
     if previous is not None:
         term_close(term=previous, closed_on=elected_on)
     term = Term(
@@ -354,12 +361,14 @@ def term_start(*, branch, elected_on, length_years=None, has_committee=True):
     return term
 
 
-def term_start_check(*, branch, elected_on, previous):
+def term_start_check(*, branch, elected_on, previous, has_committee=True):
     """The rules of ``term_start`` without writing (``previous``: the active term or None)."""
     if branch.kind not in (Kind.BRANCH, Kind.GENERAL_BRANCH):
         raise ValidationError(_("只有党支部和党总支有届次。"))
-    if branch.is_temporary:
-        raise ValidationError(_("临时党支部不进行换届选举。"))
+    if branch.is_temporary and has_committee:
+        # Its secretary is appointed by the organization that set it up (recorded as a term
+        # without a committee); it never elects a committee.
+        raise ValidationError(_("临时党支部不进行换届选举，只能记录上级指定的书记（不设支部委员会）。"))
     if elected_on > timezone.localdate():
         raise ValidationError(_("选举日期不能晚于今天。"))
     if previous is not None and elected_on < previous.elected_on:

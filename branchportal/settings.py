@@ -177,6 +177,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# ISO first in DATE/TIME/DATETIME_INPUT_FORMATS for every language (see branchportal/formats/).
+FORMAT_MODULE_PATH = ["branchportal.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -17,6 +17,14 @@ def validate_attachment(file):
     upload_validator(file)
 
 
+class ActivityManager(models.Manager):
+    """Soft-deleted records are gone for every query that goes through ``Activity.objects``
+    (and the reverse relations ``branch.activities`` / ``cell.cell_activities``)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class Activity(models.Model):
     class Kind(models.TextChoices):
         ASSEMBLY = "assembly", _("支部党员大会")
@@ -66,12 +74,23 @@ class Activity(models.Model):
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
+    # Soft deletion: the record stays for the history, but no list, check or score counts it.
+    deleted_at = models.DateTimeField(_("删除时间"), null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        User, verbose_name=_("删除人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deletion_reason = models.TextField(_("删除原因"), blank=True)
     history = HistoricalRecords(m2m_fields=[absent_members])
+
+    all_objects = models.Manager()
+    objects = ActivityManager()
 
     class Meta:
         verbose_name = _("组织生活记录")
         verbose_name_plural = _("组织生活记录")
         ordering = ["-held_on", "-pk"]
+        base_manager_name = "all_objects"
+        default_manager_name = "objects"
         indexes = [models.Index(fields=["branch", "held_on"], name="activity_branch_date")]
         constraints = [
             # Attendance adds up, split by full and probationary members.

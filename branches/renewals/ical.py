@@ -68,13 +68,22 @@ def term_events(term, *, offsets, supervision_deadline=None):
             % {"e": f"{term.elected_on:%Y-%m-%d}", "y": term.length_years},
         )
     ]
-    if term.deadline != term.ends_on:
+    if term.deadline > term.ends_on:
         events.append(
             (
                 "postponed",
                 term.deadline,
                 _("%(b)s延期换届期限") % {"b": name},
                 _("经上级批准延期换届，须在此日前完成换届选举。"),
+            )
+        )
+    elif term.deadline < term.ends_on:
+        events.append(
+            (
+                "advanced",
+                term.deadline,
+                _("%(b)s提前换届选举") % {"b": name},
+                _("经上级批准提前换届，计划在此日召开选举大会。"),
             )
         )
     events.append(

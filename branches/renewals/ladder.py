@@ -80,6 +80,11 @@ class TermFacts:
     def postponed(self):
         return self.deadline > self.ends_on
 
+    @property
+    def advanced(self):
+        """An early renewal (提前换届) was approved: the procedure may start now."""
+        return self.deadline < self.ends_on
+
 
 _PROGRESS = list(Renewal.Status.values)
 

@@ -23,23 +23,21 @@ from . import ladder
 
 
 def deadline_expression(prefix=""):
-    """SQL for a term's renewal deadline: its expiry, moved by the latest approved postponement."""
+    """SQL for a term's renewal deadline: its expiry, moved by the latest approved decision —
+    later by a postponement (延期), earlier by an early renewal (提前换届)."""
     postponed = (
-        Postponement.objects.filter(
-            term=OuterRef(f"{prefix}pk"),
-            status=Postponement.Status.APPROVED,
-            kind=Postponement.Kind.POSTPONE,
-        )
-        .order_by("-until")
+        Postponement.objects.filter(term=OuterRef(f"{prefix}pk"), status=Postponement.Status.APPROVED)
+        .order_by("-decided_on", "-pk")
         .values("until")[:1]
     )
     return Coalesce(Subquery(postponed, output_field=DateField()), F(f"{prefix}ends_on"))
 
 
 def _active_terms():
-    return Term.objects.filter(status=Term.Status.ACTIVE, branch__is_active=True).annotate(
-        deadline=deadline_expression(), renewal_status=F("renewal__status")
-    )
+    # Temporary branches hold no renewals (their secretary is appointed).
+    return Term.objects.filter(
+        status=Term.Status.ACTIVE, branch__is_active=True, branch__is_temporary=False
+    ).annotate(deadline=deadline_expression(), renewal_status=F("renewal__status"))
 
 
 def terms_for_sweep(*, today, offsets):
@@ -47,7 +45,7 @@ def terms_for_sweep(*, today, offsets):
     window = ladder.earliest_window_start(today, offsets)
     return list(
         _active_terms()
-        .filter(ends_on__lte=window)
+        .filter(Q(ends_on__lte=window) | Q(deadline__lte=window))
         .values("id", "branch_id", "ends_on", "deadline", "renewal_status")
     )
 
@@ -55,9 +53,8 @@ def terms_for_sweep(*, today, offsets):
 def reminders_of_active_terms(*, today, offsets):
     """(term_id, stage) of reminders already recorded for the terms the sweep looks at."""
     window = ladder.earliest_window_start(today, offsets)
-    return TermReminder.objects.filter(
-        term__status=Term.Status.ACTIVE, term__ends_on__lte=window
-    ).values_list("term_id", "stage")
+    terms = _active_terms().filter(Q(ends_on__lte=window) | Q(deadline__lte=window)).values("pk")
+    return TermReminder.objects.filter(term__in=terms).values_list("term_id", "stage")
 
 
 @dataclass

@@ -551,11 +551,6 @@ def _send_claimed(*, token, now):
 
 
 @transaction.atomic
-def calendar_token_get(*, user):
-    token, _created = CalendarToken.objects.get_or_create(user=user)
-    return token
-
-
 @transaction.atomic
 def calendar_token_rotate(*, user):
     """Replace the feed token, so a leaked feed address stops working."""

@@ -12,12 +12,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from branches import permissions, uploads
 from branches.flow import NOT_DONE, run_form
 from branches.http import version_from
-from branches.models import Member, Organization, Postponement, Renewal, RenewalStep, Term
+from branches.models import CalendarToken, Member, Organization, Postponement, Renewal, RenewalStep, Term
 from branches.permissions import Action, branch_permission_required, staff_required
 from branches.policy import policy_all
 
@@ -40,6 +41,16 @@ def _active_term(branch):
     return term
 
 
+def my_renewal(request):
+    """The secretary's menu entry 换届: their branch's renewal timeline."""
+    from branches import selectors as branch_selectors
+
+    branches = branch_selectors.secretary_branches(request.user)
+    if not branches:
+        raise Http404
+    return redirect("renewals:branch-timeline", branches[0].pk)
+
+
 @branch_permission_required(Action.VIEW)
 def branch_timeline(request, branch):
     """A branch's renewal timeline: countdown, ladder, steps, postponements, past terms."""
@@ -56,7 +67,8 @@ def branch_timeline(request, branch):
         renewal = data["renewal"]
         status = renewal.status if renewal else Renewal.Status.STARTED
         # A fresh term far from its deadline has nothing to do yet.
-        next_step = NEXT_STEP.get(status) if renewal or view.stage else None
+        # (an approved early renewal opens the procedure whatever the countdown says).
+        next_step = NEXT_STEP.get(status) if renewal or view.stage or view.facts.advanced else None
         offsets = ladder.Offsets.from_policy(values)
         sent = {r.stage: r for r in data["reminders"]}
         ladder_rows = [
@@ -88,11 +100,14 @@ def branch_timeline(request, branch):
     return render(request, "branches/renewals/timeline.html", context)
 
 
-def _renewal_for(branch, step, user):
+def _renewal_for(branch, step, user, method):
     """The active term's renewal, after checking the step's action on the branch."""
     if not permissions.can(user, permissions.renewal_step_action(step), branch):
         raise PermissionDenied
     term = _active_term(branch)
+    if method != "POST":
+        # Opening a step page never writes: the renewal row is created by the first recorded step.
+        return Renewal.objects.filter(term=term).first() or Renewal(term=term)
     try:
         return services.renewal_get_or_start(term=term)
     except ValidationError as exc:
@@ -111,12 +126,20 @@ def _form_page(request, branch, form, step_label, **extra):
     )
 
 
-def _submit(request, branch, form, call):
+# Steps after which the branch waits for the higher organization: the message says so.
+AWAITING_MESSAGES = {
+    Step.REQUEST: gettext_lazy("换届请示已报送，等待上级批复。"),
+    Step.CANDIDATES: gettext_lazy("候选人已上报，等待上级批复。"),
+    Step.RESULTS_REPORT: gettext_lazy("选举结果已上报，等待上级批准书记、副书记。"),
+}
+
+
+def _submit(request, branch, form, call, success=None):
     """On a valid POST run ``call(cleaned_data)`` and go back to the timeline; a broken rule's
     messages go onto the form. None means: draw the page (again)."""
     if run_form(request, form, lambda data: call(data) or True) is NOT_DONE:
         return None
-    messages.success(request, _("已保存。"))
+    messages.success(request, str(success) if success else _("已保存。"))
     return redirect("renewals:branch-timeline", branch.pk)
 
 
@@ -124,7 +147,7 @@ def _submit(request, branch, form, call):
 def step_record(request, branch, step):
     if step not in services.SIMPLE_STEPS:
         raise Http404
-    renewal = _renewal_for(branch, step, request.user)
+    renewal = _renewal_for(branch, step, request.user, request.method)
     form = forms.StepForm(request.POST or None, request.FILES or None, initial={"version": renewal.version})
     done = _submit(
         request,
@@ -139,6 +162,7 @@ def step_record(request, branch, step):
             document=data["document"],
             note=data["note"],
         ),
+        success=AWAITING_MESSAGES.get(step),
     )
     if done:
         return done
@@ -147,7 +171,7 @@ def step_record(request, branch, step):
 
 @branch_permission_required(Action.VIEW)
 def election_record(request, branch):
-    renewal = _renewal_for(branch, Step.ELECTION, request.user)
+    renewal = _renewal_for(branch, Step.ELECTION, request.user, request.method)
     members = Member.objects.filter(branch=branch, state=Member.State.ACTIVE, status=Member.Status.FULL)
     form = forms.ElectionForm(
         request.POST or None, request.FILES or None, members=members, initial={"version": renewal.version}
@@ -189,7 +213,7 @@ def election_record(request, branch):
 
 @branch_permission_required(Action.VIEW)
 def results_report(request, branch):
-    renewal = _renewal_for(branch, Step.RESULTS_REPORT, request.user)
+    renewal = _renewal_for(branch, Step.RESULTS_REPORT, request.user, request.method)
     if not hasattr(renewal, "election"):
         raise Http404
     form = forms.ResultsForm(
@@ -211,6 +235,7 @@ def results_report(request, branch):
             document=data["document"],
             note=data["note"],
         ),
+        success=AWAITING_MESSAGES[Step.RESULTS_REPORT],
     )
     if done:
         return done
@@ -219,7 +244,7 @@ def results_report(request, branch):
 
 @branch_permission_required(Action.VIEW)
 def renewal_complete(request, branch):
-    renewal = _renewal_for(branch, Step.SECRETARY_APPROVAL, request.user)
+    renewal = _renewal_for(branch, Step.SECRETARY_APPROVAL, request.user, request.method)
     if not hasattr(renewal, "election"):
         raise Http404
     form = forms.StepForm(request.POST or None, request.FILES or None, initial={"version": renewal.version})
@@ -250,6 +275,7 @@ def postponement_request(request, branch):
         branch,
         form,
         lambda data: services.postponement_request(term=term, user=request.user, **data),
+        success=_("申请已提交，等待上级审批。"),
     )
     if done:
         return done
@@ -373,13 +399,17 @@ def renewal_calendar(request):
 
 
 def calendar_subscribe(request):
-    """Shows the user's private feed address; POST replaces the token."""
+    """Shows the user's private feed address; POST creates or replaces the token (GET never writes)."""
     if request.method == "POST":
-        token = services.calendar_token_rotate(user=request.user)
-        messages.success(request, _("已生成新的订阅地址，旧地址已失效。"))
-    else:
-        token = services.calendar_token_get(user=request.user)
-    url = request.build_absolute_uri(reverse("renewals:feed", args=[token.token]))
+        had_token = CalendarToken.objects.filter(user=request.user).exists()
+        services.calendar_token_rotate(user=request.user)
+        if had_token:
+            messages.success(request, _("已生成新的订阅地址，旧地址已失效。"))
+        else:
+            messages.success(request, _("已生成订阅地址。"))
+        return redirect("renewals:calendar-subscribe")
+    token = CalendarToken.objects.filter(user=request.user).first()
+    url = request.build_absolute_uri(reverse("renewals:feed", args=[token.token])) if token else ""
     return render(request, "branches/renewals/calendar_subscribe.html", {"feed_url": url})
 
 

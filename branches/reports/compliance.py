@@ -256,7 +256,8 @@ def vote_problems(
     quorum = present_full * 2 > expected_full if strict_majority else present_full * 2 >= expected_full
     if not quorum:
         problems.append(_("到会有表决权的正式党员未超过应到人数的半数，不能进行表决。"))
-    majority = votes_for * 2 > expected_full if strict_majority else votes_for * 2 >= expected_full
+    # "半数以上" (half or more) may apply to attendance only: a motion never passes with exactly half.
+    majority = votes_for * 2 > expected_full
     if passed and not majority:
         problems.append(_("赞成票未超过应到会有表决权正式党员的半数，该事项不能通过。"))
     return problems
@@ -269,6 +270,7 @@ def load_vote_validity(branch_ids, start, end, *, strict_majority):
         activity__branch_id__in=branch_ids,
         activity__kind=Kind.ASSEMBLY,
         activity__held_on__range=(start, end),
+        activity__deleted_at__isnull=True,
     ).values_list(
         "activity__branch_id",
         "activity__expected_full",
@@ -318,7 +320,9 @@ def load_lapsed_members(branch_ids, window_start, window_end):
     )
     absences = (
         Activity.absent_members.through.objects.filter(
-            activity__branch_id__in=branch_ids, activity__held_on__range=(window_start, window_end)
+            activity__branch_id__in=branch_ids,
+            activity__held_on__range=(window_start, window_end),
+            activity__deleted_at__isnull=True,
         )
         .values_list("activity__branch_id", "member_id")
         .annotate(n=Count("activity_id"))

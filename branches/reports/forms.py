@@ -21,6 +21,24 @@ class _NoFormTag:
         self.helper.disable_csrf = True
 
 
+Kind = Activity.Kind
+# What the regulation expects of each type (domain.md §3.1), shown under the type selector.
+KIND_HELP = {
+    Kind.ASSEMBLY: _(
+        "支部党员大会一般每季度召开 1 次；表决须有半数以上有表决权的正式党员到会，赞成票超过应到会有表决权正式党员的半数方可通过。"
+    ),
+    Kind.COMMITTEE: _("支部委员会会议一般每月召开 1 次，半数以上委员到会方可召开；重要事项先经支委会研究。"),
+    Kind.CELL: _("党小组会一般每月召开 1 次（设有党小组的支部），须选择党小组。"),
+    Kind.LECTURE: _("党课一般每季度至少 1 次，须填写授课人。"),
+    Kind.THEME_DAY: _("主题党日每月开展 1 次，时间相对固定，事先确定主题、事后跟进落实。"),
+    Kind.ORG_LIFE: _("组织生活会每年至少召开 1 次，一般在第四季度，会后形成整改清单。"),
+    Kind.REVIEW: _("民主评议党员一般每年 1 次；预备党员参加评议但不评定等次，优秀一般不超过三分之一。"),
+    Kind.TALK: _("谈心谈话：支委之间、支委与党员之间、党员之间每年一般至少 1 次。"),
+    Kind.STUDY: _("集中学习每月组织，记录学习内容和参学人数。"),
+    Kind.OTHER: _("其他组织生活，请在主题和纪要中写明内容。"),
+}
+
+
 class ActivityForm(_NoFormTag, forms.ModelForm):
     class Meta:
         model = Activity
@@ -49,15 +67,13 @@ class ActivityForm(_NoFormTag, forms.ModelForm):
         self.fields["cell"].queryset = cells
         self.fields["cell"].help_text = _("仅党小组会填写。")
         self.fields["lecturer"].help_text = _("党课必填。")
-        if self.instance.pk:
-            # The type decides which rules apply; change it by deleting and re-entering the record.
-            self.fields["kind"].disabled = True
+        # Not via self["kind"]: a bound field copies the help text when first created.
+        kind = (self.data.get(self.add_prefix("kind")) if self.is_bound else None) or self.instance.kind
+        self.fields["kind"].help_text = KIND_HELP.get(kind or "", _("选择活动类型后显示制度要求。"))
 
     def service_fields(self):
         data = dict(self.cleaned_data)
         data.pop("absent_members")
-        if self.instance.pk:
-            data.pop("kind")
         return data
 
 
@@ -86,6 +102,18 @@ class DecisionForm(forms.Form):
 
 
 DecisionFormSet = forms.formset_factory(DecisionForm, extra=2, max_num=20)
+
+
+class ActivityDeleteForm(_NoFormTag, forms.Form):
+    reason = forms.CharField(
+        label=_("删除原因"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "例如：重复录入、录错支部。删除后该记录不再计入组织生活、月度报告和评分，但保留在变更记录中。"
+        ),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class AttachmentForm(_NoFormTag, forms.ModelForm):
@@ -121,6 +149,9 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+ALL_FILED = "all"
+
+
 class QueueFilterForm(forms.Form):
     month = forms.CharField(label=_("月份"), required=False, widget=forms.TextInput(attrs={"type": "month"}))
     unit = forms.ModelChoiceField(label=_("单位"), queryset=None, required=False, empty_label=_("全部单位"))
@@ -137,6 +168,6 @@ class QueueFilterForm(forms.Form):
             field.widget.attrs["class"] = (
                 "form-select form-select-sm" if is_select else "form-control form-control-sm"
             )
-        self.fields["status"].choices = [("", _("待审核及已处理"))] + [
+        self.fields["status"].choices = [("", _("待审核")), (ALL_FILED, _("全部已报送"))] + [
             c for c in MonthlyReport.Status.choices if c[0] != MonthlyReport.Status.DRAFT
         ]

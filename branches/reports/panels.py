@@ -54,4 +54,7 @@ def staff_reports_panel(request):
     month = today.replace(day=1) - relativedelta(months=1)
     totals = report_selectors.rates_snapshot(request.user, month=month, today=today)
     totals["unfiled"] = totals["expected"] - totals["filed"]
-    return "branches/reports/_panel_staff.html", {"totals": totals, "month": month}
+    backlog = report_selectors.review_backlog(request.user)
+    oldest = backlog["oldest"]
+    backlog["oldest_days"] = (timezone.now() - oldest).days if oldest else None
+    return "branches/reports/_panel_staff.html", {"totals": totals, "month": month, "backlog": backlog}

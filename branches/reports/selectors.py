@@ -32,12 +32,47 @@ def branch_activities(branch, *, month=None, kind=None):
     return qs.order_by("-held_on", "-pk")
 
 
+def deleted_activities(branch, *, year):
+    """Soft-deleted records of the year, with who deleted them and why (one query)."""
+    return (
+        Activity.all_objects.filter(branch=branch, deleted_at__isnull=False, held_on__year=year)
+        .select_related("deleted_by")
+        .order_by("-deleted_at")
+    )
+
+
 def activity_queryset():
     return Activity.objects.select_related("branch", "cell", "created_by")
 
 
 def branch_member_choices(branch):
     return Member.objects.filter(branch=branch, state=Member.State.ACTIVE).order_by("name", "pk")
+
+
+def attendance_roster(branch, today=None):
+    """Who is expected at a meeting, from the roster: everyone, or the committee for a 支委会.
+
+    ``{"all": {"full": n, "probationary": n, "ids": [...]}, "committee": {...}}`` (two queries).
+    """
+    from ..models import Post, Term
+
+    members = list(
+        Member.objects.filter(branch=branch, state=Member.State.ACTIVE).values_list("pk", "status")
+    )
+    committee_ids = set(
+        Post.objects.filter(
+            term__branch=branch, term__status=Term.Status.ACTIVE, ended_on__isnull=True
+        ).values_list("member_id", flat=True)
+    )
+
+    def summary(rows):
+        return {
+            "full": sum(1 for _pk, status in rows if status == Member.Status.FULL),
+            "probationary": sum(1 for _pk, status in rows if status == Member.Status.PROBATIONARY),
+            "ids": [pk for pk, _status in rows],
+        }
+
+    return {"all": summary(members), "committee": summary([m for m in members if m[0] in committee_ids])}
 
 
 def branch_cells(branch):
@@ -173,21 +208,33 @@ def report_queryset():
 
 
 def review_queue(user, *, month=None, unit_id=None, status=None, late=None):
-    """Reports the viewer may review, filtered as in the review page."""
+    """Reports the viewer may review. By default the backlog: every report waiting for review,
+    whatever its month; ``status="all"`` adds the ones already handled."""
     qs = report_queryset().filter(permissions.scope_q(user, Action.REVIEW, "branch__"))
     if month is not None:
         qs = qs.filter(month=month)
     if unit_id:
         qs = qs.filter(branch__unit_id=unit_id)
-    if status:
+    if status == "all":
+        qs = qs.exclude(status=Status.DRAFT)
+    elif status:
         qs = qs.filter(status=status)
     else:
-        qs = qs.exclude(status=Status.DRAFT)
+        qs = qs.filter(status__in=MonthlyReport.AWAITING_REVIEW)
     if late is not None:
         qs = qs.filter(is_late=late)
     # Reports waiting for review first, oldest submission first (first come, first reviewed).
     waiting = Case(When(status__in=MonthlyReport.AWAITING_REVIEW, then=Value(0)), default=Value(1))
     return qs.order_by(waiting, "submitted_at", "branch__path")
+
+
+def review_backlog(user):
+    """Reports waiting for the viewer's review: how many and the oldest submission (one query)."""
+    from django.db.models import Min
+
+    return MonthlyReport.objects.filter(
+        permissions.scope_q(user, Action.REVIEW, "branch__"), status__in=MonthlyReport.AWAITING_REVIEW
+    ).aggregate(pending=Count("pk"), oldest=Min("submitted_at"))
 
 
 def review_units(user):

@@ -7,6 +7,7 @@ carry the ``version`` the user loaded, so two people never silently overwrite ea
 
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
@@ -49,6 +50,10 @@ ATTENDANCE_FIELDS = (
     "absent_full",
     "absent_probationary",
 )
+# Gatherings with a roster of expected attendees (a talk or "other" may be between two people).
+MEETING_KINDS = frozenset(Kind) - {Kind.TALK, Kind.OTHER}
+# Bodies that decide by vote: the assembly (BWR Art. 11) and the committee (Art. 12).
+DECISION_KINDS = (Kind.ASSEMBLY, Kind.COMMITTEE)
 REPORT_INPUT_FIELDS = (
     "dues_members_due",
     "dues_members_paid",
@@ -115,8 +120,10 @@ def _validate_activity(*, branch, fields, decisions, absent_members, today, poli
         errors.append(_("只有党小组会需要选择党小组。"))
     if kind == Kind.LECTURE and not fields.get("lecturer"):
         errors.append(_("党课须填写授课人。"))
-    if decisions and kind != Kind.ASSEMBLY:
-        errors.append(_("只有支部党员大会记录表决事项。"))
+    if kind in MEETING_KINDS and fields.get("expected_full", 0) + fields.get("expected_probationary", 0) == 0:
+        errors.append(_("应到人数为 0：会议须有应参加的党员，请填写应到正式党员和预备党员人数。"))
+    if decisions and kind not in DECISION_KINDS:
+        errors.append(_("只有支部党员大会和支部委员会记录表决事项。"))
     for decision in decisions:
         for problem in compliance.vote_problems(
             expected_full=fields.get("expected_full", 0),
@@ -183,10 +190,12 @@ def activity_update(*, activity, user, version, decisions=(), absent_members=(),
     _month_locked_error(
         activity.branch, Activity.objects.values_list("held_on", flat=True).get(pk=activity.pk)
     )
-    current = {name: getattr(activity, name) for name in (*ATTENDANCE_FIELDS, "held_on", "cell", "lecturer")}
+    current = {
+        name: getattr(activity, name) for name in (*ATTENDANCE_FIELDS, "held_on", "cell", "lecturer", "kind")
+    }
     _validate_activity(
         branch=activity.branch,
-        fields={**current, **fields, "kind": activity.kind},
+        fields={**current, **fields},
         decisions=decisions,
         absent_members=absent_members,
         today=today,
@@ -200,6 +209,24 @@ def activity_update(*, activity, user, version, decisions=(), absent_members=(),
     activity.refresh_from_db()
     _save_children(activity, decisions, absent_members)
     _record_history(activity, user)
+    return activity
+
+
+@transaction.atomic
+def activity_delete(*, activity, user, version, reason, now=None):
+    """Soft-delete a record (it stays in the history); only while its month's report is open."""
+    permissions.require(user, Action.RECORD_ACTIVITY, activity.branch)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("请填写删除原因。"))
+    _month_locked_error(activity.branch, activity.held_on)
+    updated = Activity.objects.filter(pk=activity.pk, version=version).update(
+        version=F("version") + 1, deleted_at=now or timezone.now(), deleted_by=user, deletion_reason=reason
+    )
+    if not updated:
+        raise ValidationError(_("该记录已被他人修改或已删除，请刷新页面后再试。"))
+    activity = Activity.all_objects.get(pk=activity.pk)
+    _record_history(activity, user, reason=(_("删除：%(reason)s") % {"reason": reason})[:100])
     return activity
 
 
@@ -234,23 +261,65 @@ def report_due_on(month, policy=None):
     return compliance.report_due_on(month, policy["report.due_day"])
 
 
-@transaction.atomic
-def report_get_or_create(*, branch, month, user, today=None):
-    """The branch's report for ``month`` (a draft is created on first visit by the secretary)."""
+def report_unsaved(*, branch, month, user, today=None):
+    """An empty, unsaved report for a month that has none yet (what the form shows on GET)."""
     today = today or timezone.localdate()
     month = month.replace(day=1)
-    existing = MonthlyReport.objects.filter(branch=branch, month=month).first()
-    if existing is not None:
-        return existing
     permissions.require(user, Action.SUBMIT_REPORT, branch)
     if branch.kind != Organization.Kind.BRANCH:
         raise ValidationError(_("只有党支部填报月度报告。"))
     if month > today:
         raise ValidationError(_("不能填报尚未开始的月份。"))
+    return MonthlyReport(branch=branch, month=month, due_on=report_due_on(month), filer=user)
+
+
+@transaction.atomic
+def report_get_or_create(*, branch, month, user, today=None):
+    """The branch's report for ``month``; the draft row is created by the first save, never on GET."""
+    month = month.replace(day=1)
+    existing = MonthlyReport.objects.filter(branch=branch, month=month).first()
+    if existing is not None:
+        return existing
+    unsaved = report_unsaved(branch=branch, month=month, user=user, today=today)
     report, _created = MonthlyReport.objects.get_or_create(
-        branch=branch, month=month, defaults={"due_on": report_due_on(month), "filer": user}
+        branch=branch, month=month, defaults={"due_on": unsaved.due_on, "filer": user}
     )
     return report
+
+
+def filing_opens_on(month):
+    """A month's report may be filed from the first day of the following month."""
+    return month.replace(day=1) + relativedelta(months=1)
+
+
+def filing_blocked_reason(report, today=None):
+    """Why 报送 is not offered yet ("" when it may be filed)."""
+    today = today or timezone.localdate()
+    opens = filing_opens_on(report.month)
+    if today < opens:
+        return _("本月尚未结束，%(date)s 起可以报送。") % {"date": f"{opens:%Y-%m-%d}"}
+    return ""
+
+
+def _plausibility_errors(report, today, policy):
+    """Figures a secretary cannot have meant (checked on draft save and on submit)."""
+    errors = []
+    if report.dues_amount is not None and report.dues_amount < 0:
+        errors.append(_("收缴党费金额不能为负数。"))
+    handed = report.dues_handed_over_on
+    if handed is not None and handed > today:
+        errors.append(_("党费上缴日期不能晚于今天。"))
+    if handed is not None and handed < report.month:
+        errors.append(_("党费上缴日期不能早于报告月份（%(month)s）。") % {"month": f"{report.month:%Y-%m}"})
+    hours = report.study_hours
+    if hours is not None and hours < 0:
+        errors.append(_("人均学习学时不能为负数。"))
+    elif hours is not None and hours > policy["report.study_hours_max"]:
+        errors.append(
+            _("人均学习学时 %(hours)s 超过每月上限 %(max)s 学时，请核对。")
+            % {"hours": f"{Decimal(hours).normalize():f}", "max": policy["report.study_hours_max"]}
+        )
+    return errors
 
 
 def _check_editable(report):
@@ -259,7 +328,7 @@ def _check_editable(report):
 
 
 @transaction.atomic
-def report_save(*, report, user, version, **fields):
+def report_save(*, report, user, version, today=None, **fields):
     """Save the secretary's figures on a draft or returned report."""
     permissions.require(user, Action.SUBMIT_REPORT, report.branch)
     _check_editable(report)
@@ -268,6 +337,9 @@ def report_save(*, report, user, version, **fields):
         raise ValueError(f"Not report inputs: {sorted(unknown)}")
     for name, value in fields.items():
         setattr(report, name, value)
+    errors = _plausibility_errors(report, today or timezone.localdate(), policy_all())
+    if errors:
+        raise ValidationError(errors)
     report.full_clean(exclude=["branch", "filer", "reviewed_by"], validate_unique=False)
     updated = MonthlyReport.objects.filter(
         pk=report.pk, version=version, status__in=MonthlyReport.EDITABLE
@@ -309,10 +381,10 @@ def report_submit(*, report, user, version, today=None, now=None):
     _check_editable(report)
     now = now or timezone.now()
     today = today or timezone.localdate(now)
-    if report.month + relativedelta(months=1) > today:
-        raise ValidationError(_("本月尚未结束，月末后再报送月度报告。"))
+    if filing_blocked_reason(report, today):
+        raise ValidationError(filing_blocked_reason(report, today))
     derived = selectors.report_derived(report.branch, report.month, today=today)
-    errors = _submission_errors(report, derived)
+    errors = _plausibility_errors(report, today, policy_all()) + _submission_errors(report, derived)
     if errors:
         raise ValidationError(errors)
     first = report.first_submitted_at is None

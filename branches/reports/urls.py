@@ -10,6 +10,7 @@ urlpatterns = [
     path("branch/<int:org_id>/<int:year>-<int:month>/", views.report_detail, name="report"),
     path("activities/<int:pk>/", views.activity_detail, name="activity-detail"),
     path("activities/<int:pk>/edit/", views.activity_edit, name="activity-edit"),
+    path("activities/<int:pk>/delete/", views.activity_delete, name="activity-delete"),
     path("activities/<int:pk>/attachments/", views.attachment_upload, name="attachment-upload"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment-download"),
     path("attachments/<int:pk>/delete/", views.attachment_delete, name="attachment-delete"),

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import permissions, uploads
+from .. import audit, permissions, uploads
 from .. import selectors as branch_selectors
 from ..flow import error_messages
 from ..http import version_from
@@ -80,15 +80,26 @@ def branch_overview(request, branch):
             "kinds": Activity.Kind.choices,
             "can_record": permissions.can(request.user, Action.RECORD_ACTIVITY, branch),
             "can_submit": permissions.can(request.user, Action.SUBMIT_REPORT, branch),
+            "deleted": selectors.deleted_activities(branch, year=year),
         },
     )
 
 
-def _activity_forms(request, branch, instance=None):
+def _activity_forms(request, branch, instance=None, roster=None):
     data = request.POST if request.method == "POST" else None
+    initial = {}
+    if instance is None and roster is not None:
+        # A new meeting expects the whole roster; the page's script switches to the committee for 支委会.
+        initial = {
+            "expected_full": roster["all"]["full"],
+            "present_full": roster["all"]["full"],
+            "expected_probationary": roster["all"]["probationary"],
+            "present_probationary": roster["all"]["probationary"],
+        }
     form = forms.ActivityForm(
         data,
         instance=instance,
+        initial=initial,
         branch=branch,
         members=selectors.branch_member_choices(branch),
         cells=selectors.branch_cells(branch),
@@ -117,7 +128,8 @@ def _decisions(formset):
 
 @branch_permission_required(Action.RECORD_ACTIVITY)
 def activity_create(request, branch):
-    form, formset = _activity_forms(request, branch)
+    roster = selectors.attendance_roster(branch)
+    form, formset = _activity_forms(request, branch, roster=roster)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
             activity = services.activity_create(
@@ -139,11 +151,7 @@ def activity_create(request, branch):
     return render(
         request,
         "branches/reports/activity_form.html",
-        {
-            "branch": branch,
-            "form": form,
-            "formset": formset,
-        },
+        {"branch": branch, "form": form, "formset": formset, **_form_page_extras(roster)},
     )
 
 
@@ -168,12 +176,47 @@ def activity_detail(request, pk):
             "decisions": activity.decisions.all(),
             "attachments": activity.attachments.all(),
             "absent_members": activity.absent_members.all(),
+            "history": audit.activity_history(activity),
         },
     )
 
 
+def activity_delete(request, pk):
+    """GET asks for confirmation and a reason; POST soft-deletes the record."""
+    activity = _activity_for(request, pk, Action.RECORD_ACTIVITY)
+    form = forms.ActivityDeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_delete(
+                activity=activity,
+                user=request.user,
+                version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            for message in error_messages(error):
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("活动记录已删除，删除原因已记入变更记录。"))
+            return redirect("reports:branch", org_id=activity.branch_id)
+    return render(
+        request,
+        "branches/reports/activity_delete.html",
+        {"activity": activity, "branch": activity.branch, "form": form},
+    )
+
+
+def _form_page_extras(roster):
+    return {
+        "roster": roster,
+        "committee_ids": set(roster["committee"]["ids"]),
+        "kind_help": {kind: str(text) for kind, text in forms.KIND_HELP.items()},
+    }
+
+
 def activity_edit(request, pk):
     activity = _activity_for(request, pk, Action.RECORD_ACTIVITY)
+    roster = selectors.attendance_roster(activity.branch)
     form, formset = _activity_forms(request, activity.branch, instance=activity)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
@@ -199,6 +242,7 @@ def activity_edit(request, pk):
             "form": form,
             "formset": formset,
             "activity": activity,
+            **_form_page_extras(roster),
         },
     )
 
@@ -278,7 +322,10 @@ def report_detail(request, branch, year, month):
         if not can_submit:
             raise Http404
         try:
-            report = services.report_get_or_create(branch=branch, month=month_start, user=request.user)
+            if request.method == "POST":
+                report = services.report_get_or_create(branch=branch, month=month_start, user=request.user)
+            else:  # opening the page never creates a draft
+                report = services.report_unsaved(branch=branch, month=month_start, user=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error_messages(error)))
             return redirect("reports:branch", org_id=branch.pk)
@@ -321,9 +368,10 @@ def report_detail(request, branch, year, month):
             "form": form,
             "derived": derived,
             "can_submit": can_submit and report.is_editable,
+            "filing_blocked": services.filing_blocked_reason(report, today),
             "can_review": can_review,
             "review_form": forms.ReviewForm(),
-            "events": report.events.select_related("actor"),
+            "events": report.events.select_related("actor") if report.pk else [],
             "activities": selectors.branch_activities(branch, month=month_start),
         },
     )
@@ -354,11 +402,13 @@ def report_review(request, pk):
     return redirect(report)
 
 
-def _queue_filters(request):
+def _queue_filters(request, month_required=True):
+    """Filters of the staff report pages; the review queue's month is optional (None: all)."""
     today = timezone.localdate()
     units = selectors.review_units(request.user)
-    month = _previous_month(today)
-    form = forms.QueueFilterForm(request.GET or None, units=units, initial={"month": f"{month:%Y-%m}"})
+    month = _previous_month(today) if month_required else None
+    initial = {"month": f"{month:%Y-%m}"} if month else {}
+    form = forms.QueueFilterForm(request.GET or None, units=units, initial=initial)
     unit = status = late = None
     if form.is_valid():
         month = _parse_month(form.cleaned_data["month"], month)
@@ -370,11 +420,15 @@ def _queue_filters(request):
 
 @staff_required
 def review_queue(request):
-    form, month, unit, status, late = _queue_filters(request)
+    """The review backlog: every submitted report not yet reviewed, oldest first, with its age."""
+    form, month, unit, status, late = _queue_filters(request, month_required=False)
     reports = selectors.review_queue(
         request.user, month=month, unit_id=unit.pk if unit else None, status=status, late=late
     )
     page = Paginator(reports, 25).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for report in page.object_list:
+        report.waiting_days = (now - report.submitted_at).days if report.submitted_at else None
     return render(
         request,
         "branches/reports/queue.html",

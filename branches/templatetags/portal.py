@@ -39,3 +39,28 @@ def minutes(duration):
     if not duration:
         return 0
     return max(1, -(-int(duration.total_seconds()) // 60))
+
+
+@register.filter
+def localized_name(obj):
+    """An edition part's name in the active language (editions store ``name_en``)."""
+    from django.utils.translation import get_language
+
+    english = getattr(obj, "name_en", "")
+    if english and (get_language() or "").startswith("en"):
+        return english
+    return getattr(obj, "name", obj)
+
+
+@register.filter
+def label(value):
+    """A stored Chinese term (a tier name such as 优秀) in the active language."""
+    from django.utils.translation import gettext
+
+    return gettext(str(value)) if value else value
+
+
+@register.filter
+def page_range(paginator, number):
+    """Page numbers around ``number`` with ellipses (first and last pages always shown)."""
+    return paginator.get_elided_page_range(number, on_each_side=2, on_ends=1)

@@ -111,3 +111,24 @@ def test_django_admin_shows_published_items_read_only(edition, personas, client_
     client.post(url, {"points": "0.5"})
     item.refresh_from_db()
     assert item.points == Decimal(1)
+
+
+def test_an_edition_whose_total_is_not_the_tier_basis_cannot_be_published(edition, personas, client_for):
+    from branches.policy import policy_set
+
+    draft = services.edition_clone(edition=edition, name="2028 版", year=2028)
+    # consistent in itself (dimensions and items add up to 120), but the tiers are on a 100 scale
+    Edition.objects.filter(pk=draft.pk).update(total_points=Decimal(120))
+    dimension = draft.dimensions.order_by("order").first()
+    services.edition_part_save(edition=draft, instance=dimension, max_points=dimension.max_points + 20)
+    item = dimension.items.order_by("code").first()
+    services.edition_part_save(edition=draft, instance=item, points=item.points + 20)
+    draft.refresh_from_db()
+    problems = services.edition_problems(draft)
+    assert problems == ["总分120.0分与等次分数线的基准100分不一致：等次按100分制划定，请把总分设为100分。"]
+    page = client_for(personas["admin"]).get(f"/assessments/editions/{draft.pk}/").content.decode()
+    assert "等次分数线的基准100分" in page
+    with pytest.raises(ValidationError):
+        services.edition_publish(edition=draft)
+    policy_set(key="assessment.tier_basis_points", value=120)
+    assert services.edition_problems(draft) == []

@@ -308,3 +308,73 @@ def test_rankings_page_lists_finalized_reviews_with_ranks(scored_tree, personas,
         .content.decode()
     )
     assert "甲厅第一党支部" in page and "乙厅第一党支部" in page and "1/2" in page
+
+
+def test_admins_open_every_review_provincial_staff_can(scored_tree, personas, client_for):
+    in_progress = start(scored_tree["branch_c"], personas["provincial"], kind=Review.Kind.PROVINCIAL)
+    unit_draft = start(scored_tree["branch_a"], personas["unit_staff"])
+    for review in (in_progress, unit_draft):
+        assert client_for(personas["provincial"]).get(review.get_absolute_url()).status_code == 200
+        assert client_for(personas["admin"]).get(review.get_absolute_url()).status_code == 200
+
+
+def test_submitting_with_unsaved_score_edits_saves_them_first(scored_tree, personas, client_for):
+    review = start(scored_tree["branch_a"], personas["unit_staff"])
+    post = {"version": review.version}
+    for item_id, entry in full_marks(review).items():
+        post[f"score-{item_id}"] = entry["score"]
+        post[f"reason-{item_id}"] = entry["reason"]
+        if entry["veto"]:
+            post[f"veto-{item_id}"] = "on"
+    client = client_for(personas["unit_staff"])
+    page = client.get(review.get_absolute_url()).content.decode()
+    assert 'id="submit-review"' in page and 'formaction="' in page  # the submit button posts the score form
+    client.post(reverse("assessments:review-action", args=[review.pk, "submit"]), post)
+    review.refresh_from_db()
+    assert review.status == Review.Status.SUBMITTED
+    assert not review.scores.filter(score__isnull=True).exists()
+
+
+def test_submitting_with_a_stale_version_refuses_and_says_so(scored_tree, personas, client_for):
+    review = start(scored_tree["branch_a"], personas["unit_staff"])
+    item_id = review.scores.values_list("item_id", flat=True).first()
+    client = client_for(personas["unit_staff"])
+    response = client.post(
+        reverse("assessments:review-action", args=[review.pk, "submit"]),
+        {"version": review.version - 1, f"score-{item_id}": "1"},
+        follow=True,
+    )
+    review.refresh_from_db()
+    assert review.status != Review.Status.SUBMITTED
+    assert "评分未能保存，评审未提交。" in response.content.decode()
+
+
+def test_english_ui_shows_dimension_and_tier_names_in_english(scored_tree, personas, client_for):
+    from django.utils import translation
+
+    # LocaleMiddleware leaves the request's language active in this thread: restore Chinese.
+    with translation.override("zh-hans"):
+        _english_pages(scored_tree, personas, client_for)
+
+
+def _english_pages(scored_tree, personas, client_for):
+    from django.conf import settings
+
+    review = start(scored_tree["branch_a"], personas["unit_staff"])
+    client = client_for(personas["unit_staff"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(review.get_absolute_url()).content.decode()
+    dimension = review.edition.dimensions.order_by("order").first()
+    assert dimension.name_en and dimension.name_en in page
+    assert f"{dimension.order}. {dimension.name}<" not in page
+    assert "Model" in page and ":示范" not in page  # tier cut-offs for the live tier display
+    form = client_for(personas["secretary"])
+    form.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = form.get(f"/reports/branch/{scored_tree['branch_a'].pk}/activities/new/").content.decode()
+    assert "Choose a type to see what the regulations expect." in html
+
+
+def test_a_review_shows_the_edition_it_is_scored_against(scored_tree, personas, client_for):
+    review = start(scored_tree["branch_a"], personas["unit_staff"])
+    page = client_for(personas["unit_staff"]).get(review.get_absolute_url()).content.decode()
+    assert f'<span id="review-edition">评分标准：{review.edition.name}</span>' in page

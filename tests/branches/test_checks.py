@@ -260,3 +260,22 @@ def test_batch_runs_in_constant_queries(tree, add_members, staff_committee, djan
         run_checks(orgs_small, today=today())
     with django_assert_num_queries(7):
         run_checks(orgs_large, today=today())
+
+
+def test_temporary_branch_with_an_appointed_secretary_is_not_an_error(tree, add_members):
+    temporary = make_org("专班临时党支部", Kind.BRANCH, tree["unit_a"], is_temporary=True)
+    people = add_members(temporary, full=8)
+    term = services.term_start(branch=temporary, elected_on=today() - timedelta(days=10), has_committee=False)
+    services.post_assign(term=term, member=people[0], role=Role.SECRETARY, started_on=term.elected_on)
+    failing = {r.check_id: r for r in run_checks([temporary], today=today())[temporary.pk] if not r.passed}
+    assert not [r for r in failing.values() if r.severity == "error"], failing
+    assert "不要求选举产生支部委员会" in result(temporary, "COM-01").message
+    assert result(temporary, "ORG-04").passed  # an appointment is not a renewal election
+
+
+def test_temporary_branch_cannot_elect_a_committee(tree):
+    from django.core.exceptions import ValidationError
+
+    temporary = make_org("专班临时党支部", Kind.BRANCH, tree["unit_a"], is_temporary=True)
+    with pytest.raises(ValidationError):
+        services.term_start(branch=temporary, elected_on=today() - timedelta(days=10), has_committee=True)

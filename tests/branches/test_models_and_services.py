@@ -152,3 +152,28 @@ def test_post_approve_and_end_rules(staffed_branch):
     services.post_end(post=secretary, ended_on=today())
     with pytest.raises(ValidationError, match="该职务已离任"):
         services.post_end(post=secretary, ended_on=today())
+
+
+def test_probationary_members_hold_no_committee_post(tree):
+    term = services.term_start(branch=tree["branch_a"], elected_on=today() - timedelta(days=30))
+    probationary = MemberFactory(
+        branch=tree["branch_a"],
+        status=Member.Status.PROBATIONARY,
+        full_since=None,
+        joined_on=today() - timedelta(days=60),
+        probation_ends_on=today() + timedelta(days=300),
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        services.post_assign(term=term, member=probationary, role=Role.PUBLICITY, started_on=term.elected_on)
+    assert excinfo.value.messages == ["预备党员没有被选举权，不能担任委员。"]
+    holder = MemberFactory(branch=tree["branch_a"])
+    services.post_assign(term=term, member=holder, role=Role.PUBLICITY, started_on=term.elected_on)
+    with pytest.raises(ValidationError) as excinfo:  # nor become one while holding a post
+        services.member_update(
+            member=holder,
+            status=Member.Status.PROBATIONARY,
+            full_since=None,
+            joined_on=today() - timedelta(days=60),
+            probation_ends_on=today() + timedelta(days=300),
+        )
+    assert "预备党员没有被选举权" in excinfo.value.messages[0]

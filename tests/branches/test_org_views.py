@@ -403,7 +403,7 @@ def _count(client, url, django_assert_num_queries, expected):
 @pytest.mark.parametrize("size", [2, 8])
 @pytest.mark.parametrize(
     ("page", "expected"),
-    [("tree", 13), ("unit", 18), ("branch", 15), ("members", 6), ("export", 4)],
+    [("tree", 13), ("unit", 18), ("branch", 15), ("members", 7), ("export", 4)],
 )
 def test_pages_run_constant_queries(
     personas, tree, client_for, sized, django_assert_num_queries, size, page, expected
@@ -450,3 +450,34 @@ def test_home_pages_run_the_same_queries_at_two_data_sizes(
     sized(8)
     after = {who: count_queries(client_for(personas[who]), url) for who in ("secretary", "unit_staff")}
     assert after == before
+
+
+def test_organizations_outside_the_viewers_scope_render_as_text(client_for, personas, tree):
+    page = client_for(personas["secretary"]).get(f"/orgs/{tree['branch_a'].pk}/").content.decode()
+    unit = tree["unit_a"]
+    assert unit.name in page and f'href="/orgs/{unit.pk}/"' not in page
+    staff_page = client_for(personas["unit_staff"]).get(f"/orgs/{tree['branch_a'].pk}/").content.decode()
+    assert f'href="/orgs/{unit.pk}/"' in staff_page
+
+
+def test_scope_wide_roster_filters_by_unit_and_branch_searches_names_and_numbers_pages(
+    client_for, personas, tree
+):
+    from tests.factories import MemberFactory
+
+    MemberFactory(branch=tree["branch_a"], name="王建国")
+    MemberFactory(branch=tree["branch_b"], name="王红")
+    MemberFactory(branch=tree["branch_c"], name="王立")
+    MemberFactory.create_batch(60, branch=tree["branch_c"])
+    client = client_for(personas["provincial"])
+
+    def names(query):
+        return {m.name for m in client.get(f"/members/?{query}").context["page_obj"]}
+
+    assert names(f"q=王&unit={tree['unit_a'].pk}") == {"王建国", "王红"}
+    assert names(f"q=王&unit={tree['unit_a'].pk}&branch={tree['branch_b'].pk}") == {"王红"}
+    assert names("q=王") == {"王建国", "王红", "王立"}
+    page = client.get("/members/").content.decode()
+    assert 'name="unit"' in page and 'name="branch"' in page
+    assert 'href="?state=active&amp;page=2"' in page or "page=2" in page
+    assert '<li class="page-item active" aria-current="page"><span class="page-link">1</span>' in page

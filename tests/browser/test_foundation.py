@@ -53,7 +53,7 @@ def test_secretary_sees_roster_and_unit_staff_get_404_outside_scope(
 
     login(page, "unit_staff")
     page.goto(f"{live_server.url}/orgs/")
-    page.locator("summary", has_text=branch.name).click()  # loads the branch's cells with htmx
+    page.get_by_role("button", name=f"展开 {branch.name}").click()  # loads the branch's cells with htmx
     page.get_by_text("第一党小组").wait_for()
     shot(page, "browser_unit_staff_tree")
     response = page.goto(f"{live_server.url}/orgs/{tree['branch_c'].pk}/")

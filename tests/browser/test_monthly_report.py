@@ -45,6 +45,8 @@ def test_secretary_files_staff_return_secretary_resubmits_staff_accept(
         topic="研究本月党建工作",
         present=6,
     )
+    expect(page.locator("#decisions-card")).to_be_visible()  # committees record decisions too
+    page.select_option("select[name=kind]", "theme_day")
     expect(page.locator("#decisions-card")).to_be_hidden()
     page.select_option("select[name=kind]", "assembly")
     expect(page.locator("#decisions-card")).to_be_visible()

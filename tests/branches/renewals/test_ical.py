@@ -61,6 +61,8 @@ def test_unknown_or_inactive_token_is_404(client, personas, terms):
 
 def test_rotating_token_invalidates_old_address(client_for, personas, terms):
     client = client_for(personas["secretary"])
+    assert client.get(reverse("renewals:calendar-subscribe")).context["feed_url"] == ""  # GET creates nothing
+    client.post(reverse("renewals:calendar-subscribe"))
     old = client.get(reverse("renewals:calendar-subscribe")).context["feed_url"]
     client.post(reverse("renewals:calendar-subscribe"))
     new = client.get(reverse("renewals:calendar-subscribe")).context["feed_url"]

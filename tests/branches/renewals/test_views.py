@@ -174,6 +174,7 @@ def test_secretary_records_request_through_the_form(client_for, personas, tree, 
     assert response.status_code == 302
     page = client.get(url("branch-timeline", tree["branch_a"].pk)).content.decode()
     assert "支委会研究同意" in page and "办理：上报候选人" not in page  # next step is the approval
+    assert "换届请示已报送，等待上级批复。" in page  # not a bare "已保存"
 
 
 def test_stale_form_shows_message(client_for, personas, tree, terms):
@@ -402,3 +403,11 @@ def test_renamed_executable_document_is_refused_and_downloads_are_safe(
 def test_calendar_month_out_of_range_is_404(client_for, personas, tree, terms, month):
     response = client_for(personas["unit_staff"]).get(url("calendar"), {"month": month})
     assert response.status_code == 404
+
+
+def test_secretary_menu_leads_to_the_branch_renewal(client_for, personas, tree):
+    client = client_for(personas["secretary"])
+    assert 'href="/renewals/mine/"' in client.get("/").content.decode()
+    response = client.get("/renewals/mine/")
+    assert response.status_code == 302 and response.url == f"/renewals/branch/{tree['branch_a'].pk}/"
+    assert client_for(personas["provincial"]).get("/renewals/mine/").status_code == 404

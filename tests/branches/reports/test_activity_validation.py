@@ -76,10 +76,12 @@ def test_assembly_vote_without_a_strict_majority_present_is_refused(create_activ
     assert "接收预备党员：到会有表决权的正式党员未超过应到人数的半数，不能进行表决。" in messages_of(excinfo)
 
 
-def test_exactly_half_is_enough_when_strict_majority_is_switched_off(create_activity):
+def test_exactly_half_present_is_a_quorum_when_strict_majority_is_switched_off(create_activity):
     policy_set(key="life.strict_majority", value=False)
-    activity = assembly(create_activity, expected=10, present=5, votes_for=5)
+    activity = assembly(create_activity, expected=10, present=5, votes_for=5, passed=False)
     assert activity.decisions.get().votes_for == 5
+    with pytest.raises(ValidationError):  # but exactly half of the votes never passes a motion
+        assembly(create_activity, expected=10, present=5, votes_for=5)
 
 
 def test_a_passed_motion_needs_more_than_half_of_the_expected_voters(create_activity):
@@ -93,10 +95,10 @@ def test_a_rejected_motion_may_have_few_yes_votes(create_activity):
     assert activity.decisions.get().passed is False
 
 
-def test_decisions_are_only_recorded_for_assemblies(create_activity):
+def test_decisions_are_only_recorded_for_assemblies_and_committees(create_activity):
     with pytest.raises(ValidationError) as excinfo:
-        create_activity(decisions=[{"subject": "事项", "votes_for": 4}])
-    assert "只有支部党员大会记录表决事项。" in messages_of(excinfo)
+        create_activity(kind=Kind.THEME_DAY, decisions=[{"subject": "事项", "votes_for": 4}])
+    assert "只有支部党员大会和支部委员会记录表决事项。" in messages_of(excinfo)
 
 
 def test_an_activity_dated_in_the_future_is_refused(create_activity):

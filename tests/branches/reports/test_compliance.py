@@ -115,7 +115,9 @@ def test_votes_follow_the_quorum_and_majority_rules():
     assert problems() == []
     assert len(problems(present_full=5, votes_for=5)) == 2  # no quorum, no majority
     assert len(problems(present_full=8, votes_for=5, votes_against=3)) == 1
-    assert problems(present_full=5, votes_for=5, strict_majority=False) == []
+    # "half or more" (policy off) applies to attendance only: exactly half the votes never passes
+    assert len(problems(present_full=5, votes_for=5, strict_majority=False)) == 1
+    assert problems(present_full=5, votes_for=5, passed=False, strict_majority=False) == []
 
 
 def test_evaluation_uses_constant_queries_for_any_number_of_branches(tree, django_assert_num_queries):

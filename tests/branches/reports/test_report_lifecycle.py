@@ -153,7 +153,7 @@ def test_the_current_month_cannot_be_submitted_before_it_ends(tree, personas):
             version=report.version,
             now=datetime(2026, 3, 20, tzinfo=TZ),
         )
-    assert excinfo.value.messages == ["本月尚未结束，月末后再报送月度报告。"]
+    assert excinfo.value.messages == ["本月尚未结束，2026-04-01 起可以报送。"]
 
 
 def test_a_stale_form_cannot_overwrite_newer_figures(report, personas):
@@ -181,3 +181,46 @@ def test_only_reviewers_accept_and_a_report_is_accepted_once(report, personas):
     with pytest.raises(ValidationError) as excinfo:
         services.report_accept(report=report, user=personas["provincial"])
     assert excinfo.value.messages == ["报告状态已变化（可能已被他人处理），请刷新页面后再试。"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"dues_amount": Decimal("-1")}, "收缴党费金额不能为负数。"),
+        ({"dues_handed_over_on": date(2099, 1, 1)}, "党费上缴日期不能晚于今天。"),
+        ({"dues_handed_over_on": date(2026, 1, 31)}, "党费上缴日期不能早于报告月份（2026-02）。"),
+        ({"study_hours": Decimal("-0.5")}, "人均学习学时不能为负数。"),
+        ({"study_hours": Decimal("41")}, "人均学习学时 41 超过每月上限 40 学时，请核对。"),
+    ],
+)
+def test_implausible_figures_are_refused_on_draft_save_and_on_submit(report, personas, overrides, message):
+    with pytest.raises(ValidationError) as excinfo:
+        fill(report, personas["secretary"], **overrides)
+    assert message in excinfo.value.messages
+    # written past the draft check (e.g. by an older version): submit refuses too
+    MonthlyReport.objects.filter(pk=report.pk).update(**overrides)
+    MonthlyReport.objects.filter(pk=report.pk).update(
+        dues_members_due=10,
+        dues_members_paid=10,
+        dues_amount=overrides.get("dues_amount", 1),
+        declaration=True,
+    )
+    report.refresh_from_db()
+    with pytest.raises(ValidationError) as excinfo:
+        submit(report, personas["secretary"])
+    assert message in excinfo.value.messages
+
+
+def test_study_hours_cap_is_a_policy(report, personas):
+    policy_set(key="report.study_hours_max", value=60)
+    assert fill(report, personas["secretary"], study_hours=Decimal("41")).study_hours == Decimal("41")
+
+
+def test_report_page_explains_why_the_current_month_cannot_be_filed_yet(client_for, tree, personas):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    client = client_for(personas["secretary"])
+    page = client.get(f"/reports/branch/{tree['branch_a'].pk}/{today.year}-{today.month}/").content.decode()
+    assert 'value="submit"' not in page
+    assert 'id="filing-blocked"' in page and "本月尚未结束" in page

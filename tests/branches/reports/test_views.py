@@ -249,6 +249,7 @@ def test_an_activity_cannot_be_moved_out_of_a_filed_month(client_for, personas, 
     activity = record(tree["branch_a"], Kind.COMMITTEE, date(2026, 2, 10), expected=5, present=5)
     filed(tree["branch_a"])
     data = {
+        "kind": Kind.COMMITTEE,
         "held_on": "2026-03-02",
         "place": "会议室",
         "chair": "张",
@@ -368,3 +369,34 @@ def test_malformed_version_on_a_report_form_is_a_message(client_for, personas, t
     client.get(url)
     response = client.post(url, {"version": "abc", "action": "save"})
     assert response.status_code in (200, 302, 409)
+
+
+def test_the_queue_shows_the_whole_backlog_oldest_first_with_its_age(client_for, personas, tree):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    old = filed(tree["branch_a"], month=date(2025, 9, 1))
+    recent = filed(tree["branch_b"], month=date(2026, 2, 1))
+    filed(tree["branch_b"], month=date(2026, 1, 1), status=Status.ACCEPTED)
+    now = timezone.now()
+    MonthlyReport.objects.filter(pk=old.pk).update(submitted_at=now - timedelta(days=40))
+    MonthlyReport.objects.filter(pk=recent.pk).update(submitted_at=now - timedelta(days=3))
+    client = client_for(personas["unit_staff"])
+    response = client.get("/reports/review/")
+    assert [r.pk for r in response.context["page_obj"]] == [old.pk, recent.pk]  # accepted one not listed
+    page = response.content.decode()
+    assert "40 天" in page and "3 天" in page
+    everything = client.get("/reports/review/?status=all").context["page_obj"]
+    assert len(everything) == 3
+    home = client.get("/").content.decode()
+    assert 'id="backlog-pending"' in home and "40 天" in home
+
+
+def test_requirement_and_check_codes_never_show_to_users(client_for, personas, tree):
+    client = client_for(personas["secretary"])
+    overview = client.get(f"/reports/branch/{tree['branch_a'].pk}/?year=2026").content.decode()
+    assert "支部党员大会（每季度）" in overview
+    assert "LIFE-0" not in overview and "STUDY" not in overview
+    detail = client.get(f"/orgs/{tree['branch_a'].pk}/").content.decode()
+    assert "COM-0" not in detail and "ORG-0" not in detail
