@@ -15,3 +15,5 @@ class AssessmentsConfig(AppConfig):
             rules_life,
             rules_pending,
         )
+        from .duty_review import panels as duty_review_panels  # noqa: F401
+        from .duty_review import tasks as duty_review_tasks  # noqa: F401

@@ -69,6 +69,19 @@ DEFAULTS = {
     "life.strict_majority": True,
     # Item 3.6: target average attendance of full members across all activities.
     "life.attendance_target": 0.85,
+    # 述职评议 (domain.md §7.5 proposal): points per grade in the composite, grade thresholds,
+    # the share of issued ballots a report needs before its result counts, reminder offset,
+    # and the deadline given to the rectification item after an 一般/差 grade.
+    "duty_review.weight_good": 100,
+    "duty_review.weight_fairly_good": 80,
+    "duty_review.weight_average": 60,
+    "duty_review.weight_poor": 0,
+    "duty_review.threshold_good": 90,
+    "duty_review.threshold_fairly_good": 80,
+    "duty_review.threshold_average": 60,
+    "duty_review.min_turnout_percent": 50,
+    "duty_review.remind_days_before": 7,
+    "duty_review.rectification_days": 90,
 }
 
 

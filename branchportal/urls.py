@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("branches.urls")),
     path("assessments/", include("assessments.urls")),
     path("renewals/", include("branches.renewals.urls")),
+    path("duty-review/", include("assessments.duty_review.urls")),
 ]
