@@ -16,9 +16,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def safe(value):
     """Text that a spreadsheet would run as a formula is prefixed with a quote (CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    if value is None or isinstance(value, int | float):
+        return value
+    value = str(value)  # lazy translations (choice labels) become plain text
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def attachment_header(filename):
