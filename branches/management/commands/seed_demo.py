@@ -15,6 +15,7 @@ FEATURE_SEEDERS = [
     "branches.reports.demo",
     "branches.renewals.demo",
     "assessments.demo",  # last: its rules pre-score from the records seeded above
+    "assessments.duty_review.demo",  # after scores: reports read the year's results
 ]
 
 
