@@ -5,6 +5,7 @@ from . import views
 app_name = "duty_review"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("overview/", views.overview, name="overview"),
     path("cycles/new/", views.cycle_new, name="cycle-new"),
     path("cycles/<int:pk>/", views.cycle_detail, name="cycle-detail"),
     path("cycles/<int:pk>/ranking/", views.cycle_ranking, name="cycle-ranking"),

@@ -54,6 +54,34 @@ def index(request):
     return render(request, "assessments/duty_review/index.html", context)
 
 
+def overview(request):
+    """All reporting bodies of a year across the cycles the staff user manages, filterable."""
+    if not permissions.is_staff_role(request.user):
+        raise PermissionDenied
+    year = _parse_year(request.GET.get("year"), selectors.default_year(timezone.localdate()))
+    state = request.GET.get("state", "")
+    level = request.GET.get("level", "")
+    reports = selectors.reports_overview(request.user, year=year, state=state, level=level)
+    page = Paginator(reports, 100).get_page(request.GET.get("page"))
+    context = {
+        "page_obj": page,
+        "year": year,
+        "state": state,
+        "level": level,
+        "counts": selectors.overview_counts(request.user, year=year),
+        "levels": DutyCycle.Level.choices,
+    }
+    return render(request, "assessments/duty_review/overview.html", context)
+
+
+def _parse_year(value, default):
+    try:
+        year = int(value or default)
+    except ValueError:
+        return default
+    return year if 2000 <= year <= 2100 else default
+
+
 def cycle_new(request):
     if not permissions.is_staff_role(request.user):
         raise PermissionDenied

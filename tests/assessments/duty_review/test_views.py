@@ -236,3 +236,23 @@ def test_ballot_page_runs_the_same_queries_at_two_sizes(staffed, cycle, voters, 
     _grow(staffed, 5)
     services.enrol(cycle=cycle)
     assert count_queries(client, ballot.get_absolute_url()) == before
+
+
+def test_overview_lists_who_has_not_submitted_within_scope(cycle, personas, client_for, staffed):
+    url = reverse("duty_review:overview") + "?year=2026&state=missing"
+    response = client_for(personas["unit_staff"]).get(url)
+    rows = list(response.context["page_obj"])
+    assert [r.organization for r in rows] == [staffed["branch_a"]]
+    assert client_for(personas["secretary"]).get(url).status_code == 403
+    other = UserFactory(username="staff_b2")
+    grant(other, Role.UNIT_STAFF, staffed["unit_b"])
+    assert list(client_for(other).get(url).context["page_obj"]) == []
+
+
+def test_overview_runs_the_same_queries_at_two_sizes(cycle, personas, client_for, staffed):
+    client = client_for(personas["provincial"])
+    url = reverse("duty_review:overview") + "?year=2026"
+    before = count_queries(client, url)
+    _grow(staffed, 6)
+    services.enrol(cycle=cycle)
+    assert count_queries(client, url) == before
