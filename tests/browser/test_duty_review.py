@@ -136,6 +136,7 @@ def test_open_write_vote_on_phone_publish_and_see_grade(browser, live_server, tr
     staff.click("button:has-text('发布结果')")
     expect(staff.locator("#cycle-status")).to_have_text("结果已发布")
     staff.click("text=排名")
+    expect(staff.locator("main")).to_contain_text("好 100、较好 80、一般 60、差 0")
     check(staff, "09_ranking")
 
     # the secretary sees the grade on the report and on the home page
