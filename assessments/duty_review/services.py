@@ -489,7 +489,8 @@ def ballot_cast(*, code, user, grades):
     """Cast a ballot once: ``grades`` maps report id → grade for every report on the ballot.
 
     The "used" mark is set by a conditional UPDATE; of two concurrent casts of one ballot the
-    second finds it used and is refused. Votes are inserted with no link to the ballot.
+    second finds it used and is refused. Votes carry no link to the ballot, and the cycle's
+    rows are rewritten so that not even PostgreSQL's bookkeeping ties them together (below).
     """
     with transaction.atomic():
         ballot = ballot_for_code(code)
@@ -504,13 +505,37 @@ def ballot_cast(*, code, user, grades):
             raise ValidationError(_("请为每一位述职人选择评价等次。"))
         if any(grade not in Grade.values for grade in grades.values()):
             raise ValidationError(_("评价等次无效。"))
+        # Casts of one cycle take turns (a meeting's worth of ballots: milliseconds each).
+        DutyCycle.objects.select_for_update().filter(pk=ballot.cycle_id).values_list("pk", flat=True).get()
         if not DutyBallot.objects.filter(pk=ballot.pk, used=False).update(used=True):
             raise ValidationError(_("这张测评票已经投过，不能重复投票或修改。"))
-        # Shuffle-free on purpose: UUID keys are random, and no timestamp is stored.
-        DutyVote.objects.bulk_create(
-            [DutyVote(report_id=report_id, grade=grade) for report_id, grade in sorted(grades.items())]
-        )
+        _store_votes_unlinkably(ballot.cycle_id, grades)
     return ballot
+
+
+_shuffle = secrets.SystemRandom().shuffle
+
+
+def _store_votes_unlinkably(cycle_id, grades):
+    """Add the votes so that no column, no insertion order and no transaction id links them
+    to the ballot just marked used.
+
+    Written naively, the new vote rows and the ballot row would share PostgreSQL's ``xmin``
+    (the writing transaction) and sit in the heap in casting order. So every cast rewrites the
+    cycle's votes in a random order and touches every used ballot: afterwards all votes and
+    all used ballots of the cycle carry the same transaction id, and physical order says
+    nothing about who cast what.
+    """
+    votes = DutyVote.objects.filter(report__cycle_id=cycle_id)
+    rows = [
+        DutyVote(id=pk, report_id=report_id, grade=grade)
+        for pk, report_id, grade in votes.values_list("id", "report_id", "grade")
+    ]
+    rows += [DutyVote(report_id=report_id, grade=grade) for report_id, grade in grades.items()]
+    _shuffle(rows)
+    votes.delete()
+    DutyVote.objects.bulk_create(rows, batch_size=2000)
+    DutyBallot.objects.filter(cycle_id=cycle_id, used=True).update(used=True)
 
 
 def ballot_check_rater(*, cycle, user):

@@ -6,7 +6,9 @@ gets one report row, also when its secretary post is vacant. Raters receive one-
 
 Anonymity: ``DutyBallot`` (the "has voted" mark) and ``DutyVote`` (the grades) share no key.
 A vote row has a random UUID key, no reference to a ballot, rater or user, and no timestamp,
-so neither a join nor an ordering by time can tie a grade to a person.
+so neither a join nor an ordering by time can tie a grade to a person; casting rewrites the
+cycle's votes in random order and touches every used ballot, so PostgreSQL's transaction ids
+and physical row order do not pair them either (services._store_votes_unlinkably).
 """
 
 import uuid
