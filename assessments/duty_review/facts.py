@@ -10,6 +10,7 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from assessments import selectors as assessment_selectors
+from assessments.models import DutyCycle, DutyReport
 from branches.models import Organization, Term
 from branches.policy import policy_all
 from branches.reports import compliance
@@ -55,6 +56,14 @@ def year_facts(*, organization, secretary, year, today):
     facts["term"] = (
         {"ends_on": term.ends_on.isoformat(), "days_left": (term.ends_on - today).days} if term else None
     )
+    last = (
+        DutyReport.objects.filter(
+            organization=organization, cycle__year=year - 1, cycle__status=DutyCycle.Status.PUBLISHED
+        )
+        .exclude(status=DutyReport.Status.VACANT)
+        .first()
+    )
+    facts["last_grade"] = str(last.get_grade_display()) if last and last.grade else None
     facts["training"] = hooks.training_facts(organization=organization, secretary=secretary, year=year)
     facts["rectification"] = hooks.rectification_facts(organization=organization, year=year)
     return facts
@@ -87,6 +96,8 @@ def summary_text(facts):
         if term
         else _("换届情况：未登记在任届次。")
     )
+    if facts.get("last_grade"):
+        lines.append(_("上年度述职评议等次：%(grade)s。") % {"grade": facts["last_grade"]})
     training = facts.get("training")
     lines.append(
         _("参加培训：%(n)s 次，%(h)s 学时。") % {"n": training["sessions"], "h": training["hours"]}

@@ -256,3 +256,18 @@ def test_overview_runs_the_same_queries_at_two_sizes(cycle, personas, client_for
     _grow(staffed, 6)
     services.enrol(cycle=cycle)
     assert count_queries(client, url) == before
+
+
+def test_next_years_report_is_prefilled_with_last_years_grade(cycle, voters, personas, client_for, staffed):
+    _close_and_publish(cycle, voters, personas, grade="average")
+    nxt = services.cycle_open(
+        user=personas["unit_staff"],
+        organization=staffed["unit_a"],
+        year=2027,
+        outline="一",
+        due_on=date(2027, 12, 1),
+        meeting_on=date(2027, 12, 5),
+    )
+    report = nxt.reports.get(secretary=personas["secretary"])
+    text = client_for(personas["secretary"]).get(report.get_absolute_url()).content.decode()
+    assert "上年度述职评议等次：一般。" in text
