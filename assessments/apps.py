@@ -10,10 +10,13 @@ class AssessmentsConfig(AppConfig):
     def ready(self):
         # Real rules first; placeholders ("no data yet") last so they never shadow a real rule.
         from . import (  # noqa: F401
+            notices,
             panels,
+            policy,
             rules_foundation,
             rules_life,
             rules_pending,
         )
-        from .duty_review import panels as duty_review_panels  # noqa: F401
-        from .duty_review import tasks as duty_review_tasks  # noqa: F401
+
+        # 述职评议: grant source for raters, notice types, panels, policy keys, tasks.
+        from .duty_review import access, notices, panels, policy, tasks  # noqa: F401, F811

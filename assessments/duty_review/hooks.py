@@ -1,39 +1,61 @@
-"""Where 述职评议 meets features that are being built alongside it.
+"""Where 述职评议 meets features built alongside it.
 
-Each function here is the single place to wire a shared piece once it lands in ``main``
-(see /work/coord/API.md): the training record, the shared rectification tracker and the
-observation round. Until then they answer "no data" (None) or do nothing, and the pages show
-暂无数据 instead of inventing figures.
+Rectification items go through the shared tracker (``branches.rectifications``). Training is
+still a hook: the ``training`` app exists but keeps no attendance record yet, so the report
+shows 暂无数据 until ``training_facts`` is wired to it.
 """
 
 from datetime import timedelta
 
+from django.db.models import Q
+from django.utils import timezone
+
+from branches.models import RectificationItem, SourceKind
+from branches.rectifications.services import rectification_create as tracker_create
+
 
 def training_facts(*, organization, secretary, year):
-    """Training the secretary attended in ``year``: {"sessions": n, "hours": h, "items": [...]}.
+    """Training the secretary attended in ``year``: {"sessions": n, "hours": h}.
 
-    Returns None while the ``training`` app provides no record (the report shows 暂无数据).
+    Returns None until the ``training`` app records attendance (the report shows 暂无数据).
+    To wire: count the secretary's completed sessions and hours of ``year`` there.
     """
     return None
 
 
 def rectification_facts(*, organization, year):
-    """Open and closed rectification items of the organization from last year's 述职评议 cycle and
-    from observation visits: {"open": [...titles], "closed": [...titles]}.
+    """Rectification items of the organization from last year's 述职评议 cycle and from
+    observation visits of the last two years: {"open": [...], "closed": [...]} (one query)."""
+    from assessments.models import DutyReport
 
-    Returns None until the shared rectification tracker exists (the report shows 暂无数据).
-    """
-    return None
+    last_reports = DutyReport.objects.filter(organization=organization, cycle__year=year - 1).values("pk")
+    items = RectificationItem.objects.filter(organization=organization).filter(
+        Q(source_kind=SourceKind.DUTY_REVIEW, source_id__in=last_reports)
+        | Q(source_kind=SourceKind.OBSERVATION_VISIT, created_at__year__gte=year - 1)
+    )
+    result = {"open": [], "closed": []}
+    for description, status in items.order_by("deadline", "pk").values_list("description", "status"):
+        key = "closed" if status == RectificationItem.Status.VERIFIED else "open"
+        result[key].append(description)
+    return result
 
 
 def rectification_create(*, report, deadline_days, user):
-    """Open a rectification item (source: 述职评议) for a report graded 一般 or 差.
-
-    To wire at merge: create the item in the shared tracker with source kind 述职评议, the
-    report's organization, ``deadline`` = publication date + ``deadline_days`` and a link to
-    ``report.get_absolute_url()``. Must be idempotent per report (publication may be retried).
-    Returns the deadline it would use so callers and tests can see the intent.
-    """
-    from django.utils import timezone
-
-    return timezone.localdate() + timedelta(days=deadline_days)
+    """Open the tracker item (source 述职评议) for a report graded 一般 or 差; idempotent per
+    report (publication may be retried). Returns the item."""
+    existing = RectificationItem.objects.filter(
+        source_kind=SourceKind.DUTY_REVIEW, source_id=report.pk
+    ).first()
+    if existing is not None:
+        return existing
+    return tracker_create(
+        organization=report.organization,
+        source_kind=SourceKind.DUTY_REVIEW,
+        source_id=report.pk,
+        description=(
+            f"{report.cycle.year} 年度书记抓党建述职评议等次为“{report.get_grade_display()}”，"
+            "请对照点评意见和测评情况制定整改清单，按期整改。"
+        ),
+        deadline=timezone.localdate() + timedelta(days=deadline_days),
+        user=user,
+    )

@@ -26,10 +26,17 @@ def may_view_report(user, report):
         return True
     if may_manage(user, report.cycle):
         return True
-    return (
+    if (
         report.cycle.status == Status.PUBLISHED
         and permissions.is_staff_role(user)
         and permissions.can(user, Action.REVIEW, report.organization)
+    ):
+        return True
+    # Raters (grant source in access.py) read the submitted reports of the cycle they rate.
+    return (
+        report.cycle.status in (Status.OPEN, Status.VOTING)
+        and report.status == DutyReport.Status.SUBMITTED
+        and permissions.can(user, Action.RATE, report.cycle.organization)
     )
 
 

@@ -28,7 +28,7 @@ from branches.models import Organization, Post, RoleAssignment, Term
 from branches.models.activities import validate_attachment
 from branches.permissions import Action
 from branches.policy import policy_all
-from branches.services import notification_send
+from notifications.services import Notice, notify, notify_many
 
 from . import hooks, selectors
 from .tally import TallyPolicy, result_for
@@ -43,7 +43,8 @@ CODE_LENGTH = 10
 
 def _require_cycle_staff(user, cycle_or_org):
     organization = cycle_or_org.organization if isinstance(cycle_or_org, DutyCycle) else cycle_or_org
-    if not permissions.is_staff_role(user) or not permissions.can(user, Action.REVIEW, organization):
+    permissions.require(user, Action.REVIEW, organization)
+    if not permissions.is_staff_role(user):
         raise PermissionDenied
 
 
@@ -127,14 +128,18 @@ def cycle_open(*, user, organization, year, outline, due_on, meeting_on):
     )
     enrol(cycle=cycle)
     raters_default(cycle=cycle)
-    notification_send(
-        recipients=[r.secretary for r in cycle.reports.select_related("secretary") if r.secretary],
-        kind="duty_review",
-        title=_("%(year)s 年度述职评议已开启，请于 %(due)s 前提交述职报告")
-        % {"year": year, "due": due_on.isoformat()},
-        link=cycle.get_absolute_url(),
-        organization=organization,
-        dedupe_key=f"duty-open:{cycle.pk}",
+    notify_many(
+        [
+            Notice(
+                recipients=[report.secretary],
+                kind="duty_review_opened",
+                params={"year": year, "due": due_on.isoformat(), "org": organization.name},
+                dedupe_key=f"duty-open:{cycle.pk}",
+                link=report.get_absolute_url(),
+                organization=report.organization,
+            )
+            for report in cycle.reports.select_related("secretary", "organization").exclude(secretary=None)
+        ]
     )
     return cycle
 
@@ -260,32 +265,44 @@ def cycle_publish(*, cycle, user):
     DutyCycle.objects.filter(pk=cycle.pk).update(published_at=timezone.now())
     cycle.refresh_from_db()
     policy = policy_all()
-    reports = list(cycle.reports.exclude(status=DutyReport.Status.VACANT).select_related("secretary"))
+    reports = list(
+        cycle.reports.exclude(status=DutyReport.Status.VACANT).select_related("secretary", "organization")
+    )
     for report in reports:
         if report.grade in (Grade.AVERAGE, Grade.POOR):
             hooks.rectification_create(
                 report=report, deadline_days=policy["duty_review.rectification_days"], user=user
             )
-        if report.secretary:
-            notification_send(
-                recipients=[report.secretary],
-                kind="duty_review",
-                title=_("%(year)s 年度述职评议结果已发布") % {"year": cycle.year},
-                link=report.get_absolute_url(),
-                organization=report.organization,
-                dedupe_key=f"duty-result:{report.pk}",
-            )
-    staff = RoleAssignment.objects.filter(
-        organization=cycle.organization, role=RoleAssignment.Role.UNIT_STAFF
-    ).select_related("user")
-    notification_send(
-        recipients=[a.user for a in staff],
-        kind="duty_review",
-        title=_("%(year)s 年度述职评议结果已发布") % {"year": cycle.year},
-        link=cycle.get_absolute_url(),
-        organization=cycle.organization,
-        dedupe_key=f"duty-published:{cycle.pk}",
-    )
+    params = {"year": cycle.year}
+    notices = [
+        Notice(
+            recipients=[report.secretary],
+            kind="duty_review_result",
+            params=params,
+            dedupe_key=f"duty-result:{report.pk}",
+            link=report.get_absolute_url(),
+            organization=report.organization,
+        )
+        for report in reports
+        if report.secretary
+    ]
+    # "Their committee": the unit committee's staff (for a unit-level cycle, each unit's own).
+    committees = [cycle.organization] if cycle.level == Level.BRANCH else [r.organization for r in reports]
+    staff = permissions.users_with_many(Action.REVIEW, committees, roles=[RoleAssignment.Role.UNIT_STAFF])
+    by_id = {org.pk: org for org in committees}
+    notices += [
+        Notice(
+            recipients=users,
+            kind="duty_review_result",
+            params=params,
+            dedupe_key=f"duty-published:{cycle.pk}",
+            link=cycle.get_absolute_url() if cycle.level == Level.BRANCH else "",
+            organization=by_id[org_id],
+        )
+        for org_id, users in staff.items()
+        if users
+    ]
+    notify_many(notices)
     return cycle
 
 
@@ -361,10 +378,10 @@ def report_return(*, report, user, comment):
         raise ValidationError(_("只能退回已提交的报告。"))
     report.refresh_from_db()
     if report.secretary:
-        notification_send(
+        notify(
             recipients=[report.secretary],
-            kind="duty_review",
-            title=_("述职报告被退回：%(comment)s") % {"comment": comment[:80]},
+            kind="duty_review_returned",
+            params={"year": report.cycle.year, "comment": comment[:300]},
             link=report.get_absolute_url(),
             organization=report.organization,
             dedupe_key=f"duty-return:{report.pk}:{report.version}",
@@ -456,16 +473,20 @@ def ballots_issue(*, cycle, user, sheet=0):
         raise ValidationError(_("纸质票码一次最多生成 500 个。"))
     raters = list(cycle.raters.filter(ballot__isnull=True).select_related("user"))
     created = _create_ballots(cycle, raters, sheet)
-    for ballot in created:
-        if ballot.rater and ballot.rater.user:
-            notification_send(
+    notify_many(
+        [
+            Notice(
                 recipients=[ballot.rater.user],
-                kind="duty_review",
-                title=_("请参加 %(year)s 年度述职评议测评") % {"year": cycle.year},
+                kind="duty_review_ballot",
+                params={"year": cycle.year, "org": cycle.organization.name},
+                dedupe_key=f"duty-ballot:{ballot.pk}",
                 link=ballot.get_absolute_url(),
                 organization=cycle.organization,
-                dedupe_key=f"duty-ballot:{ballot.pk}",
             )
+            for ballot in created
+            if ballot.rater and ballot.rater.user
+        ]
+    )
     return created
 
 
@@ -566,15 +587,10 @@ def reminder_sweep(*, today=None):
                     DutyReminder.objects.create(report=report, stage=stage)
             except IntegrityError:
                 continue
-            cycle = report.cycle
-            notification_send(
+            notify(
                 recipients=[report.secretary],
-                kind="duty_review_reminder",
-                title=(
-                    _("述职报告今天截止，请尽快提交")
-                    if stage == DutyReminder.Stage.DUE
-                    else _("述职报告将于 %(due)s 截止，请按时提交") % {"due": cycle.due_on.isoformat()}
-                ),
+                kind=f"duty_review_reminder_{stage}",
+                params={"year": report.cycle.year, "due": report.cycle.due_on.isoformat()},
                 link=report.get_absolute_url(),
                 organization=report.organization,
                 dedupe_key=f"duty-remind:{report.pk}:{stage}",

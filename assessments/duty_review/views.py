@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -176,12 +176,7 @@ def cycle_export(request, pk):
     cycle = _cycle_for_staff(request, pk)
     if not permissions.can(request.user, permissions.Action.EXPORT, cycle.organization):
         raise PermissionDenied
-    content = exports.cycle_workbook(cycle, selectors.ranked_reports(cycle))
-    response = HttpResponse(content, content_type=exports.XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = exports.attachment_header(
-        f"述职评议结果_{cycle.year}_{cycle.organization.name}.xlsx"
-    )
-    return response
+    return exports.cycle_response(cycle, selectors.ranked_reports(cycle))
 
 
 def raters(request, pk):

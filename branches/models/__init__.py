@@ -4,13 +4,18 @@ from .activities import Activity, ActivityAttachment, Decision  # noqa: F401, E4
 from .org import (  # noqa: F401
     JobHeartbeat,
     Member,
-    Notification,
     Organization,
     PolicySetting,
     Post,
     RoleAssignment,
     Term,
     User,
+)
+from .rectifications import (  # noqa: F401, E402
+    RectificationEvidence,
+    RectificationItem,
+    RectificationReminder,
+    SourceKind,
 )
 from .renewals import (  # noqa: F401
     CalendarToken,

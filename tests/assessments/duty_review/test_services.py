@@ -8,8 +8,9 @@ from django.db import connection
 
 from assessments.duty_review import selectors, services
 from assessments.models import DutyBallot, DutyCycle, DutyRater, DutyReminder, DutyReport, DutyVote
-from branches.models import Notification
+from branches.models import RectificationItem, SourceKind
 from branches.policy import DEFAULTS, policy_set
+from notifications.models import Notification
 from tests.factories import UserFactory
 
 from .conftest import OUTLINE, submit
@@ -27,7 +28,9 @@ def test_opening_enrols_every_branch_and_lists_a_vacant_post(cycle, staffed, per
     assert [s["heading"] for s in reports[staffed["branch_a"].pk].sections][1:] == OUTLINE.splitlines()
     # the branch secretary is put on the raters list; the vacant branch is not
     assert list(cycle.raters.values_list("user", "category")) == [(personas["secretary"].pk, "secretary")]
-    assert Notification.objects.filter(recipient=personas["secretary"], kind="duty_review").count() == 1
+    assert (
+        Notification.objects.filter(recipient=personas["secretary"], kind="duty_review_opened").count() == 1
+    )
 
 
 def test_only_staff_of_the_level_above_open_a_cycle(staffed, personas):
@@ -216,12 +219,10 @@ def test_close_tallies_in_one_grouped_query_and_publish_notifies(
     assert cycle.tally_policy["ballots_issued"] == 3  # the unused ballot was withdrawn at closing
     services.cycle_publish(cycle=cycle, user=personas["unit_staff"])
     assert (
-        Notification.objects.filter(recipient=personas["secretary"], title__contains="结果已发布").count()
-        == 1
+        Notification.objects.filter(recipient=personas["secretary"], kind="duty_review_result").count() == 1
     )
     assert (
-        Notification.objects.filter(recipient=personas["unit_staff"], title__contains="结果已发布").count()
-        == 1
+        Notification.objects.filter(recipient=personas["unit_staff"], kind="duty_review_result").count() == 1
     )
 
 
@@ -256,6 +257,13 @@ def test_override_needs_a_reason_and_low_grade_flags_the_branch(cycle, voters, p
     assert list(selectors.branches_flagged_for_observation(2026)) == []  # not yet published
     services.cycle_publish(cycle=cycle, user=personas["unit_staff"])
     assert list(selectors.branches_flagged_for_observation(2026)) == [staffed["branch_a"]]
+    item = RectificationItem.objects.get()
+    assert (item.organization, item.source_kind, item.source_id) == (
+        staffed["branch_a"],
+        SourceKind.DUTY_REVIEW,
+        report.pk,
+    )
+    assert "一般" in item.description
     assert list(selectors.branches_flagged_for_observation(2025)) == []
     with pytest.raises(ValidationError, match="发布前"):
         services.report_override(report=report, user=personas["unit_staff"], grade="good", reason="再改")
@@ -271,11 +279,37 @@ def test_reminders_before_and_on_the_deadline_exactly_once(cycle, personas):
     assert services.reminder_sweep(today=date(2026, 12, 20)) == 0
     assert services.reminder_sweep(today=date(2026, 12, 21)) == 0  # after the deadline: none
     assert sorted(DutyReminder.objects.values_list("stage", flat=True)) == ["before", "due"]
-    assert (
-        Notification.objects.filter(recipient=personas["secretary"], kind="duty_review_reminder").count() == 2
-    )
+    assert sorted(
+        Notification.objects.filter(
+            recipient=personas["secretary"], kind__startswith="duty_review_reminder"
+        ).values_list("kind", flat=True)
+    ) == ["duty_review_reminder_before", "duty_review_reminder_due"]
 
 
 def test_submitted_reports_get_no_reminder(cycle, personas):
     submit(cycle.reports.get(secretary=personas["secretary"]), personas["secretary"])
     assert services.reminder_sweep(today=date(2026, 12, 20)) == 0
+
+
+def test_raters_get_a_time_boxed_grant_to_read_the_reports_they_rate(cycle, voters, personas):
+    from branches import permissions
+    from branches.models import User
+    from branches.permissions import Action
+
+    report = submit(cycle.reports.get(secretary=personas["secretary"]), personas["secretary"])
+    rater = User.objects.get(pk=voters[0].pk)
+    assert permissions.can(rater, Action.RATE, cycle.organization) is True
+    assert selectors.may_view_report(rater, report) is True
+    assert voters[0] in permissions.users_with(Action.RATE, cycle.organization)
+    stranger = UserFactory(username="nobody")
+    assert selectors.may_view_report(stranger, report) is False
+    # off the list: no grant any more
+    services.rater_remove(rater=DutyRater.objects.get(user=voters[0]), user=personas["unit_staff"])
+    rater = User.objects.get(pk=voters[0].pk)
+    assert permissions.can(rater, Action.RATE, cycle.organization) is False
+    assert selectors.may_view_report(rater, report) is False
+    # closing the cycle ends the others' grants
+    services.voting_open(cycle=cycle, user=personas["unit_staff"])
+    services.voting_close(cycle=cycle, user=personas["unit_staff"])
+    other = User.objects.get(pk=voters[1].pk)
+    assert permissions.can(other, Action.RATE, cycle.organization) is False
