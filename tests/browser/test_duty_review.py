@@ -3,51 +3,45 @@ raters vote on a phone-sized screen; staff close, publish; the secretary sees th
 axe-core checks each page for serious or critical violations."""
 
 from datetime import date
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
 from assessments.models import DutyBallot, DutyCycle, DutyVote
 from branches import services as branch_services
 from branches.models import Post
+from tests.browser.axe import assert_no_serious_axe_violations
 from tests.factories import MemberFactory, UserFactory
 
-SHOTS = Path("/work/helpers/shots/i13")
-AXE = Path(settings.BASE_DIR) / "static" / "vendor" / "axe-core" / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def axe_violations(page):
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => (await axe.run(document)).violations")
-    return [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in result
-        if v["impact"] in ("serious", "critical")
-    ]
+@pytest.fixture
+def open_as(browser, browser_context_args, login):
+    """A signed-in page in a fresh context; ``phone=True`` gives a 390 px touch viewport."""
+
+    def make(username, *, phone=False):
+        args = dict(browser_context_args)
+        if phone:
+            args.update(viewport=PHONE, is_mobile=True, has_touch=True)
+        page = browser.new_context(**args).new_page()
+        page.on("dialog", lambda dialog: dialog.accept())
+        return login(page, username, "/duty-review/")
+
+    return make
 
 
-def login(browser, live_server, username, **context):
-    page = browser.new_context(locale="zh-CN", **context).new_page()
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(f"{live_server.url}/accounts/login/?next=/duty-review/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw-123456")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/duty-review/")
-    return page
+@pytest.fixture
+def check(shot):
+    def run(page, name):
+        shot(page, name)
+        assert_no_serious_axe_violations(page)
+
+    return run
 
 
-def check(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
-    assert axe_violations(page) == [], name
-
-
-def test_open_write_vote_on_phone_publish_and_see_grade(browser, live_server, tree, personas):
+def test_open_write_vote_on_phone_publish_and_see_grade(live_server, open_as, check, tree, personas):
     branch = tree["branch_a"]
     member = MemberFactory(branch=branch, name="张书记", user=personas["secretary"])
     term = branch_services.term_start(branch=branch, elected_on=date(2025, 3, 1), has_committee=False)
@@ -57,7 +51,7 @@ def test_open_write_vote_on_phone_publish_and_see_grade(browser, live_server, tr
     raters = [UserFactory(username=f"daibiao{i}", display_name=f"代表{i}") for i in range(2)]
 
     # staff open the cycle
-    staff = login(browser, live_server, "unit_staff")
+    staff = open_as("unit_staff")
     check(staff, "01_staff_index")
     staff.click("text=开启述职评议")
     staff.select_option("select[name=organization]", str(tree["unit_a"].pk))
@@ -73,7 +67,7 @@ def test_open_write_vote_on_phone_publish_and_see_grade(browser, live_server, tr
     cycle = DutyCycle.objects.get()
 
     # the secretary writes, keeps a draft, submits
-    secretary = login(browser, live_server, "secretary")
+    secretary = open_as("secretary")
     secretary.click("text=甲厅第一党支部")
     expect(secretary.locator("textarea[name=section_0]")).to_contain_text("组织生活开展情况")
     expect(secretary.locator("#facts-title")).to_be_visible()
@@ -104,7 +98,7 @@ def test_open_write_vote_on_phone_publish_and_see_grade(browser, live_server, tr
     # raters vote on a phone; a second attempt is refused
     grades = ["好", "较好", "好"]
     for user, grade in zip([personas["secretary"], *raters], grades, strict=True):
-        phone = login(browser, live_server, user.username, viewport=PHONE, is_mobile=True, has_touch=True)
+        phone = open_as(user.username, phone=True)
         phone.click("text=述职评议测评")
         phone.locator("fieldset label", has_text=grade).first.click()
         if user == raters[0]:
