@@ -5,13 +5,13 @@ Bulk inserts keep the province scale (3,000 secretaries, ~90,000 votes) to secon
 """
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import DutyBallot, DutyComment, DutyCycle, DutyReport, DutyVote
-from branches.models import Organization, User
+from branches.models import Organization, RectificationItem, SourceKind, User
 
 from . import services
 
@@ -68,6 +68,30 @@ def _ballots_and_votes(cycle, rng, *, cast_share, leave_unused_for=()):
                 pool = GRADE_MIX if leaning[pk] > 0.2 else MID_MIX if leaning[pk] > 0.04 else LOW_MIX
                 votes.append(DutyVote(report_id=pk, grade=rng.choice(pool)))
     return ballots, votes
+
+
+def _rectifications(cycle, rng, published_on):
+    """一般/差 results got a tracker item at publication; about half are closed by now."""
+    low = cycle.reports.filter(computed_grade__in=["average", "poor"]).select_related("organization")
+    closed_at = timezone.make_aware(
+        timezone.datetime.combine(published_on + timedelta(days=60), timezone.datetime.min.time())
+    )
+    items = []
+    for report in low:
+        done = rng.random() < 0.5
+        items.append(
+            RectificationItem(
+                organization=report.organization,
+                source_kind=SourceKind.DUTY_REVIEW,
+                source_id=report.pk,
+                description=f"{cycle.year} 年度书记抓党建述职评议等次为“{report.get_grade_display()}”，"
+                "请对照点评意见和测评情况制定整改清单，按期整改。",
+                deadline=published_on + timedelta(days=90),
+                status=RectificationItem.Status.VERIFIED if done else RectificationItem.Status.IN_PROGRESS,
+                verified_at=closed_at if done else None,
+            )
+        )
+    RectificationItem.objects.bulk_create(items, batch_size=1000)
 
 
 def _seed_cycle(organization, year, *, finished, today, staff):

@@ -2,6 +2,7 @@ from datetime import date
 
 from assessments.duty_review import demo, selectors
 from assessments.models import DutyBallot, DutyCycle, DutyReport, DutyVote
+from branches.models import RectificationItem, SourceKind
 
 from .conftest import OUTLINE  # noqa: F401  (fixtures of this package)
 
@@ -30,6 +31,9 @@ def test_demo_builds_last_years_published_cycle_and_this_years_open_one(staffed,
     current = DutyReport.objects.get(cycle__year=2026, organization=staffed["branch_a"])
     assert current.status in ("draft", "submitted") and current.sections[1]["text"]
     assert DutyReport.objects.get(cycle__year=2026, organization=staffed["branch_b"]).status == "vacant"
+    low = DutyReport.objects.filter(cycle__status="published", computed_grade__in=["average", "poor"])
+    items = RectificationItem.objects.filter(source_kind=SourceKind.DUTY_REVIEW)
+    assert sorted(items.values_list("source_id", flat=True)) == sorted(low.values_list("pk", flat=True))
     snapshot = _snapshot()
     demo.seed(scale="small", today=date(2026, 11, 30))
     assert _snapshot() == snapshot
