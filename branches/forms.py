@@ -71,6 +71,7 @@ class MemberForm(forms.ModelForm):
         model = Member
         fields = [
             "name",
+            "number",
             "gender",
             "birth_date",
             "joined_on",

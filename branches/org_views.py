@@ -97,6 +97,7 @@ def org_detail(request, organization):
         "can_manage_terms": permissions.can(request.user, Action.MANAGE_TERMS, organization),
         "can_export": permissions.can(request.user, Action.EXPORT, organization),
         "org_panels": org_panels_for(request, organization),
+        "can_import": permissions.can(request.user, Action.IMPORT, organization),
     }
     if organization.kind in (Kind.BRANCH, Kind.GENERAL_BRANCH):
         context["cells"] = selectors.branch_cells(organization)

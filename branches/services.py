@@ -4,19 +4,54 @@ Every function is keyword-only, runs in a transaction and raises ValidationError
 message in the user's language when a business rule is broken.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+from simple_history.signals import pre_create_historical_record
+from simple_history.utils import bulk_create_with_history
 
 from .flow import model_update
 from .models import JobHeartbeat, Member, Organization, Post, RoleAssignment, Term
 from .policy import policy_get
 
 Kind = Organization.Kind
+
+# (user, reason) stamped on every history record written inside ``history_context``.
+_HISTORY = ContextVar("branches_history_context", default=None)
+
+
+@contextmanager
+def history_context(*, user, reason):
+    """Attribute every history record written in the block to ``user`` with ``reason``.
+
+    Used by the spreadsheet import so that each change names the import and the uploader,
+    whether it runs in a request or in a Celery worker.
+    """
+    token = _HISTORY.set((user, reason))
+    try:
+        yield
+    finally:
+        _HISTORY.reset(token)
+
+
+def _stamp_history(sender, history_instance, **kwargs):
+    stamp = _HISTORY.get()
+    if stamp is None:
+        return
+    user, reason = stamp
+    history_instance.history_change_reason = reason
+    if user is not None:
+        history_instance.history_user = user
+
+
+pre_create_historical_record.connect(_stamp_history, dispatch_uid="branches_history_context")
 
 
 def _validate_parent(kind, parent):
@@ -30,6 +65,9 @@ def _validate_parent(kind, parent):
         raise ValidationError(
             _("%(kind)s的上级组织必须是：%(names)s。") % {"kind": Kind(kind).label, "names": names}
         )
+
+
+organization_parent_check = _validate_parent  # public name: the import previews the rule
 
 
 def _unit_of(kind, parent):
@@ -55,6 +93,57 @@ def organization_create(*, name, kind, parent=None, **fields):
         update.append("unit")
     org.save(update_fields=update)
     return org
+
+
+def _reserve_ids(model, count):
+    """``count`` primary keys taken from the table's sequence in one query (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+@transaction.atomic
+def organizations_create_batch(*, organizations):
+    """Create many nodes whose parents are already saved (the import, one tree level at a time).
+
+    Each node is checked like ``organization_create`` (parent rule, field validation); on
+    PostgreSQL the ids are reserved first, so path, depth and unit are right on insert and
+    every node gets one history record. Elsewhere the nodes are created one by one.
+    """
+    for org in organizations:
+        _validate_parent(org.kind, org.parent)
+        org.unit = _unit_of(org.kind, org.parent)
+        org.full_clean(exclude=["path", "unit", "parent"], validate_unique=False, validate_constraints=False)
+        if org.units_covered < 1:
+            raise ValidationError(_("覆盖单位数至少为 1。"))
+    if connection.vendor != "postgresql":
+        fields = ("name", "kind", "parent", "unit")
+        return [
+            organization_create(
+                name=o.name,
+                kind=o.kind,
+                parent=o.parent,
+                **{
+                    f.name: getattr(o, f.name)
+                    for f in Organization._meta.concrete_fields
+                    if f.name not in {*fields, "id", "path", "depth"}
+                },
+            )
+            for o in organizations
+        ]
+    for org, pk in zip(organizations, _reserve_ids(Organization, len(organizations)), strict=True):
+        org.pk = pk
+        org.path = f"{org.parent.path}{pk}/"
+        org.depth = org.parent.depth + 1
+        if org.kind == Kind.UNIT_COMMITTEE:
+            org.unit = org
+    stamp = _HISTORY.get() or (None, None)
+    return bulk_create_with_history(
+        organizations, Organization, batch_size=1000, default_user=stamp[0], default_change_reason=stamp[1]
+    )
 
 
 @transaction.atomic
@@ -89,17 +178,79 @@ def organization_move(*, organization, new_parent):
     return organization
 
 
-@transaction.atomic
-def member_create(*, branch, **fields):
+def member_rules(member):
+    """Roster rules beyond the field types, as {field: [message]} (empty when valid).
+
+    Pure Python (no queries): the import checks tens of thousands of rows with it, and the
+    database constraints enforce the same facts again on write.
+    """
+    errors = {}
+    if member.birth_date and member.joined_on and member.joined_on <= member.birth_date:
+        errors.setdefault("joined_on", []).append(_("入党日期必须晚于出生日期。"))
+    if member.full_since and member.joined_on and member.full_since < member.joined_on:
+        errors.setdefault("full_since", []).append(_("转正日期不能早于入党日期。"))
+    if member.status == Member.Status.PROBATIONARY and member.probation_ends_on is None:
+        errors.setdefault("probation_ends_on", []).append(_("预备党员必须填写预备期满日期。"))
+    return errors
+
+
+def member_validate(member, *, batch=False):
+    """Validate an unsaved or changed member; ``batch`` skips the per-row uniqueness queries.
+
+    With ``batch`` the caller checks the (branch, number) key itself for the whole batch.
+    """
+    errors = {}
+    # In a batch the branch and cell were resolved by the caller: no per-row lookups.
+    exclude = ["branch", "cell", "user"] if batch else None
+    try:
+        member.full_clean(exclude=exclude, validate_unique=not batch, validate_constraints=not batch)
+    except ValidationError as exc:
+        errors = {name: list(ValidationError(found).messages) for name, found in exc.error_dict.items()}
+    rules = member_rules(member)
+    said = {message for messages in rules.values() for message in messages}
+    for name in list(errors):
+        # A database constraint repeating a roster rule is reported once, on its field.
+        errors[name] = [message for message in errors[name] if message not in said]
+        if not errors[name]:
+            del errors[name]
+    for name, messages in rules.items():
+        errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_member_placement(branch, cell):
     if branch.kind != Kind.BRANCH:
         raise ValidationError(_("党员只能编入党支部。"))
-    cell = fields.get("cell")
     if cell is not None and cell.parent_id != branch.pk:
         raise ValidationError(_("所选党小组不属于该支部。"))
+
+
+@transaction.atomic
+def member_create(*, branch, **fields):
+    _check_member_placement(branch, fields.get("cell"))
     member = Member(branch=branch, **fields)
-    member.full_clean()
+    member_validate(member)
     member.save()
     return member
+
+
+@transaction.atomic
+def members_create_batch(*, members, user=None, reason=""):
+    """Insert many validated members at once (the import); history records in bulk too.
+
+    Each member is checked like ``member_create`` (placement, fields, roster rules); the
+    (branch, number) uniqueness is the caller's batch check plus the database constraint.
+    """
+    for member in members:
+        _check_member_placement(member.branch, member.cell)
+        member_validate(member, batch=True)
+    stamp = _HISTORY.get()
+    if stamp is not None and not reason:
+        user, reason = stamp
+    return bulk_create_with_history(
+        members, Member, batch_size=2000, default_user=user, default_change_reason=reason or None
+    )
 
 
 @transaction.atomic
@@ -125,7 +276,7 @@ def member_update(*, member, expected_version=None, **fields):
     for name, value in fields.items():
         setattr(current, name, value)
     current.version += 1
-    current.full_clean()
+    member_validate(current)
     current.save(update_fields=[*fields, "version"])
     return current
 
@@ -133,17 +284,10 @@ def member_update(*, member, expected_version=None, **fields):
 @transaction.atomic
 def term_start(*, branch, elected_on, length_years=None, has_committee=True):
     """Open a new term, closing the branch's active one (and its posts) on the election day."""
-    if branch.kind not in (Kind.BRANCH, Kind.GENERAL_BRANCH):
-        raise ValidationError(_("只有党支部和党总支有届次。"))
-    if branch.is_temporary:
-        raise ValidationError(_("临时党支部不进行换届选举。"))
-    if elected_on > timezone.localdate():
-        raise ValidationError(_("选举日期不能晚于今天。"))
     length_years = length_years or policy_get("term.default_length_years")
     previous = Term.objects.select_for_update().filter(branch=branch, status=Term.Status.ACTIVE).first()
+    term_start_check(branch=branch, elected_on=elected_on, previous=previous)
     if previous is not None:
-        if elected_on < previous.elected_on:
-            raise ValidationError(_("新一届的选举日期不能早于上一届。"))
         term_close(term=previous, closed_on=elected_on)
     term = Term(
         branch=branch,
@@ -155,6 +299,58 @@ def term_start(*, branch, elected_on, length_years=None, has_committee=True):
     term.full_clean()
     term.save()
     return term
+
+
+def term_start_check(*, branch, elected_on, previous):
+    """The rules of ``term_start`` without writing (``previous``: the active term or None)."""
+    if branch.kind not in (Kind.BRANCH, Kind.GENERAL_BRANCH):
+        raise ValidationError(_("只有党支部和党总支有届次。"))
+    if branch.is_temporary:
+        raise ValidationError(_("临时党支部不进行换届选举。"))
+    if elected_on > timezone.localdate():
+        raise ValidationError(_("选举日期不能晚于今天。"))
+    if previous is not None and elected_on < previous.elected_on:
+        raise ValidationError(_("新一届的选举日期不能早于上一届。"))
+
+
+@transaction.atomic
+def terms_create_batch(*, terms):
+    """First terms of many branches at once (the import); each is checked like ``term_start``.
+
+    Only for branches without an active term: a branch that has one needs ``term_start``,
+    which closes it and its posts.
+    """
+    branch_ids = [term.branch.pk for term in terms]
+    if Term.objects.select_for_update().filter(branch_id__in=branch_ids, status=Term.Status.ACTIVE).exists():
+        raise ValidationError(_("该组织已有在任届次，请先结束当前届次。"))
+    for term in terms:
+        term_start_check(branch=term.branch, elected_on=term.elected_on, previous=None)
+        term.length_years = term.length_years or policy_get("term.default_length_years")
+        if not 1 <= term.length_years <= 5:
+            raise ValidationError(_("任期应为 1 至 5 年。"))
+        term.ends_on = Term.compute_ends_on(term.elected_on, term.length_years)
+        term.status = Term.Status.ACTIVE
+        term.full_clean(exclude=["branch"], validate_unique=False, validate_constraints=False)
+    if len(set(branch_ids)) != len(branch_ids):
+        raise ValidationError(_("该组织已有在任届次，请先结束当前届次。"))
+    stamp = _HISTORY.get() or (None, None)
+    return bulk_create_with_history(
+        terms, Term, batch_size=1000, default_user=stamp[0], default_change_reason=stamp[1]
+    )
+
+
+@transaction.atomic
+def term_update(*, term, length_years=None, has_committee=None):
+    """Correct a term's length or committee flag; the expiry date follows the length."""
+    current = Term.objects.select_for_update().get(pk=term.pk)
+    if length_years is not None:
+        current.length_years = length_years
+        current.ends_on = Term.compute_ends_on(current.elected_on, length_years)
+    if has_committee is not None:
+        current.has_committee = has_committee
+    current.full_clean()
+    current.save(update_fields=["length_years", "ends_on", "has_committee"])
+    return current
 
 
 @transaction.atomic
@@ -178,9 +374,66 @@ def term_close(*, term, closed_on):
 @transaction.atomic
 def post_assign(*, term, member, role, started_on, approved_on=None):
     """Give ``member`` a post in ``term``; the branch must match and the secretary be single."""
+    post_assign_check(
+        term=term,
+        member=member,
+        role=role,
+        same_branch=member.branch_id == term.branch_id,
+        secretary_taken=role == Post.Role.SECRETARY
+        and term.posts.filter(role=role, ended_on__isnull=True).exists(),
+    )
+    if approved_on is not None and role not in Post.APPROVAL_ROLES:
+        approved_on = None
+    post = Post(term=term, member=member, role=role, started_on=started_on, approved_on=approved_on)
+    post.full_clean()
+    post.save()
+    return post
+
+
+@transaction.atomic
+def posts_assign_batch(*, posts):
+    """Assign many posts at once (the import); each is checked like ``post_assign``.
+
+    ``posts`` are unsaved Post objects with ``term`` and ``member`` set. The single-secretary
+    and once-per-member rules are checked against the database (two queries) and the batch.
+    """
+    term_ids = {post.term.pk for post in posts}
+    held = set(
+        Post.objects.select_for_update()
+        .filter(term_id__in=term_ids, ended_on__isnull=True)
+        .values_list("term_id", "member_id", "role")
+    )
+    secretaries = {term_id for term_id, _member, role in held if role == Post.Role.SECRETARY}
+    for post in posts:
+        post_assign_check(
+            term=post.term,
+            member=post.member,
+            role=post.role,
+            same_branch=post.member.branch_id == post.term.branch_id,
+            secretary_taken=post.role == Post.Role.SECRETARY and post.term.pk in secretaries,
+        )
+        key = (post.term.pk, post.member.pk, post.role)
+        if key in held:
+            raise ValidationError(_("该党员已在本届担任此职务。"))
+        held.add(key)
+        if post.role == Post.Role.SECRETARY:
+            secretaries.add(post.term.pk)
+        if post.approved_on is not None and post.role not in Post.APPROVAL_ROLES:
+            post.approved_on = None
+        post.full_clean(exclude=["term", "member"], validate_unique=False, validate_constraints=False)
+        if post.ended_on is not None and post.ended_on < post.started_on:
+            raise ValidationError(_("离任日期不能早于任职日期。"))
+    stamp = _HISTORY.get() or (None, None)
+    return bulk_create_with_history(
+        posts, Post, batch_size=2000, default_user=stamp[0], default_change_reason=stamp[1]
+    )
+
+
+def post_assign_check(*, term, member, role, same_branch, secretary_taken):
+    """The rules of ``post_assign`` without writing; the import previews rows with it."""
     if term.status != Term.Status.ACTIVE:
         raise ValidationError(_("只能在当前届次中任命职务。"))
-    if member.branch_id != term.branch_id:
+    if not same_branch:
         raise ValidationError(_("只能任命本支部的党员。"))
     if member.status != Member.Status.FULL:
         raise ValidationError(_("预备党员没有被选举权，不能担任委员。"))
@@ -188,14 +441,8 @@ def post_assign(*, term, member, role, started_on, approved_on=None):
         raise ValidationError(_("只能任命在册党员。"))
     if not term.has_committee and role not in Post.APPROVAL_ROLES:
         raise ValidationError(_("本届未设支部委员会，只能任命书记、副书记。"))
-    if role == Post.Role.SECRETARY and term.posts.filter(role=role, ended_on__isnull=True).exists():
+    if secretary_taken:
         raise ValidationError(_("本届已有在任书记，请先办理原书记离任。"))
-    if approved_on is not None and role not in Post.APPROVAL_ROLES:
-        approved_on = None
-    post = Post(term=term, member=member, role=role, started_on=started_on, approved_on=approved_on)
-    post.full_clean()
-    post.save()
-    return post
 
 
 @transaction.atomic

@@ -252,6 +252,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.duty_review.tasks.duty_review_reminders",
         "schedule": crontab(hour=8, minute=40),
     },
+    # New secretaries not trained 4 / 6 months after starting; once per (person, stage).
+    "training-new-secretary": {
+        "task": "training.tasks.new_secretary_sweep",
+        "schedule": crontab(hour=7, minute=15),
+    },
+    # Quality-dashboard indicator snapshots for the periods still open (closed ones stay frozen).
+    "dashboard-snapshots": {
+        "task": "dashboards.tasks.nightly_snapshots",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 
 CACHES = {

@@ -145,6 +145,8 @@ class Member(models.Model):
         on_delete=models.SET_NULL,
         related_name="cell_members",
     )
+    # The branch's own roster number (党员编号): the stable key of spreadsheet imports.
+    number = models.CharField(_("党员编号"), max_length=32, blank=True, default="")
     name = models.CharField(_("姓名"), max_length=50)
     gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices)
     birth_date = models.DateField(_("出生日期"))
@@ -174,6 +176,12 @@ class Member(models.Model):
         ordering = ["name", "pk"]
         indexes = [models.Index(fields=["branch", "state", "status"], name="member_branch_state")]
         constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "number"],
+                condition=~Q(number=""),
+                name="member_number_unique_in_branch",
+                violation_error_message=_("本支部已有该党员编号。"),
+            ),
             models.CheckConstraint(
                 condition=Q(status="full") | Q(probation_ends_on__isnull=False),
                 name="member_probation_end_required",
