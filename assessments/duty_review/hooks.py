@@ -1,8 +1,7 @@
 """Where 述职评议 meets features built alongside it.
 
-Rectification items go through the shared tracker (``branches.rectifications``). Training is
-still a hook: the ``training`` app exists but keeps no attendance record yet, so the report
-shows 暂无数据 until ``training_facts`` is wired to it.
+Rectification items go through the shared tracker (``branches.rectifications``); training
+attended comes from the ``training`` app's attendance records.
 """
 
 from datetime import timedelta
@@ -15,12 +14,24 @@ from branches.rectifications.services import rectification_create as tracker_cre
 
 
 def training_facts(*, organization, secretary, year):
-    """Training the secretary attended in ``year``: {"sessions": n, "hours": h}.
+    """Training the secretary attended in ``year`` from the training app's attendance records:
+    {"sessions": n, "hours": "h", "titles": [...]}, or None when no member record is linked to
+    the secretary's login (the report then shows 暂无数据). Two queries."""
 
-    Returns None until the ``training`` app records attendance (the report shows 暂无数据).
-    To wire: count the secretary's completed sessions and hours of ``year`` there.
-    """
-    return None
+    from branches.models import Member
+    from training.models import Attendance
+
+    if secretary is None:
+        return None
+    member = Member.objects.filter(user=secretary).values_list("pk", flat=True).first()
+    if member is None:
+        return None
+    attended = Attendance.objects.filter(
+        member_id=member, status=Attendance.Status.ATTENDED, event__start_on__year=year
+    )
+    rows = list(attended.order_by("event__start_on").values_list("event__title", "hours_credited"))
+    hours = sum((h for _t, h in rows), start=0)
+    return {"sessions": len(rows), "hours": str(hours), "titles": [t for t, _h in rows][:10]}
 
 
 def rectification_facts(*, organization, year):
