@@ -313,3 +313,34 @@ def test_raters_get_a_time_boxed_grant_to_read_the_reports_they_rate(cycle, vote
     services.voting_close(cycle=cycle, user=personas["unit_staff"])
     other = User.objects.get(pk=voters[1].pk)
     assert permissions.can(other, Action.RATE, cycle.organization) is False
+
+
+def test_report_facts_count_the_secretarys_training_of_the_year(cycle, personas, staffed):
+    from decimal import Decimal
+
+    from assessments.duty_review import facts
+    from branches.models import Member
+    from training.models import Attendance, Tier, TrainingEvent
+
+    member = Member.objects.get(user=personas["secretary"])
+    for start, hours, status in [
+        (date(2026, 3, 2), "8", Attendance.Status.ATTENDED),
+        (date(2026, 9, 10), "16", Attendance.Status.ATTENDED),
+        (date(2026, 10, 1), "4", Attendance.Status.ABSENT),  # not attended: not counted
+        (date(2025, 5, 1), "8", Attendance.Status.ATTENDED),  # another year
+    ]:
+        event = TrainingEvent.objects.create(
+            tier=Tier.UNIT,
+            organizer=staffed["unit_a"],
+            title=f"书记培训{start:%m%d}",
+            start_on=start,
+            end_on=start,
+            hours=Decimal(hours),
+            audience=TrainingEvent.Audience.ALL_MEMBERS,
+        )
+        Attendance.objects.create(event=event, member=member, status=status, hours_credited=Decimal(hours))
+    result = facts.year_facts(
+        organization=staffed["branch_a"], secretary=personas["secretary"], year=2026, today=date(2026, 11, 30)
+    )
+    assert result["training"] == {"sessions": 2, "hours": "24.0", "titles": ["书记培训0302", "书记培训0910"]}
+    assert "参加培训：2 次，24.0 学时。" in facts.summary_text(result)
