@@ -44,3 +44,6 @@ class ReviewAdmin(SimpleHistoryAdmin):
     list_display = ["branch", "kind", "year", "period_kind", "period_no", "status"]
     list_filter = ["kind", "status", "year"]
     raw_id_fields = ["branch"]
+
+
+from .duty_review import admin as duty_review_admin  # noqa: E402, F401  (registers its models)

@@ -18,3 +18,6 @@ class AssessmentsConfig(AppConfig):
             rules_pending,
             rules_training,
         )
+
+        # 述职评议: grant source for raters, notice types, panels, policy keys, tasks.
+        from .duty_review import access, notices, panels, policy, tasks  # noqa: F401, F811

@@ -7,6 +7,7 @@ from branches import selectors as branch_selectors
 from branches.home import home_panel
 
 from . import selectors
+from .duty_review import selectors as duty_selectors
 from .models import Review
 
 
@@ -15,7 +16,9 @@ def secretary_result_panel(request):
     branches = branch_selectors.secretary_branches(request.user)
     if not branches:
         return None
-    results = [(branch, selectors.latest_finalized(branch)) for branch in branches[:5]]
+    branches = branches[:5]
+    duty = duty_selectors.latest_grades([branch.pk for branch in branches])
+    results = [(branch, selectors.latest_finalized(branch), duty.get(branch.pk)) for branch in branches]
     return "assessments/_panel_secretary.html", {"results": results}
 
 

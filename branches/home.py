@@ -24,3 +24,26 @@ def panels_for(request):
         if panel is not None:
             rendered.append(panel)
     return rendered
+
+
+# Sections that upper-layer features add to an organization's page, same contract as home
+# panels but ``(request, organization) -> (template_name, context) | None``.
+_ORG_PANELS = []
+
+
+def org_panel(order):
+    def register(func):
+        _ORG_PANELS.append((order, func))
+        _ORG_PANELS.sort(key=lambda item: item[0])
+        return func
+
+    return register
+
+
+def org_panels_for(request, organization):
+    rendered = []
+    for _order, func in _ORG_PANELS:
+        panel = func(request, organization)
+        if panel is not None:
+            rendered.append(panel)
+    return rendered

@@ -18,6 +18,7 @@ from .forms import (
     PostForm,
     TermForm,
 )
+from .home import org_panels_for
 from .models import Member, Organization, Post, Term
 from .permissions import Action, branch_permission_required, get_object_for_user
 from .policy import policy_all
@@ -104,6 +105,7 @@ def org_detail(request, organization):
         "can_edit_members": permissions.can(request.user, Action.EDIT_MEMBERS, organization),
         "can_manage_terms": permissions.can(request.user, Action.MANAGE_TERMS, organization),
         "can_export": permissions.can(request.user, Action.EXPORT, organization),
+        "org_panels": org_panels_for(request, organization),
         "can_import": permissions.can(request.user, Action.IMPORT, organization),
     }
     if organization.kind in (Kind.BRANCH, Kind.GENERAL_BRANCH):

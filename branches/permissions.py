@@ -53,6 +53,7 @@ class Action(StrEnum):
     SUPERVISE = "supervise"  # renewal supervision, postponement approvals
     EXPORT = "export"
     CONFIGURE = "configure"  # standards, policy settings
+    RATE = "rate"  # 述职评议 raters: read the reports of the cycle they rate (grant source only)
     IMPORT = "import"  # spreadsheet imports into a unit (organizations, roster, terms, posts)
 
 

@@ -284,6 +284,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "branches.reports.tasks.report_reminder_sweep",
         "schedule": crontab(hour=8, minute=30),
     },
+    # 述职评议: reminders N days before the report deadline and on it; each (report, stage) once.
+    "duty-review-reminders": {
+        "task": "assessments.duty_review.tasks.duty_review_reminders",
+        "schedule": crontab(hour=8, minute=40),
+    },
     # New secretaries not trained 4 / 6 months after starting; once per (person, stage).
     "training-new-secretary": {
         "task": "training.tasks.new_secretary_sweep",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("branches.urls")),
     path("assessments/", include("assessments.urls")),
     path("renewals/", include("branches.renewals.urls")),
+    path("duty-review/", include("assessments.duty_review.urls")),
     path("training/", include("training.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("rectifications/", include("branches.rectifications.urls")),

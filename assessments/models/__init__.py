@@ -5,6 +5,17 @@ keeps its models in its own module here and re-exports them below, so ``assessme
 stays the one import path.
 """
 
+from .duty_review import (
+    DutyAttachment,
+    DutyBallot,
+    DutyComment,
+    DutyCycle,
+    DutyRater,
+    DutyReminder,
+    DutyReport,
+    DutyVote,
+    Grade,
+)
 from .standards import (
     POINTS,
     Dimension,
@@ -21,6 +32,15 @@ from .standards import (
 )
 
 __all__ = [
+    "DutyAttachment",
+    "DutyBallot",
+    "DutyComment",
+    "DutyCycle",
+    "DutyRater",
+    "DutyReminder",
+    "DutyReport",
+    "DutyVote",
+    "Grade",
     "POINTS",
     "Dimension",
     "Edition",

@@ -1,0 +1,1 @@
+"""述职评议 (secretaries' annual report on duties and its evaluation), domain.md §7."""
