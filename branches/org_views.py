@@ -399,7 +399,7 @@ def post_assign(request, term_id):
 
     form = PostForm(
         request.POST or None,
-        members=selectors.member_for_branch(term.branch),
+        members=selectors.eligible_members(term.branch),
         initial={"started_on": term.elected_on},
     )
     return _form_flow(

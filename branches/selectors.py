@@ -28,6 +28,7 @@ def secretary_branches(user):
 
 
 def active_term(branch):
+    """The branch's current term, or None (every "current term" lookup goes through here)."""
     return Term.objects.filter(branch=branch, status=Term.Status.ACTIVE).first()
 
 
@@ -162,8 +163,9 @@ def cells_for(user, organization=None):
     return qs.order_by("path")
 
 
-def member_for_branch(branch):
-    """Active full members of a branch, the people who can hold a post."""
+def eligible_members(branch):
+    """Full members on the branch's books: the people who vote, may be elected and hold posts
+    (probationary members have no right to elect or be elected)."""
     return Member.objects.filter(
         branch=branch, state=Member.State.ACTIVE, status=Member.Status.FULL
     ).order_by("name", "pk")

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from assessments import selectors as assessment_selectors
 from assessments.models import DutyCycle, DutyReport
-from branches.models import Organization, Term
+from branches import selectors as branch_selectors
+from branches.models import Organization
 from branches.policy import policy_all
 from branches.reports import compliance
 
@@ -52,7 +53,7 @@ def year_facts(*, organization, secretary, year, today):
             if review
             else None
         )
-    term = Term.objects.filter(branch=organization, status=Term.Status.ACTIVE).first()
+    term = branch_selectors.active_term(organization)
     facts["term"] = (
         {"ends_on": term.ends_on.isoformat(), "days_left": (term.ends_on - today).days} if term else None
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches import permissions, uploads
+from branches import selectors as branch_selectors
 from branches import services as branch_services
 from branches.models import (
     CalendarToken,
@@ -176,11 +177,6 @@ def renewal_step_record(*, renewal, step, done_on, user, version, document=None,
     )
 
 
-def _eligible_members(branch):
-    """Full, active members of the branch: the only people who vote and may be elected."""
-    return Member.objects.filter(branch=branch, state=Member.State.ACTIVE, status=Member.Status.FULL)
-
-
 @transaction.atomic
 def renewal_election_record(
     *,
@@ -203,7 +199,7 @@ def renewal_election_record(
     every broken rule; warnings allowed by policy are kept on the result.
     """
     term = renewal.term
-    full_members = dict(_eligible_members(term.branch).values_list("pk", "name"))
+    full_members = dict(branch_selectors.eligible_members(term.branch).values_list("pk", "name"))
     if expected_voters > len(full_members):
         raise ValidationError(
             _("应到会人数（%(e)d）不能超过支部正式党员人数（%(f)d）。")

@@ -16,9 +16,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from branches import permissions, uploads
+from branches import selectors as branch_selectors
 from branches.flow import NOT_DONE, run_form
 from branches.http import version_from
-from branches.models import CalendarToken, Member, Organization, Postponement, Renewal, RenewalStep, Term
+from branches.models import CalendarToken, Organization, Postponement, Renewal, RenewalStep, Term
 from branches.permissions import Action, branch_permission_required, staff_required
 from branches.policy import policy_all
 
@@ -35,7 +36,7 @@ NEXT_STEP = {required: step for step, (required, _target) in services.TRANSITION
 
 
 def _active_term(branch):
-    term = Term.objects.filter(branch=branch, status=Term.Status.ACTIVE).first()
+    term = branch_selectors.active_term(branch)
     if term is None:
         raise Http404
     return term
@@ -172,7 +173,7 @@ def step_record(request, branch, step):
 @branch_permission_required(Action.VIEW)
 def election_record(request, branch):
     renewal = _renewal_for(branch, Step.ELECTION, request.user, request.method)
-    members = Member.objects.filter(branch=branch, state=Member.State.ACTIVE, status=Member.Status.FULL)
+    members = branch_selectors.eligible_members(branch)
     form = forms.ElectionForm(
         request.POST or None, request.FILES or None, members=members, initial={"version": renewal.version}
     )
