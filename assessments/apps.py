@@ -15,3 +15,5 @@ class AssessmentsConfig(AppConfig):
             rules_life,
             rules_pending,
         )
+        from .observation import panels as observation_panels  # noqa: F401
+        from .observation import tasks as observation_tasks  # noqa: F401

@@ -13,6 +13,7 @@ from .models import (
     Post,
     RoleAssignment,
     Term,
+    UnitCategory,
     User,
 )
 
@@ -75,6 +76,14 @@ class PolicySettingAdmin(SimpleHistoryAdmin):
 
 
 admin.site.register(Notification)
+
+
+@admin.register(UnitCategory)
+class UnitCategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "order", "is_active"]
+    list_editable = ["order", "is_active"]
+
+
 admin.site.register(JobHeartbeat)
 
 

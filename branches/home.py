@@ -24,3 +24,26 @@ def panels_for(request):
         if panel is not None:
             rendered.append(panel)
     return rendered
+
+
+# Sections of an organization's page contributed by upper-layer features (same pattern):
+# ``(request, organization) -> (template_name, context) | None``.
+_ORG_SECTIONS = []
+
+
+def org_section(order):
+    def register(func):
+        _ORG_SECTIONS.append((order, func))
+        _ORG_SECTIONS.sort(key=lambda item: item[0])
+        return func
+
+    return register
+
+
+def org_sections_for(request, organization):
+    rendered = []
+    for _order, func in _ORG_SECTIONS:
+        section = func(request, organization)
+        if section is not None:
+            rendered.append(section)
+    return rendered

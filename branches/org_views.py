@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from . import audit, checks, exports, permissions, selectors, services
 from .forms import DateForm, MemberFilter, MemberForm, OrganizationForm, PostForm, TermForm
+from .home import org_sections_for
 from .models import Member, Organization, Post, Term
 from .permissions import Action, branch_permission_required, get_object_for_user
 from .policy import policy_all
@@ -100,6 +101,7 @@ def org_detail(request, organization):
         "can_edit_members": permissions.can(request.user, Action.EDIT_MEMBERS, organization),
         "can_manage_terms": permissions.can(request.user, Action.MANAGE_TERMS, organization),
         "can_export": permissions.can(request.user, Action.EXPORT, organization),
+        "sections": org_sections_for(request, organization),
     }
     if organization.kind in (Kind.BRANCH, Kind.GENERAL_BRANCH):
         context["cells"] = selectors.branch_cells(organization)

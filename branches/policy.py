@@ -69,6 +69,28 @@ DEFAULTS = {
     "life.strict_majority": True,
     # Item 3.6: target average attendance of full members across all activities.
     "life.attendance_target": 0.85,
+    # Cross-observation (domain.md §8.3/§8.4): group sizes, sampling, trimming, labels, weights.
+    "observation.group_min_units": 5,
+    "observation.group_max_units": 8,
+    "observation.branches_per_unit": 2,
+    # Drop the highest and lowest observer score of an item from this many observers on.
+    "observation.trim_from_observers": 5,
+    # Observation total at or above → advanced (先进); below the lagging cut-off → lagging (后进).
+    "observation.advanced_min_score": 85,
+    "observation.lagging_below_score": 70,
+    # Annual standardization score weights in percent: year-round data, observation, committee.
+    "observation.weight_year_round": 60,
+    "observation.weight_observation": 30,
+    "observation.weight_committee": 10,
+    # Re-inspection of lagging branches: scheduled this many months after publication, at most
+    # the second number.
+    "observation.reinspection_months": 3,
+    "observation.reinspection_max_months": 6,
+    # Visit reminders to the team, days before the visit (each sent once).
+    "observation.remind_days": [7, 1],
+    # 问: ordinary members interviewed per visit; 查: months sampled for paper checks.
+    "observation.interviewees": 3,
+    "observation.sample_months": 3,
 }
 
 

@@ -236,6 +236,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "branches.reports.tasks.report_reminder_sweep",
         "schedule": crontab(hour=8, minute=30),
     },
+    # Cross-observation visit reminders (7 and 1 days before); each (visit, date, offset) once.
+    "observation-reminders": {
+        "task": "assessments.observation.tasks.observation_reminders",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
 
 CACHES = {

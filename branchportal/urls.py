@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("branches.urls")),
     path("assessments/", include("assessments.urls")),
     path("renewals/", include("branches.renewals.urls")),
+    path("observation/", include("assessments.observation.urls")),
 ]

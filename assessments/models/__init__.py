@@ -5,6 +5,24 @@ keeps its models in its own module here and re-exports them below, so ``assessme
 stays the one import path.
 """
 
+from .observation import (
+    InterviewAnswer,
+    InterviewQuestion,
+    LookCheck,
+    ObservationGroup,
+    ObservationRound,
+    ObserverDeclaration,
+    ObserverScore,
+    RecordCheck,
+    Rectification,
+    RoundUnit,
+    SampledBranch,
+    Visit,
+    VisitItem,
+    VisitMember,
+    VisitPhoto,
+    VisitReminder,
+)
 from .standards import (
     POINTS,
     Dimension,
@@ -21,6 +39,22 @@ from .standards import (
 )
 
 __all__ = [
+    "InterviewAnswer",
+    "InterviewQuestion",
+    "LookCheck",
+    "ObservationGroup",
+    "ObservationRound",
+    "ObserverDeclaration",
+    "ObserverScore",
+    "RecordCheck",
+    "Rectification",
+    "RoundUnit",
+    "SampledBranch",
+    "Visit",
+    "VisitItem",
+    "VisitMember",
+    "VisitPhoto",
+    "VisitReminder",
     "POINTS",
     "Dimension",
     "Edition",
