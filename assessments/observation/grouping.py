@@ -83,6 +83,18 @@ def validate_groups(groups, low, high):
             )
 
 
+def move(groups, unit, target, low, high):
+    """New groups with ``unit`` moved to group index ``target``; refused unless valid."""
+    moved = [[u for u in group if u != unit] for group in groups]
+    if not any(unit in group for group in groups):
+        raise ValidationError(_("该单位未参加本轮观摩。"))
+    if not 0 <= target < len(moved):
+        raise ValidationError(_("观摩组不存在。"))
+    moved[target].append(unit)
+    validate_groups(moved, low, high)
+    return moved
+
+
 def crossing_violation(*, observer_unit, host_unit, unit_group):
     """The reason an observer from ``observer_unit`` may not visit ``host_unit``, or None.
 

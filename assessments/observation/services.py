@@ -165,15 +165,7 @@ def group_move_unit(*, round_, unit, group):
     if row is None:
         raise ValidationError(_("该单位未参加本轮观摩。"))
     ids = list(round_.groups.order_by("number").values_list("pk", flat=True))
-    proposal = {pk: [] for pk in ids}
-    for unit_id, group_id in round_.units.values_list("unit_id", "group_id"):
-        if group_id in proposal:
-            proposal[group_id].append(unit_id)
-    for members in proposal.values():
-        if unit.pk in members:
-            members.remove(unit.pk)
-    proposal[group.pk].append(unit.pk)
-    grouping.validate_groups(list(proposal.values()), round_.group_min_units, round_.group_max_units)
+    grouping.move(current_groups(round_), unit.pk, ids.index(group.pk), round_.group_min_units, round_.group_max_units)
     row.group = group
     row.save(update_fields=["group"])
 
