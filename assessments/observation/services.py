@@ -165,7 +165,9 @@ def group_move_unit(*, round_, unit, group):
     if row is None:
         raise ValidationError(_("该单位未参加本轮观摩。"))
     ids = list(round_.groups.order_by("number").values_list("pk", flat=True))
-    grouping.move(current_groups(round_), unit.pk, ids.index(group.pk), round_.group_min_units, round_.group_max_units)
+    grouping.move(
+        current_groups(round_), unit.pk, ids.index(group.pk), round_.group_min_units, round_.group_max_units
+    )
     row.group = group
     row.save(update_fields=["group"])
 
@@ -685,7 +687,7 @@ def missing_scores(visit, member):
     given = {s.item_id: s for s in member.scores_given.all()}
     autos = dict(visit.items.values_list("item_id", "auto_score"))
     unscored, unexplained = [], []
-    for item in visit.round.edition.items.all():
+    for item in visit.round.edition.items.filter(points__gt=0):  # pure veto items carry no points
         row = given.get(item.pk)
         if item.mode == Mode.AUTO:
             if row and row.score is not None and row.score != autos.get(item.pk) and not row.reason:

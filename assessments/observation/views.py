@@ -466,7 +466,7 @@ def visit_step(request, pk, step):
         context["brief"] = selectors.briefing(visit)
     elif step == "kan":
         looks = selectors.looks(visit)
-        context["items"] = [i for i in items if i.mode == i.Mode.MANUAL]
+        context["items"] = [i for i in items if i.mode == i.Mode.MANUAL and i.points]
         for item in context["items"]:
             item.look = looks.get(item.pk)
         context["photos"] = visit.photos.all()
@@ -477,6 +477,7 @@ def visit_step(request, pk, step):
         context["people"] = selectors.interviews(visit)
     else:
         mine = selectors.my_scores(member)
+        items = [item for item in items if item.points]  # pure veto items are not scored here
         for item in items:
             item.mine = mine.get(item.pk)
         context["items"] = items

@@ -15,7 +15,9 @@ YEAR = 2026
 
 
 def build_world(units=10, branches=3, members=4):
-    root = Organization.objects.filter(kind=Kind.WORK_COMMITTEE).first() or make_org("省直机关工委", Kind.WORK_COMMITTEE)
+    root = Organization.objects.filter(kind=Kind.WORK_COMMITTEE).first() or make_org(
+        "省直机关工委", Kind.WORK_COMMITTEE
+    )
     categories = list(UnitCategory.objects.all()) or [UnitCategory.objects.create(name="党政部门")]
     world = {"root": root, "units": [], "branches": {}, "observers": {}, "secretaries": {}}
     for u in range(units):
@@ -34,7 +36,7 @@ def build_world(units=10, branches=3, members=4):
             secretary = UserFactory(username=f"sec{u + 1}-{b + 1}")
             grant(secretary, Role.SECRETARY, branch)
             world["secretaries"][branch.pk] = secretary
-    leader = UserFactory(username="leader", display_name="组长")
+    leader = UserFactory(username="leader", display_name="王振华")
     grant(leader, Role.PROVINCIAL_STAFF, root)
     world["leader"] = leader
     return world
@@ -78,7 +80,7 @@ def fill_and_submit(visit, member, *, value=None):
     """Score every MANUAL/SEMI item (``value`` or full points) and submit."""
     from assessments.models import Item
 
-    for item in visit.round.edition.items.exclude(mode=Item.Mode.AUTO):
+    for item in visit.round.edition.items.exclude(mode=Item.Mode.AUTO).filter(points__gt=0):
         points = item.points if value is None else min(item.points, value)
         services.autosave(visit=visit, member=member, field=f"score:{item.pk}", value=str(points))
     if member.role == "leader":

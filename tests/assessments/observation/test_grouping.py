@@ -33,15 +33,26 @@ def assert_invariants(groups, units, low, high):
         for observer in group:
             assert observer not in observed
             for host in observed:
-                assert grouping.crossing_violation(observer_unit=observer, host_unit=host, unit_group=unit_group) is None
+                assert (
+                    grouping.crossing_violation(observer_unit=observer, host_unit=host, unit_group=unit_group)
+                    is None
+                )
             # and the rule does catch the forbidden cases
-            assert grouping.crossing_violation(observer_unit=observer, host_unit=observer, unit_group=unit_group)
+            assert grouping.crossing_violation(
+                observer_unit=observer, host_unit=observer, unit_group=unit_group
+            )
             for peer in group:
-                assert grouping.crossing_violation(observer_unit=observer, host_unit=peer, unit_group=unit_group)
+                assert grouping.crossing_violation(
+                    observer_unit=observer, host_unit=peer, unit_group=unit_group
+                )
 
 
 @settings(max_examples=150, deadline=None)
-@given(rows=unit_sets, bounds=bounds, moves=st.lists(st.tuples(st.integers(0, 69), st.integers(0, 20)), max_size=25))
+@given(
+    rows=unit_sets,
+    bounds=bounds,
+    moves=st.lists(st.tuples(st.integers(0, 69), st.integers(0, 20)), max_size=25),
+)
 def test_proposals_and_accepted_edits_keep_the_crossing_rule(rows, bounds, moves):
     low, high = bounds
     units = facts(rows)

@@ -125,7 +125,9 @@ def test_schedule_follows_the_crossing_rule(world, edition):
             assert member.unit_id != visit.branch.unit_id
             assert unit_group[member.unit_id] != unit_group[visit.branch.unit_id]
     # observers were told, with a link to the calendar entry on the visit page
-    assert Notification.objects.filter(recipient=world["observers"][world["units"][0].pk], kind="observation_visit").exists()
+    assert Notification.objects.filter(
+        recipient=world["observers"][world["units"][0].pk], kind="observation_visit"
+    ).exists()
 
 
 def test_team_edit_refuses_own_group_and_declared_conflicts(world, edition):
@@ -135,16 +137,23 @@ def test_team_edit_refuses_own_group_and_declared_conflicts(world, edition):
     same_group_unit = round_.units.filter(group_id=visit.host_group_id).exclude(unit=host_unit).first().unit
     with pytest.raises(ValidationError, match="本组单位"):
         services.team_add(
-            visit=visit, user=world["observers"][same_group_unit.pk], role=VisitMember.Role.OBSERVER, unit=same_group_unit
+            visit=visit,
+            user=world["observers"][same_group_unit.pk],
+            role=VisitMember.Role.OBSERVER,
+            unit=same_group_unit,
         )
     with pytest.raises(ValidationError, match="本单位"):
-        services.team_add(visit=visit, user=world["observers"][host_unit.pk], role=VisitMember.Role.OBSERVER, unit=host_unit)
+        services.team_add(
+            visit=visit, user=world["observers"][host_unit.pk], role=VisitMember.Role.OBSERVER, unit=host_unit
+        )
     visiting = round_.units.filter(group_id=visit.group_id).first()
     member = VisitMember.objects.get(visit=visit, user=visiting.observer)
     services.declaration_add(round_=round_, user=visiting.observer, unit=host_unit, reason="去年从该单位调出")
     assert not VisitMember.objects.filter(pk=member.pk).exists()  # taken off at once
     with pytest.raises(ValidationError, match="利益冲突"):
-        services.team_add(visit=visit, user=visiting.observer, role=VisitMember.Role.OBSERVER, unit=visiting.unit)
+        services.team_add(
+            visit=visit, user=visiting.observer, role=VisitMember.Role.OBSERVER, unit=visiting.unit
+        )
 
 
 # ---------------------------------------------------------------- scoring and results
@@ -249,7 +258,9 @@ def test_random_draws_for_check_and_ask_are_stored_once(world, edition):
     _round, visit, _team = _visit_with_team(world, edition)
     committee_member = visit.branch.members.first()
     term = branch_services.term_start(branch=visit.branch, elected_on=date(2025, 1, 1), has_committee=False)
-    branch_services.post_assign(term=term, member=committee_member, role="secretary", started_on=date(2025, 1, 1))
+    branch_services.post_assign(
+        term=term, member=committee_member, role="secretary", started_on=date(2025, 1, 1)
+    )
     drawn = services.draws_ensure(visit)
     assert len(drawn.sample_months) == 3 and len(drawn.interviewees) == 3
     assert committee_member.pk not in drawn.interviewees  # committee members are never picked
@@ -272,10 +283,16 @@ def test_reminders_seven_and_one_day_before_exactly_once(world, edition):
     services.reminder_sweep(today=visit.date - timedelta(days=6))
     week = VisitReminder.objects.filter(visit=visit, days_before=7)
     assert week.count() == 1 and week.get().status == VisitReminder.Status.SENT
-    assert Notification.objects.filter(kind="observation_reminder", link=visit.get_absolute_url()).count() == team
+    assert (
+        Notification.objects.filter(kind="observation_reminder", link=visit.get_absolute_url()).count()
+        == team
+    )
     services.reminder_sweep(today=visit.date - timedelta(days=1))
     services.reminder_sweep(today=visit.date - timedelta(days=1))
-    assert Notification.objects.filter(kind="observation_reminder", link=visit.get_absolute_url()).count() == 2 * team
+    assert (
+        Notification.objects.filter(kind="observation_reminder", link=visit.get_absolute_url()).count()
+        == 2 * team
+    )
 
 
 def test_team_read_grant_lasts_while_the_round_is_open(world, edition):
@@ -286,7 +303,10 @@ def test_team_read_grant_lasts_while_the_round_is_open(world, edition):
     assert visit.branch.path in access.grant_paths(observer)
     assert access.can_read_branch(observer, visit.branch)
     other = (
-        round_.visits.exclude(group=visit.group).exclude(branch__unit=member.unit).select_related("branch").first()
+        round_.visits.exclude(group=visit.group)
+        .exclude(branch__unit=member.unit)
+        .select_related("branch")
+        .first()
     )
     assert not access.can_read_branch(observer, other.branch)  # only the visits they are on
     _submit_all(round_, [Decimal(1)])
