@@ -76,8 +76,9 @@ DEFAULTS = {
     # Drop the highest and lowest observer score of an item from this many observers on.
     "observation.trim_from_observers": 5,
     # Observation total at or above → advanced (先进); below the lagging cut-off → lagging (后进).
-    "observation.advanced_min_score": 85,
-    "observation.lagging_below_score": 70,
+    # Defaults follow §6.5: meets standard (75) or better is advanced, fails (< 60) is lagging.
+    "observation.advanced_min_score": 75,
+    "observation.lagging_below_score": 60,
     # Annual standardization score weights in percent: year-round data, observation, committee.
     "observation.weight_year_round": 60,
     "observation.weight_observation": 30,

@@ -41,6 +41,8 @@ class ObservationRound(models.Model):
     group_max_units = models.PositiveSmallIntegerField(_("每组最多单位数"), default=8)
     window_start = models.DateField(_("观摩开始日期"))
     window_end = models.DateField(_("观摩结束日期"))
+    # Keys of the mandatory-sample sources applied (lagging, failed review, renewal overdue, …).
+    mandatory_keys = models.JSONField(_("必查来源"), default=list, blank=True)
     # The seed of the branch sample: stored and shown so anyone can redraw the same sample.
     sample_seed = models.BigIntegerField(_("抽样种子"), null=True, blank=True)
     sampled_at = models.DateTimeField(_("抽样时间"), null=True, blank=True)

@@ -21,6 +21,13 @@ class RoundForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 10}),
     )
     branches_per_unit = forms.IntegerField(label=_("每单位抽取支部数"), min_value=1, max_value=20, initial=2)
+    mandatory_keys = forms.MultipleChoiceField(
+        label=_("必查支部"),
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("这些支部一律列入观摩，不占随机抽取名额。"),
+    )
     window_start = forms.DateField(label=_("观摩开始日期"), widget=DateInput)
     window_end = forms.DateField(label=_("观摩结束日期"), widget=DateInput)
 
@@ -53,3 +60,16 @@ class DeclarationForm(forms.Form):
 class ProblemForm(forms.Form):
     description = forms.CharField(label=_("问题"), max_length=300)
     deadline = forms.DateField(label=_("整改期限"), widget=DateInput)
+
+
+def _source_choices():
+    from . import sampling
+
+    return [(source.key, source.label) for source in sampling.mandatory_sources()]
+
+
+def round_form(*args, **kwargs):
+    form = RoundForm(*args, **kwargs)
+    form.fields["mandatory_keys"].choices = _source_choices()
+    form.fields["mandatory_keys"].initial = [key for key, _label in _source_choices()]
+    return form

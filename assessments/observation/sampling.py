@@ -44,10 +44,16 @@ def mandatory_sources():
     return list(_SOURCES.values())
 
 
+def source_keys():
+    return list(_SOURCES)
+
+
 def mandatory_branches(round_, unit_ids, today):
-    """{branch id: [labels of the sources naming it]}."""
+    """{branch id: [labels of the sources naming it]} for the round's chosen sources."""
     named = {}
     for source in _SOURCES.values():
+        if source.key not in round_.mandatory_keys:
+            continue
         for branch_id in source.func(round_, unit_ids, today):
             named.setdefault(branch_id, []).append(str(source.label))
     return named

@@ -7,7 +7,7 @@ of interest, AUTO adjustments need a reason), whatever page, task or test calls.
 import random
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -72,7 +72,9 @@ def _advance(round_, from_status, to_status, **fields):
 
 
 @transaction.atomic
-def round_create(*, year, title, edition, units, window_start, window_end, branches_per_unit=None):
+def round_create(
+    *, year, title, edition, units, window_start, window_end, branches_per_unit=None, mandatory_keys=None
+):
     values = policy_all()
     if window_end < window_start:
         raise ValidationError(_("观摩结束日期不能早于开始日期。"))
@@ -90,6 +92,7 @@ def round_create(*, year, title, edition, units, window_start, window_end, branc
         branches_per_unit=branches_per_unit or values["observation.branches_per_unit"],
         group_min_units=values["observation.group_min_units"],
         group_max_units=values["observation.group_max_units"],
+        mandatory_keys=list(mandatory_keys if mandatory_keys is not None else sampling.source_keys()),
     )
     RoundUnit.objects.bulk_create([RoundUnit(round=round_, unit=unit) for unit in units])
     _snapshot_sizes(round_)
@@ -341,7 +344,8 @@ def _computed_items(round_, visits):
     """Pre-compute AUTO/SEMI items of every host branch (one rule evaluation per key)."""
     items = [i for i in round_.edition.items.all() if i.is_computed]
     branches = list(Organization.objects.filter(pk__in=[v.branch_id for v in visits]))
-    period = rules.Period(start=round_.window_start.replace(month=1, day=1), end=round_.window_end)
+    # The round's year, as the reviews measure it (domain.md §8.4: AUTO items as computed).
+    period = rules.Period(start=date(round_.year, 1, 1), end=date(round_.year, 12, 31))
     results = {key: rules.evaluate(key, branches, period) for key in {i.rule_key for i in items}}
     rows = []
     for visit in visits:
@@ -631,7 +635,7 @@ def _reason_hint(visit, member, item):
         return ""
     row = ObserverScore.objects.filter(member=member, item=item).first()
     auto = VisitItem.objects.filter(visit=visit, item=item).values_list("auto_score", flat=True).first()
-    if row and row.score is not None and row.score != auto and not row.reason:
+    if auto is not None and row and row.score is not None and row.score != auto and not row.reason:
         return _("调整自动计算分须填写理由")
     return ""
 
@@ -689,10 +693,10 @@ def missing_scores(visit, member):
     unscored, unexplained = [], []
     for item in visit.round.edition.items.filter(points__gt=0):  # pure veto items carry no points
         row = given.get(item.pk)
-        if item.mode == Mode.AUTO:
+        if item.mode == Mode.AUTO and autos.get(item.pk) is not None:
             if row and row.score is not None and row.score != autos.get(item.pk) and not row.reason:
                 unexplained.append(item.code)
-        elif row is None or row.score is None:
+        elif row is None or row.score is None:  # MANUAL, SEMI and AUTO items without data
             unscored.append(item.code)
     return unscored, unexplained
 

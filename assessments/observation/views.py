@@ -81,7 +81,7 @@ def index(request):
 
 def round_create(request):
     _manager(request)
-    form = forms.RoundForm(request.POST or None, initial={"year": timezone.localdate().year})
+    form = forms.round_form(request.POST or None, initial={"year": timezone.localdate().year})
     if request.method == "POST" and form.is_valid():
         try:
             round_ = services.round_create(**form.cleaned_data)

@@ -15,6 +15,7 @@ FEATURE_SEEDERS = [
     "branches.reports.demo",
     "branches.renewals.demo",
     "assessments.demo",  # last: its rules pre-score from the records seeded above
+    "assessments.observation.demo",  # after the reviews: sampling and reference scores read them
 ]
 
 

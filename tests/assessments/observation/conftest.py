@@ -78,9 +78,13 @@ def scheduled_round(world, edition, *, seed=42, per_unit=1):
 
 def fill_and_submit(visit, member, *, value=None):
     """Score every MANUAL/SEMI item (``value`` or full points) and submit."""
-    from assessments.models import Item
+    from assessments.models import Item, VisitItem
 
-    for item in visit.round.edition.items.exclude(mode=Item.Mode.AUTO).filter(points__gt=0):
+    no_data = VisitItem.objects.filter(visit=visit, auto_score__isnull=True).values("item_id")
+    scored = visit.round.edition.items.filter(points__gt=0).exclude(
+        mode=Item.Mode.AUTO
+    ) | visit.round.edition.items.filter(points__gt=0, pk__in=no_data)
+    for item in scored.distinct():
         points = item.points if value is None else min(item.points, value)
         services.autosave(visit=visit, member=member, field=f"score:{item.pk}", value=str(points))
     if member.role == "leader":

@@ -168,8 +168,8 @@ def _visit_with_team(world, edition):
 def test_auto_adjustment_needs_a_reason(world, edition):
     _round, visit, team = _visit_with_team(world, edition)
     member = team[-1]
-    auto = Item.objects.filter(edition=edition, mode=Item.Mode.AUTO).first()
-    row = VisitItem.objects.get(visit=visit, item=auto)
+    row = VisitItem.objects.filter(visit=visit, item__mode=Item.Mode.AUTO, auto_score__isnull=False).first()
+    auto = row.item
     new = Decimal(0) if row.auto_score else auto.points
     hint = services.autosave(visit=visit, member=member, field=f"score:{auto.pk}", value=str(new))
     assert hint == "调整自动计算分须填写理由"
