@@ -94,7 +94,17 @@ def round_create(
         group_max_units=values["observation.group_max_units"],
         mandatory_keys=list(mandatory_keys if mandatory_keys is not None else sampling.source_keys()),
     )
-    RoundUnit.objects.bulk_create([RoundUnit(round=round_, unit=unit) for unit in units])
+    # Each unit's observer defaults to its first unit-staff officer; staff may change it.
+    staff = {}
+    for org_id, user_id in (
+        RoleAssignment.objects.filter(role=RoleAssignment.Role.UNIT_STAFF, organization__in=units)
+        .order_by("-pk")
+        .values_list("organization_id", "user_id")
+    ):
+        staff[org_id] = user_id
+    RoundUnit.objects.bulk_create(
+        [RoundUnit(round=round_, unit=unit, observer_id=staff.get(unit.pk)) for unit in units]
+    )
     _snapshot_sizes(round_)
     return round_
 

@@ -498,10 +498,10 @@ def autosave(request, pk):
         hint = services.autosave(visit=visit, member=member, field=field, value=value)
     except ValidationError as exc:
         return HttpResponse(
-            format_html('<span class="text-danger">{}</span>', " ".join(exc.messages)), status=422
+            format_html('<span class="text-danger-emphasis">{}</span>', " ".join(exc.messages)), status=422
         )
     text = hint or _("已保存 %(t)s") % {"t": timezone.localtime().strftime("%H:%M:%S")}
-    css = "text-warning-emphasis" if hint else "text-success"
+    css = "text-warning-emphasis" if hint else "text-success-emphasis"
     return HttpResponse(format_html('<span class="{}">{}</span>', css, text))
 
 

@@ -26,16 +26,16 @@
   root.querySelectorAll(".autosave").forEach(function (el) {
     el.setAttribute("hx-post", url);
     el.setAttribute("hx-trigger", el.tagName === "TEXTAREA" || el.type === "text" || !el.type
-      ? "keyup changed delay:800ms, change" : "change");
+      ? "input changed delay:800ms, change" : "change");
     el.setAttribute("hx-swap", "innerHTML");
-    el.setAttribute("hx-include", "this");
     htmx.process(el);
   });
 
   document.body.addEventListener("htmx:configRequest", function (evt) {
     var el = evt.detail.elt;
     if (!el.classList || !el.classList.contains("autosave")) return;
-    evt.detail.parameters = { field: el.name, value: el.value };
+    evt.detail.parameters.field = el.name;
+    evt.detail.parameters.value = el.value;
     evt.detail.target = stateFor(el);
     var map = pending();
     map[el.name] = el.value;  // kept until the server confirms
