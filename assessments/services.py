@@ -16,12 +16,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from branches.models import RoleAssignment, User
+from branches import permissions
+from branches.flow import model_update
+from branches.models import RoleAssignment
+from branches.permissions import Action
 from branches.policy import policy_all
-from branches.services import notification_send
+from notifications.services import notify
 
 from . import rules
 from .models import Edition, Evidence, Item, ItemScore, Review, ScoreChange, Tier
+
+Role = RoleAssignment.Role
 
 Status = Edition.Status
 RStatus = Review.Status
@@ -58,11 +63,7 @@ def edition_create(*, name, year, total_points=Decimal(100), notes=""):
 
 @transaction.atomic
 def edition_update(*, edition, **fields):
-    edition = _lock_draft(edition)
-    for name, value in fields.items():
-        setattr(edition, name, value)
-    edition.full_clean()
-    edition.save(update_fields=list(fields))
+    edition, _changed = model_update(instance=_lock_draft(edition), fields=fields, data=fields)
     return edition
 
 
@@ -394,16 +395,20 @@ def review_submit(*, review, user):
     )
 
 
-def _notify_branch(review, *, event, title, body=""):
+def _notify_branch(review, *, event, body=""):
     """Tell the branch's secretaries (in-app, once per review, event and version)."""
-    secretaries = User.objects.filter(
-        role_assignments__role=RoleAssignment.Role.SECRETARY, role_assignments__organization=review.branch_id
-    )
-    notification_send(
-        recipients=list(secretaries),
+    notify(
+        recipients=permissions.users_with(
+            Action.SUBMIT_REPORT, review.branch, roles={Role.SECRETARY}, exact_roles={Role.SECRETARY}
+        ),
         kind=f"review_{event}",
-        title=title,
-        body=body,
+        params={
+            "kind": review.kind,
+            "period_kind": review.period_kind,
+            "year": review.year,
+            "period_no": review.period_no,
+            "comment": body,
+        },
         link=review.get_absolute_url(),
         organization=review.branch,
         dedupe_key=f"review-{review.pk}-{event}-{review.version}",
@@ -422,7 +427,6 @@ def review_return(*, review, user, comment):
         _notify_branch(
             review,
             event="returned",
-            title=_("支部自评被退回修改：%(p)s") % {"p": review.period_label},
             body=comment,
         )
     return review
@@ -440,7 +444,6 @@ def review_finalize(*, review, user):
     _notify_branch(
         review,
         event="finalized",
-        title=_("%(kind)s已定稿：%(p)s") % {"kind": review.get_kind_display(), "p": review.period_label},
     )
     return review
 

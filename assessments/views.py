@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from branches.permissions import Action, admin_required, staff_required
+from branches.xlsx import xlsx_response
 
-from . import access, exports, forms, selectors, services
+from . import access, forms, selectors, services
 from .models import Dimension, Edition, Evidence, Item, Review, Tier
 
 
@@ -187,10 +188,10 @@ def _worklist_context(request):
 def worklist(request):
     form, period, kind, branches = _worklist_context(request)
     if request.GET.get("export") == "xlsx":
-        return exports.xlsx_response(
+        return xlsx_response(
             _("评审工作台-%(year)s.xlsx") % {"year": period["year"]},
-            _("评审工作台"),
-            [
+            title=_("评审工作台"),
+            headers=[
                 _("单位"),
                 _("党支部"),
                 _("支部自评状态"),
@@ -199,7 +200,7 @@ def worklist(request):
                 _("评审得分"),
                 _("等次"),
             ],
-            (
+            rows=(
                 (
                     b.unit.name if b.unit else "",
                     b.name,
@@ -387,7 +388,7 @@ def review_export(request, pk):
                     row.item.get_mode_display(),
                     row.auto_score,
                     row.score,
-                    _("是") if row.veto_triggered else "",
+                    (_("是") if row.veto_triggered else _("否")) if row.item.is_veto else "",
                     row.comment,
                     row.override_reason,
                 )
@@ -421,10 +422,18 @@ def review_export(request, pk):
             "",
         )
     )
-    return exports.xlsx_response(
+    scorers = "、".join(str(user) for user in review.scorers.all())
+    return xlsx_response(
         _("评审表-%(branch)s-%(year)s.xlsx") % {"branch": review.branch.name, "year": review.year},
-        _("评审表"),
-        [
+        title=_("评审表"),
+        preamble=[
+            (_("党支部"), review.branch.name),
+            (_("年度"), review.period_label),
+            (_("类型"), review.get_kind_display()),
+            (_("评分人"), scorers),
+            (_("状态"), review.get_status_display()),
+        ],
+        headers=[
             _("维度"),
             _("编号"),
             _("要求"),
@@ -436,7 +445,7 @@ def review_export(request, pk):
             _("评语"),
             _("调整理由"),
         ],
-        rows,
+        rows=rows,
         widths=[14, 8, 60, 8, 12, 10, 8, 8, 30, 24],
         wrap=True,
     )

@@ -1,13 +1,14 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import permissions
+from . import permissions, policy
 from .models import (
     JobHeartbeat,
     Member,
-    Notification,
     Organization,
     PolicySetting,
     Post,
@@ -70,12 +71,27 @@ class PostAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["term", "member"]
 
 
+class PolicySettingForm(forms.ModelForm):
+    """Refuses unknown keys, wrong types and out-of-range values (branches.policy.validate)."""
+
+    class Meta:
+        model = PolicySetting
+        fields = ["key", "value", "note"]
+
+    def clean(self):
+        data = super().clean()
+        if "key" in data and "value" in data:
+            try:
+                data["value"] = policy.validate(data["key"], data["value"])
+            except ValidationError as error:
+                self.add_error("value", error)
+        return data
+
+
 @admin.register(PolicySetting)
 class PolicySettingAdmin(SimpleHistoryAdmin):
+    form = PolicySettingForm
     list_display = ["key", "value", "note", "updated_at"]
-
-
-admin.site.register(Notification)
 
 
 @admin.register(UnitCategory)

@@ -9,5 +9,8 @@ class BranchesConfig(AppConfig):
 
     def ready(self):
         from . import panels  # noqa: F401  (registers home-page panels)
+        from .rectifications import notices as rectification_notices  # noqa: F401
+        from .renewals import notices as renewal_notices  # noqa: F401  (registers notice types)
         from .renewals import panels as renewal_panels  # noqa: F401
+        from .reports import notices as report_notices  # noqa: F401
         from .reports import panels as report_panels  # noqa: F401

@@ -2,7 +2,7 @@ from . import permissions
 
 
 def navigation(request):
-    """Role flags and the unread-notification count for the navigation bar."""
+    """Role flags for the navigation bar."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -10,5 +10,4 @@ def navigation(request):
         "nav_is_admin": permissions.is_admin(user),
         "nav_is_staff": permissions.is_staff_role(user),
         "nav_roles": permissions.roles_of(user),
-        "nav_unread": user.notifications.filter(read_at__isnull=True).count(),
     }

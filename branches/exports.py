@@ -1,13 +1,9 @@
-"""Roster export to Excel (openpyxl), streamed row by row from one query."""
-
-from io import BytesIO
+"""Roster export to Excel (branches.xlsx), streamed row by row from one query."""
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from .xlsx import xlsx_response
+
 COLUMN_WIDTHS = (6, 10, 6, 12, 12, 10, 12, 12, 12, 8, 24, 14, 20)
 
 
@@ -48,23 +44,16 @@ def roster_row(index, member):
     ]
 
 
-def roster_workbook(members, *, title):
-    """The roster as .xlsx bytes; ``members`` must select_related branch, cell and branch__unit."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("党员名册"))
-    # Write-only sheets take column widths before the first row.
-    for column, width in zip("ABCDEFGHIJKLM", COLUMN_WIDTHS, strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.append([_bold(sheet, title)])
-    sheet.append([_bold(sheet, header) for header in roster_headers()])
-    for index, member in enumerate(members.iterator(chunk_size=2000), start=1):
-        sheet.append(roster_row(index, member))
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _bold(sheet, value):
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.font = Font(bold=True)
-    return cell
+def roster_response(members, *, title):
+    """The roster download; ``members`` must select_related branch, cell and branch__unit."""
+    rows = (
+        roster_row(index, member) for index, member in enumerate(members.iterator(chunk_size=2000), start=1)
+    )
+    return xlsx_response(
+        f"{title}.xlsx",
+        title=_("党员名册"),
+        headers=roster_headers(),
+        rows=rows,
+        widths=COLUMN_WIDTHS,
+        preamble=[[title]],
+    )

@@ -1,15 +1,13 @@
 """Organization browser, branch pages, roster, terms and posts (thin views over services)."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from . import audit, checks, exports, permissions, selectors, services
+from .flow import run_form
 from .forms import DateForm, MemberFilter, MemberForm, OrganizationForm, PostForm, TermForm
 from .home import org_sections_for
 from .models import Member, Organization, Post, Term
@@ -36,14 +34,11 @@ def _form_flow(request, form, save, *, title, back, **page):
 
     A business rule the service refuses (ValidationError) is shown on the form in Chinese.
     """
-    if request.method == "POST" and form.is_valid():
-        try:
-            message, target = save(form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-        else:
-            messages.success(request, message)
-            return redirect(target)
+    done = run_form(request, form, save)
+    if done:
+        message, target = done
+        messages.success(request, message)
+        return redirect(target)
     return render(
         request,
         "branches/form_page.html",
@@ -203,11 +198,7 @@ def member_export(request, org_id=None):
     member_filter = _member_filter(request, organization)
     members = member_filter.qs.filter(permissions.scope_q(request.user, Action.EXPORT, "branch__"))
     title = _("%(name)s 党员名册") % {"name": organization.name if organization else _("管辖范围")}
-    response = HttpResponse(
-        exports.roster_workbook(members, title=title), content_type=exports.XLSX_CONTENT_TYPE
-    )
-    response["Content-Disposition"] = content_disposition_header(True, f"{title}.xlsx")
-    return response
+    return exports.roster_response(members, title=title)
 
 
 def _member_for(request, pk, action):

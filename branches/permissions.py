@@ -3,20 +3,43 @@
 A role assignment covers its organization and every node below it. Superusers and the admin
 role may do everything everywhere. Views use ``get_object_for_user`` (404 outside the viewer's
 scope, 403 when visible but the action is not granted) or the ``branch_permission_required``
-decorator; selectors start from ``scope_q``/``orgs_in_scope``.
+decorator; selectors start from ``scope_q``/``orgs_in_scope``; notices go to ``users_with``.
+
+Besides role assignments, features may register **grant sources** (``register_grant_source``):
+time-boxed grants of some actions on an organization's subtree (e.g. observers of a round may
+view the host branch until the round closes). ``can``, ``scope_q``/``orgs_in_scope``,
+``get_object_for_user`` and ``users_with`` all consult them, so views need no extra ``if``.
+
+Convention (services and access): **views load objects through this module** (404 outside the
+scope, 403 when visible but not allowed); **a service that acts for a user (takes ``user``)
+also asserts the action itself with ``require(user, action, organization)``** as its first
+step, so a second caller (API, command, another service) cannot skip the check. Services that
+run as the system (sweeps, tasks, ``notify``) take no ``user`` and check nothing.
 """
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
-from django.http import Http404
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from .models import Organization, RoleAssignment
+from .models import Organization, RoleAssignment, User
+
+if TYPE_CHECKING:
+    from notifications.models import Notification
 
 Role = RoleAssignment.Role
+AnyUser = User | AnonymousUser
+M = TypeVar("M", bound=Model)
+View = Callable[..., HttpResponse]
 
 
 class Action(StrEnum):
@@ -32,7 +55,7 @@ class Action(StrEnum):
     CONFIGURE = "configure"  # standards, policy settings
 
 
-ROLE_ACTIONS = {
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
     Role.PROVINCIAL_STAFF: frozenset({Action.VIEW, Action.REVIEW, Action.SUPERVISE, Action.EXPORT}),
     Role.UNIT_STAFF: frozenset(
@@ -60,42 +83,188 @@ ROLE_ACTIONS = {
 STAFF_ROLES = frozenset({Role.ADMIN, Role.PROVINCIAL_STAFF, Role.UNIT_STAFF})
 
 
-def _assignments(user):
+def _assignments(user: AnyUser) -> tuple[tuple[str, str], ...]:
     """The user's (role, path) pairs, fetched once per user object (i.e. once per request)."""
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User):
         return ()
     cached = getattr(user, "_role_paths", None)
     if cached is None:
-        cached = tuple(RoleAssignment.objects.filter(user=user).values_list("role", "organization__path"))
-        user._role_paths = cached
+        cached = tuple(
+            RoleAssignment.objects.filter(user_id=user.pk).values_list("role", "organization__path")
+        )
+        setattr(user, "_role_paths", cached)  # noqa: B010 (a per-request cache on the user object)
     return cached
 
 
-def roles_of(user):
+def roles_of(user: AnyUser) -> set[str]:
     return {role for role, _path in _assignments(user)}
 
 
-def role_paths(user, role):
+def role_paths(user: AnyUser, role: str) -> list[str]:
     """Tree paths of the nodes assigned to ``user`` with ``role`` (e.g. a secretary's branches)."""
     return [path for assigned, path in _assignments(user) if assigned == role]
 
 
-def is_admin(user):
+def is_admin(user: AnyUser) -> bool:
     return bool(getattr(user, "is_superuser", False)) or Role.ADMIN in roles_of(user)
 
 
-def is_staff_role(user):
+def is_staff_role(user: AnyUser) -> bool:
     return is_admin(user) or bool(roles_of(user) & STAFF_ROLES)
 
 
-def scope_paths(user, action):
+# --- pluggable grant sources -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Grant:
+    """``user_id`` may do ``actions`` on the subtree at ``path`` from ``valid_from`` until
+    (excluding) ``valid_until``; either bound may be None (open)."""
+
+    user_id: int
+    actions: frozenset
+    path: str
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+    def active(self, now: datetime) -> bool:
+        return (self.valid_from is None or self.valid_from <= now) and (
+            self.valid_until is None or now < self.valid_until
+        )
+
+
+@dataclass(frozen=True)
+class GrantSource:
+    name: str
+    for_user: Callable[..., Iterable[Grant]]  # (user, now) -> grants held by the user
+    for_paths: Callable[..., Iterable[Grant]]  # (paths, now) -> grants covering any of the paths
+
+
+_GRANT_SOURCES: dict[str, GrantSource] = {}
+
+
+def register_grant_source(
+    name: str,
+    *,
+    for_user: Callable[[AnyUser, datetime], Iterable[Grant]],
+    for_paths: Callable[[list[str], datetime], Iterable[Grant]],
+) -> None:
+    """Register a source of time-boxed grants (see ``Grant``). Registering a name again
+    replaces it (tests do this); ``unregister_grant_source`` removes it."""
+    _GRANT_SOURCES[name] = GrantSource(name, for_user, for_paths)
+
+
+def unregister_grant_source(name: str) -> None:
+    _GRANT_SOURCES.pop(name, None)
+
+
+def _grants(user: AnyUser) -> tuple[Grant, ...]:
+    """Active grants the user holds from every source, fetched once per user object."""
+    if not getattr(user, "is_authenticated", False) or not _GRANT_SOURCES:
+        return ()
+    cached = getattr(user, "_grants", None)
+    if cached is None:
+        now = timezone.now()
+        cached = tuple(
+            grant
+            for source in _GRANT_SOURCES.values()
+            for grant in source.for_user(user, now)
+            if grant.active(now)
+        )
+        setattr(user, "_grants", cached)  # noqa: B010 (a per-request cache on the user object)
+    return cached
+
+
+def scope_paths(user: AnyUser, action: str) -> list[str] | None:
     """Tree prefixes under which ``user`` may do ``action``; None means everywhere."""
     if is_admin(user):
         return None
-    return sorted({path for role, path in _assignments(user) if action in ROLE_ACTIONS[role]})
+    paths = {path for role, path in _assignments(user) if action in ROLE_ACTIONS[role]}
+    paths.update(grant.path for grant in _grants(user) if action in grant.actions)
+    return sorted(paths)
 
 
-def scope_q(user, action, field="", *, organization_field=None):
+def _ancestor_paths(path: str) -> list[str]:
+    parts = path.strip("/").split("/")
+    return ["/" + "/".join(parts[:depth]) + "/" for depth in range(1, len(parts) + 1)]
+
+
+def users_by_role_many(
+    action: str,
+    organizations: Iterable[Organization],
+    *,
+    roles: Iterable[str] | None = None,
+    exact_roles: Iterable[str] = (),
+) -> dict[int, dict[str, list[User]]]:
+    """{organization id: {role or "grant": [active users]}} who may do ``action`` on each
+    organization, in two queries plus one per grant source.
+
+    A role assignment on the node or any ancestor counts; roles in ``exact_roles`` count only
+    when assigned on the node itself. ``roles`` limits the roles considered (grants are then
+    left out: the caller asked for role holders).
+    """
+    from django.contrib.auth import get_user_model
+
+    organizations = list(organizations)
+    wanted = {path for org in organizations for path in _ancestor_paths(org.path)}
+    allowed_roles = [r for r in ROLE_ACTIONS if action in ROLE_ACTIONS[r] and (roles is None or r in roles)]
+    by_path: dict[str, list] = {}
+    assignments = RoleAssignment.objects.filter(
+        user__is_active=True, role__in=allowed_roles, organization__path__in=wanted
+    ).order_by("user_id")
+    for path, role, uid in assignments.values_list("organization__path", "role", "user_id"):
+        by_path.setdefault(path, []).append((role, uid))
+    user_ids = {uid for rows in by_path.values() for _role, uid in rows}
+    if roles is None and _GRANT_SOURCES:
+        now = timezone.now()
+        for source in _GRANT_SOURCES.values():
+            for grant in source.for_paths(sorted({org.path for org in organizations}), now):
+                if grant.active(now) and action in grant.actions:
+                    by_path.setdefault(grant.path, []).append(("grant", grant.user_id))
+                    user_ids.add(grant.user_id)
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=user_ids, is_active=True)}
+    result = {}
+    for org in organizations:
+        found: dict[str, dict] = {}
+        for path in _ancestor_paths(org.path):
+            for role, uid in by_path.get(path, ()):
+                if role in exact_roles and path != org.path:
+                    continue
+                if uid in users:
+                    found.setdefault(role, {})[uid] = users[uid]
+        result[org.pk] = {role: list(found_users.values()) for role, found_users in found.items()}
+    return result
+
+
+def users_with_many(
+    action: str,
+    organizations: Iterable[Organization],
+    *,
+    roles: Iterable[str] | None = None,
+    exact_roles: Iterable[str] = (),
+) -> dict[int, list[User]]:
+    """{organization id: [active users who may do ``action`` on it]} (see ``users_by_role_many``)."""
+    result = {}
+    for org_id, by_role in users_by_role_many(
+        action, organizations, roles=roles, exact_roles=exact_roles
+    ).items():
+        users = {user.pk: user for role_users in by_role.values() for user in role_users}
+        result[org_id] = sorted(users.values(), key=lambda user: user.pk)
+    return result
+
+
+def users_with(
+    action: str,
+    organization: Organization,
+    *,
+    roles: Iterable[str] | None = None,
+    exact_roles: Iterable[str] = (),
+) -> list[User]:
+    """The active users who may do ``action`` on ``organization`` (see ``users_with_many``)."""
+    return users_with_many(action, [organization], roles=roles, exact_roles=exact_roles)[organization.pk]
+
+
+def scope_q(user: AnyUser, action: str, field: str = "", *, organization_field: str | None = None) -> Q:
     """A Q matching rows whose organization lies in the user's scope for ``action``.
 
     ``field`` is the lookup to the organization from the model filtered ("" for Organization
@@ -113,11 +282,11 @@ def scope_q(user, action, field="", *, organization_field=None):
     return q
 
 
-def orgs_in_scope(user, action=Action.VIEW):
+def orgs_in_scope(user: AnyUser, action: str = Action.VIEW) -> QuerySet[Organization]:
     return Organization.objects.filter(scope_q(user, action))
 
 
-def can(user, action, organization):
+def can(user: AnyUser, action: str, organization: Organization | None) -> bool:
     """True when ``user`` may do ``action`` on ``organization`` (a node of the tree)."""
     if organization is None:
         return is_admin(user)
@@ -127,7 +296,19 @@ def can(user, action, organization):
     return any(organization.path.startswith(path) for path in paths)
 
 
-def check(user, action, organization):
+def require(user: AnyUser, action: str, organization: Organization | None) -> None:
+    """Raise PermissionDenied unless ``user`` may do ``action`` (services acting for a user)."""
+    if not can(user, action, organization):
+        raise PermissionDenied
+
+
+def require_any(user: AnyUser, action: str) -> None:
+    """Raise PermissionDenied unless ``user`` may do ``action`` somewhere (e.g. any export)."""
+    if not is_admin(user) and not scope_paths(user, action):
+        raise PermissionDenied
+
+
+def check(user: AnyUser, action: str, organization: Organization) -> None:
     """Raise Http404 when the node is invisible to the user, 403 when the action is not granted."""
     if not can(user, Action.VIEW, organization):
         raise Http404
@@ -135,7 +316,9 @@ def check(user, action, organization):
         raise PermissionDenied
 
 
-def get_object_for_user(queryset, *, user, action, org_field="", **lookup):
+def get_object_for_user(
+    queryset: QuerySet[M], *, user: AnyUser, action: str, org_field: str = "", **lookup: Any
+) -> M:
     """Fetch one object and authorize ``action`` on it in one call.
 
     ``org_field`` leads from the object to its organization ("" for Organization, "branch" for
@@ -143,7 +326,7 @@ def get_object_for_user(queryset, *, user, action, org_field="", **lookup):
     """
     prefix = f"{org_field}__" if org_field else ""
     obj = get_object_or_404(queryset.filter(scope_q(user, Action.VIEW, prefix)), **lookup)
-    organization = obj
+    organization: Any = obj
     for part in org_field.split("__") if org_field else ():
         organization = getattr(organization, part)
     if not can(user, action, organization):
@@ -151,20 +334,56 @@ def get_object_for_user(queryset, *, user, action, org_field="", **lookup):
     return obj
 
 
-def require_admin(user):
+def renewal_step_action(step: str) -> Action:
+    """The action a renewal step needs: the branch records its own steps, the higher
+    organization approves (request approval: SUPERVISE; candidates and the new secretary:
+    MANAGE_TERMS)."""
+    from .models import RenewalStep
+
+    Step = RenewalStep.Step
+    actions: dict[str, Action] = {
+        Step.REQUEST: Action.RECORD_ACTIVITY,
+        Step.REQUEST_APPROVAL: Action.SUPERVISE,
+        Step.CANDIDATES: Action.RECORD_ACTIVITY,
+        Step.CANDIDATE_APPROVAL: Action.MANAGE_TERMS,
+        Step.ELECTION: Action.RECORD_ACTIVITY,
+        Step.RESULTS_REPORT: Action.RECORD_ACTIVITY,
+        Step.SECRETARY_APPROVAL: Action.MANAGE_TERMS,
+    }
+    return actions[step]
+
+
+def calendar_feed_owner(token: str) -> User:
+    """The active user a private calendar-feed token belongs to (the token is the only
+    credential of the feed), or 404."""
+    from .models import CalendarToken
+
+    return get_object_or_404(
+        CalendarToken.objects.select_related("user"), token=token, user__is_active=True
+    ).user
+
+
+def get_notification_for_user(user: AnyUser, pk: int, **lookup: Any) -> "Notification":
+    """A notice is visible to its recipient only (404 for anybody else's)."""
+    from notifications.models import Notification
+
+    return get_object_or_404(Notification, pk=pk, recipient=user, **lookup)
+
+
+def require_admin(user: AnyUser) -> None:
     if not is_admin(user):
         raise PermissionDenied
 
 
-def branch_permission_required(action, *, url_kwarg="org_id"):
+def branch_permission_required(action: str, *, url_kwarg: str = "org_id") -> Callable[[View], View]:
     """View decorator: loads the organization named by ``url_kwarg`` and checks ``action``.
 
     The view receives the organization as its second argument instead of the raw id.
     """
 
-    def decorator(view):
+    def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request, *args, **kwargs):
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             organization = get_object_for_user(
                 Organization.objects.select_related("parent", "unit"),
                 user=request.user,
@@ -178,11 +397,11 @@ def branch_permission_required(action, *, url_kwarg="org_id"):
     return decorator
 
 
-def staff_required(view):
+def staff_required(view: View) -> View:
     """Pages for committee staff and admins only (secretaries get 403)."""
 
     @wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not is_staff_role(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -190,9 +409,9 @@ def staff_required(view):
     return wrapper
 
 
-def admin_required(view):
+def admin_required(view: View) -> View:
     @wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         require_admin(request.user)
         return view(request, *args, **kwargs)
 

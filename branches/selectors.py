@@ -5,7 +5,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from . import checks, permissions
-from .models import Member, Notification, Organization, Term
+from .models import Member, Organization, Term
 from .permissions import Action
 
 Kind = Organization.Kind
@@ -48,19 +48,6 @@ def scope_counts(user, *, today, expiring_until):
         ).count(),
         **term_counts,
     }
-
-
-NOTIFICATION_FILTERS = ("unread", "ack")
-
-
-def notification_list(user, *, filter=""):
-    """The user's notifications; ``filter`` "unread" or "ack" (acknowledgement still owed)."""
-    notices = Notification.objects.filter(recipient=user).select_related("organization")
-    if filter == "unread":
-        notices = notices.filter(read_at__isnull=True)
-    elif filter == "ack":
-        notices = notices.filter(requires_ack=True, acknowledged_at__isnull=True)
-    return notices
 
 
 # --- organization browser, branch page, roster -------------------------------------------------

@@ -1,20 +1,19 @@
-"""Writes to the organization tree, roster, terms, posts and notifications.
+"""Writes to the organization tree, roster, terms and posts.
 
 Every function is keyword-only, runs in a transaction and raises ValidationError with a
 message in the user's language when a business rule is broken.
 """
 
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from .models import JobHeartbeat, Member, Notification, Organization, Post, RoleAssignment, Term
+from .flow import model_update
+from .models import JobHeartbeat, Member, Organization, Post, RoleAssignment, Term
 from .policy import policy_get
 
 Kind = Organization.Kind
@@ -61,10 +60,9 @@ def organization_create(*, name, kind, parent=None, **fields):
 @transaction.atomic
 def organization_update(*, organization, **fields):
     """Change a node's own attributes (not its place in the tree)."""
-    for name, value in fields.items():
-        setattr(organization, name, value)
-    organization.full_clean(exclude=["path", "unit", "parent"])
-    organization.save(update_fields=list(fields))
+    organization, _changed = model_update(
+        instance=organization, fields=fields, data=fields, exclude=["path", "unit", "parent"]
+    )
     return organization
 
 
@@ -238,80 +236,6 @@ def role_assign(*, user, role, organization):
         user=user, role=role, organization=organization
     )
     return assignment
-
-
-def notification_send(
-    *,
-    recipients,
-    kind,
-    title,
-    body="",
-    link="",
-    organization=None,
-    dedupe_key,
-    requires_ack=False,
-    email_template=None,
-    email_context=None,
-):
-    """Notify each recipient once per ``dedupe_key`` in-app and, if a template is given, by email.
-
-    Returns the users newly notified. Rows already present (a rerun, a second worker) are
-    skipped, and those users get no second email: the unique (recipient, dedupe_key) row
-    is the claim.
-    """
-    recipients = [user for user in recipients if user is not None]
-    created = []
-    for user in recipients:
-        with transaction.atomic():
-            _notice, was_created = Notification.objects.get_or_create(
-                recipient=user,
-                dedupe_key=dedupe_key,
-                defaults={
-                    "kind": kind,
-                    "title": title,
-                    "body": body,
-                    "link": link,
-                    "organization": organization,
-                    "requires_ack": requires_ack,
-                },
-            )
-        if was_created:
-            created.append(user)
-    if email_template:
-        context = {**(email_context or {}), "title": title, "body": body, "link": link}
-        for user in created:
-            if user.email:
-                _send_templated_email(user=user, template=email_template, context=context)
-    return created
-
-
-def _send_templated_email(*, user, template, context):
-    from django.conf import settings
-
-    context = {**context, "user": user, "base_url": settings.PORTAL_BASE_URL}
-    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
-    text = render_to_string(f"emails/{template}.txt", context)
-    message = EmailMultiAlternatives(subject, text, to=[user.email])
-    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
-    message.send()
-
-
-def notifications_mark_read(*, user, ids=None):
-    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
-    if ids is not None:
-        qs = qs.filter(pk__in=ids)
-    return qs.update(read_at=timezone.now())
-
-
-def notification_acknowledge(*, notification, user):
-    if notification.recipient_id != user.pk:
-        raise ValidationError(_("只能确认发给自己的通知。"))
-    now = timezone.now()
-    Notification.objects.filter(pk=notification.pk, acknowledged_at__isnull=True).update(
-        acknowledged_at=now, read_at=now
-    )
-    notification.refresh_from_db()
-    return notification
 
 
 def job_heartbeat_record(*, name):

@@ -5,10 +5,6 @@ from . import org_views, views
 app_name = "branches"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("notifications/", views.notification_list, name="notification-list"),
-    path("notifications/read-all/", views.notification_mark_all_read, name="notification-read-all"),
-    path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
-    path("notifications/<int:pk>/ack/", views.notification_acknowledge, name="notification-ack"),
     # Organization tree, branch pages and roster.
     path("orgs/", org_views.org_tree, name="org-tree"),
     path("orgs/<int:org_id>/", org_views.org_detail, name="org-detail"),

@@ -90,8 +90,11 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "axes",
+    "notifications",
     "branches",
+    "training",
     "assessments",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +142,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "branches.context_processors.navigation",
+                "notifications.context_processors.unread_badge",
             ],
         },
     },
@@ -230,6 +234,13 @@ CELERY_BEAT_SCHEDULE = {
     "renewal-sweep": {
         "task": "branches.renewals.tasks.renewal_sweep",
         "schedule": crontab(hour=6, minute=30),
+    },
+    # Email outbox: sends notices' emails queued by notify() (also enqueued on each commit).
+    "deliver-outbox": {"task": "notifications.tasks.deliver_outbox", "schedule": crontab(minute="*")},
+    # Rectification items (整改): reminders before and at the deadline, once per (item, stage).
+    "rectification-reminders": {
+        "task": "branches.rectifications.tasks.rectification_reminder_sweep",
+        "schedule": crontab(hour=8, minute=45),
     },
     # Monthly-report reminders (due in 2 days / overdue); daily, idempotent, catches up if missed.
     "report-reminders": {

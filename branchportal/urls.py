@@ -11,8 +11,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("reports/", include("branches.reports.urls")),
+    path("", include("notifications.urls")),
     path("", include("branches.urls")),
     path("assessments/", include("assessments.urls")),
     path("renewals/", include("branches.renewals.urls")),
     path("observation/", include("assessments.observation.urls")),
+    path("rectifications/", include("branches.rectifications.urls")),
 ]

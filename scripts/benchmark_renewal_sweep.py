@@ -61,8 +61,7 @@ def main():
                 print(
                     f"{label:24} {elapsed * 1000:8.0f} ms  {queries:3d} queries  "
                     f"terms checked {result['terms_checked']}, due {result['due']}, "
-                    f"reminders sent {result['reminders']}, notifications {result['notifications']}, "
-                    f"emails {result['emails']}"
+                    f"reminders sent {result['reminders']}, notifications {result['notifications']}"
                 )
             if not args.commit:
                 raise Rollback

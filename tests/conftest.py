@@ -167,3 +167,36 @@ def real_celery_workers(*names, concurrency=2):
             yield app
     finally:
         app.conf.task_always_eager = True
+
+
+# Bookkeeping that any request may touch; everything else must stay as it was.
+VOLATILE_TABLES = ("django_session", "axes_accessattempt", "axes_accesslog", "axes_accessfailurelog")
+
+
+def database_fingerprint():
+    """Row count and (on PostgreSQL) a content checksum of every table but the volatile ones."""
+    from django.db import connection
+
+    tables = [name for name in connection.introspection.table_names() if name not in VOLATILE_TABLES]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            parts = [
+                f"SELECT '{name}', count(*), md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), ''))"
+                f" FROM {quote(name)} t"
+                for name in tables
+            ]
+        else:
+            parts = [f"SELECT '{name}', count(*), '' FROM {quote(name)}" for name in tables]
+        cursor.execute(" UNION ALL ".join(parts))
+        return {name: (count, digest) for name, count, digest in cursor.fetchall()}
+
+
+@contextmanager
+def database_unchanged():
+    """Fail when the block changed any row (forbidden writes, GETs)."""
+    before = database_fingerprint()
+    yield
+    after = database_fingerprint()
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    assert changed == [], f"tables changed: {changed}"

@@ -10,6 +10,10 @@ from branches.models import Member, Organization, RoleAssignment, User
 Kind = Organization.Kind
 
 
+# Every factory-made user signs in with this password (browser journeys type it).
+DEFAULT_PASSWORD = "pw-123456"
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
@@ -18,7 +22,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     display_name = factory.Sequence(lambda n: f"用户{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
-    password = factory.django.Password("pw-123456")
+    password = factory.django.Password(DEFAULT_PASSWORD)
 
 
 def make_org(name, kind, parent=None, **fields):

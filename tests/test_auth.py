@@ -46,6 +46,6 @@ def test_django_admin_opens_for_admin(client_for, personas):
 def test_language_can_be_switched_to_english(client_for, personas):
     client = client_for(personas["secretary"])
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    response = client.get(reverse("branches:notification-list"))
+    response = client.get(reverse("notifications:list"))
     assert response.status_code == 200
     assert 'lang="en"' in response.content.decode()

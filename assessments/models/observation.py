@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import Member, Organization
+from branches.models import Member, Organization, RectificationItem
 
 from .standards import POINTS, Edition, Item, half_step
 
@@ -455,15 +455,8 @@ class ObserverScore(models.Model):
 
 
 class Rectification(models.Model):
-    """A problem found on a visit, to be rectified by the host branch by a deadline.
-
-    Kept here until the shared rectification tracker lands; ``observation.rectify`` is the one
-    place that creates them, so switching to the tracker touches one function.
-    """
-
-    class Status(models.TextChoices):
-        OPEN = "open", _("整改中")
-        DONE = "done", _("已整改")
+    """A problem the group leader found on a visit. At publication it becomes an item of the
+    shared rectification tracker (source: observation visit), where it is worked and verified."""
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="rectifications")
     branch = models.ForeignKey(
@@ -471,18 +464,23 @@ class Rectification(models.Model):
     )
     description = models.CharField(_("问题"), max_length=300)
     deadline = models.DateField(_("整改期限"))
-    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.OPEN)
-    closed_on = models.DateField(_("完成日期"), null=True, blank=True)
+    tracker_item = models.OneToOneField(
+        RectificationItem,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="observation_problem",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("观摩整改事项")
-        verbose_name_plural = _("观摩整改事项")
+        verbose_name = _("观摩发现问题")
+        verbose_name_plural = _("观摩发现问题")
         ordering = ["deadline", "pk"]
-        indexes = [models.Index(fields=["branch", "status"], name="obs_rect_branch")]
+        indexes = [models.Index(fields=["branch", "deadline"], name="obs_problem_branch")]
 
     def __str__(self):
         return self.description

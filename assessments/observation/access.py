@@ -64,19 +64,41 @@ def sees_individual_scores(user, visit):
     return is_manager(user) or team_member(user, visit) is not None
 
 
+def _open_visits():
+    return Visit.objects.exclude(round__status=ObservationRound.Status.CLOSED)
+
+
+def grants_for_user(user, now):
+    """Grant source: VIEW on each host branch of the open visits the user is on. The grant ends
+    when the round is closed (the query no longer finds it)."""
+    paths = _open_visits().filter(team__user=user).values_list("branch__path", flat=True).distinct()
+    return [permissions.Grant(user.pk, frozenset({Action.VIEW}), path) for path in paths]
+
+
+def grants_for_paths(paths, now):
+    rows = (
+        _open_visits()
+        .filter(branch__path__in=list(paths))
+        .values_list("team__user_id", "branch__path")
+        .distinct()
+    )
+    return [permissions.Grant(user_id, frozenset({Action.VIEW}), path) for user_id, path in rows if user_id]
+
+
+permissions.register_grant_source("observation-teams", for_user=grants_for_user, for_paths=grants_for_paths)
+
+
 def grant_paths(user, action=Action.VIEW):
-    """Grant source: tree paths of the host branches a team member may read while the round is
-    open. Register with the shared grant-source registry when it lands (see README)."""
+    """Host branch paths the user may read through an observation team grant right now."""
     if action != Action.VIEW or not getattr(user, "is_authenticated", False):
         return []
-    return list(Visit.objects.filter(_open_team_q(user)).values_list("branch__path", flat=True).distinct())
+    return [grant.path for grant in grants_for_user(user, None)]
 
 
 def can_read_branch(user, branch):
-    """VIEW on a branch through the role scope or through an open observation grant."""
-    return permissions.can(user, Action.VIEW, branch) or any(
-        branch.path.startswith(path) for path in grant_paths(user)
-    )
+    """VIEW on a branch through the role scope or an open observation grant (``can`` consults
+    the registered grant sources)."""
+    return permissions.can(user, Action.VIEW, branch)
 
 
 def require(allowed):

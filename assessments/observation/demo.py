@@ -29,7 +29,7 @@ from assessments.models import (
 )
 from assessments.services import round_half
 from branches.demo import DEMO_PASSWORD
-from branches.models import Organization, RoleAssignment, UnitCategory, User
+from branches.models import Organization, RectificationItem, RoleAssignment, UnitCategory, User
 
 from . import services
 
@@ -199,9 +199,8 @@ def seed(*, scale, today):
         visits = list(round_.visits.all())
         _score_visits(round_, visits, items, today)
         services.round_publish(round_=round_, published_on=today.replace(year=year, month=7, day=10))
-        closed_on = today.replace(year=year, month=10, day=15)
-        Rectification.objects.filter(visit__round=round_).update(
-            status=Rectification.Status.DONE, closed_on=closed_on
+        RectificationItem.objects.filter(observation_problem__visit__round=round_).update(
+            status=RectificationItem.Status.VERIFIED, response="已整改", verified_at=timezone.now()
         )
         round_.visits.filter(kind=Visit.Kind.REINSPECTION).update(
             status=Visit.Status.CLOSED, outcome="复查整改到位", closed_at=timezone.now()

@@ -75,14 +75,12 @@ def group_schedule(round_, group):
     )
 
 
-def rectifications(user, *, status=None, round_id=None):
-    rows = Rectification.objects.select_related("branch__unit", "visit__round")
+def rectifications(user, *, round_id=None):
+    rows = Rectification.objects.select_related("branch__unit", "visit__round", "tracker_item")
     if not access.is_manager(user):
         rows = rows.filter(permissions.scope_q(user, Action.VIEW, "branch__")).filter(
             visit__round__status__in=access.RESULT_STATUSES
         )
-    if status:
-        rows = rows.filter(status=status)
     if round_id:
         rows = rows.filter(visit__round_id=round_id)
     return rows.order_by("deadline", "pk")

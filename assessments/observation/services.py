@@ -41,9 +41,10 @@ from assessments.models import (
     VisitReminder,
 )
 from assessments.services import round_half
-from branches.models import Member, Organization, Post, RoleAssignment, User
+from branches.models import Member, Organization, Post, RoleAssignment, SourceKind
 from branches.policy import policy_all
-from branches.services import notification_send
+from branches.rectifications.services import rectification_create
+from notifications.services import Notice, notify, notify_many
 
 from . import grouping, sampling, scoring
 
@@ -436,13 +437,20 @@ def visit_reschedule(*, visit, date, place):
         _notify_member(member)
 
 
+def _visit_params(visit):
+    return {
+        "branch": visit.branch.name,
+        "date": visit.date.isoformat() if visit.date else "",
+        "place": visit.place,
+    }
+
+
 def _notify_member(member):
     visit = member.visit
-    notification_send(
+    notify(
         recipients=[member.user],
         kind="observation_visit",
-        title=_("交叉观摩安排：%(d)s %(b)s") % {"d": visit.date or "", "b": visit.branch.name},
-        body=_("地点：%(p)s。可下载日历条目（.ics）加入个人日历。") % {"p": visit.place},
+        params=_visit_params(visit),
         link=visit.get_absolute_url(),
         organization=visit.branch,
         dedupe_key=f"obs-visit-{visit.pk}-{visit.date}-{member.user_id}",
@@ -453,8 +461,22 @@ def _notify_member(member):
 def round_start(*, round_):
     """Visits scheduled → in progress: the team is notified of every visit."""
     _advance(round_, Status.SCHEDULED, Status.IN_PROGRESS)
+    teams = {}
     for member in VisitMember.objects.filter(visit__round=round_).select_related("visit__branch", "user"):
-        _notify_member(member)
+        teams.setdefault(member.visit, []).append(member.user)
+    notify_many(
+        [
+            Notice(
+                recipients=users,
+                kind="observation_visit",
+                params=_visit_params(visit),
+                link=visit.get_absolute_url(),
+                organization=visit.branch,
+                dedupe_key=f"obs-visit-{visit.pk}-{visit.date}",
+            )
+            for visit, users in teams.items()
+        ]
+    )
     return round_
 
 
@@ -470,7 +492,8 @@ def reminder_sweep(*, today=None, now=None):
     """
     today = today or timezone.localdate()
     now = now or timezone.now()
-    offsets = sorted(int(d) for d in policy_all()["observation.remind_days"])
+    values = policy_all()
+    offsets = sorted({values["observation.remind_days_first"], values["observation.remind_days_second"]})
     if not offsets:
         return {"claimed": 0}
     horizon = today + timedelta(days=max(offsets))
@@ -493,20 +516,25 @@ def reminder_sweep(*, today=None, now=None):
         | Q(status=VisitReminder.Status.SENDING, claimed_at__lt=now - timedelta(minutes=15)),
         visit_date__gte=today,
     ).update(status=VisitReminder.Status.SENDING, claim=token, claimed_at=now)
-    sent = 0
-    for reminder in VisitReminder.objects.filter(claim=token).select_related("visit__branch"):
-        visit = reminder.visit
-        users = [m.user for m in visit.team.select_related("user")]
-        notification_send(
-            recipients=users,
+    reminders = list(VisitReminder.objects.filter(claim=token).select_related("visit__branch"))
+    teams = {}
+    for visit_id, user in (
+        (m.visit_id, m.user)
+        for m in VisitMember.objects.filter(visit__in=[r.visit_id for r in reminders]).select_related("user")
+    ):
+        teams.setdefault(visit_id, []).append(user)
+    notices = [
+        Notice(
+            recipients=teams.get(reminder.visit_id, []),
             kind="observation_reminder",
-            title=_("%(n)d天后交叉观摩：%(b)s") % {"n": reminder.days_before, "b": visit.branch.name},
-            body=_("日期：%(d)s；地点：%(p)s。") % {"d": visit.date, "p": visit.place},
-            link=visit.get_absolute_url(),
-            organization=visit.branch,
+            params={**_visit_params(reminder.visit), "days": reminder.days_before},
+            link=reminder.visit.get_absolute_url(),
+            organization=reminder.visit.branch,
             dedupe_key=f"obs-remind-{reminder.pk}",
         )
-        sent += len(users)
+        for reminder in reminders
+    ]
+    sent = notify_many(notices, now=now)
     VisitReminder.objects.filter(claim=token).update(status=VisitReminder.Status.SENT, sent_at=now)
     return {"claimed": claimed, "notices": sent}
 
@@ -681,19 +709,26 @@ def rectification_add(*, visit, member, description, deadline):
 
 
 def rectify(*, visit, description, deadline, by):
-    """The one place a problem becomes a rectification item (switch to the shared tracker here)."""
+    """The leader's problem list; each becomes an item of the shared tracker at publication."""
     return Rectification.objects.create(
         visit=visit, branch=visit.branch, description=description[:300], deadline=deadline, created_by=by
     )
 
 
-@transaction.atomic
-def rectification_close(*, rectification, closed_on=None):
-    done = Rectification.objects.filter(pk=rectification.pk, status=Rectification.Status.OPEN).update(
-        status=Rectification.Status.DONE, closed_on=closed_on or timezone.localdate()
-    )
-    if not done:
-        raise ValidationError(_("该整改事项已办结。"))
+def _to_tracker(round_, today):
+    """Problems of the round's visits become rectification items (source: observation visit)."""
+    for problem in Rectification.objects.filter(
+        visit__round=round_, tracker_item__isnull=True
+    ).select_related("branch"):
+        problem.tracker_item = rectification_create(
+            organization=problem.branch,
+            source_kind=SourceKind.OBSERVATION_VISIT,
+            source_id=problem.visit_id,
+            description=problem.description,
+            deadline=max(problem.deadline, today),
+            today=today,
+        )
+        problem.save(update_fields=["tracker_item"])
 
 
 def missing_scores(visit, member):
@@ -873,6 +908,7 @@ def round_publish(*, round_, published_on=None, by=None):
         round_, [v for v in visits if v.label == Visit.Label.LAGGING], published_on, values
     )
     _advance(round_, Status.IN_PROGRESS, Status.PUBLISHED, published_on=published_on)
+    _to_tracker(round_, published_on)
     _notify_hosts(round_, visits)
     return round_
 
@@ -912,23 +948,28 @@ def _schedule_reinspections(round_, lagging, published_on, values):
 
 
 def _notify_hosts(round_, visits):
+    """The host branches' secretaries hear that results are out (one notice per visit)."""
     secretaries = {}
-    for user, branch_id in RoleAssignment.objects.filter(
-        role=RoleAssignment.Role.SECRETARY, organization_id__in=[v.branch_id for v in visits]
-    ).values_list("user", "organization_id"):
-        secretaries.setdefault(branch_id, []).append(user)
-    users = User.objects.in_bulk([u for ids in secretaries.values() for u in ids])
-    for visit in visits:
-        recipients = [users[u] for u in secretaries.get(visit.branch_id, [])]
-        if recipients:
-            notification_send(
-                recipients=recipients,
+    for assignment in RoleAssignment.objects.filter(
+        role=RoleAssignment.Role.SECRETARY,
+        organization_id__in=[v.branch_id for v in visits],
+        user__is_active=True,
+    ).select_related("user"):
+        secretaries.setdefault(assignment.organization_id, []).append(assignment.user)
+    notify_many(
+        [
+            Notice(
+                recipients=secretaries[visit.branch_id],
                 kind="observation_result",
-                title=_("交叉观摩结果已发布：%(t)s") % {"t": round_.title},
+                params={"round": round_.title},
                 link=visit.get_absolute_url(),
                 organization=visit.branch,
                 dedupe_key=f"obs-result-{visit.pk}",
             )
+            for visit in visits
+            if visit.branch_id in secretaries
+        ]
+    )
 
 
 @transaction.atomic

@@ -16,7 +16,6 @@ urlpatterns = [
     path("rounds/<int:pk>/do/<str:action>/", views.round_action, name="round-action"),
     path("rectifications/", views.rectification_list, name="rectifications"),
     path("rectifications.xlsx", views.rectification_export, name="rectifications-export"),
-    path("rectifications/<int:pk>/done/", views.rectification_done, name="rectification-done"),
     path("visits/<int:pk>/", views.visit_detail, name="visit-detail"),
     path("visits/<int:pk>/edit/", views.visit_edit, name="visit-edit"),
     path("visits/<int:pk>/team/", views.team_edit, name="team-edit"),

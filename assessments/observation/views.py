@@ -14,11 +14,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments.exports import xlsx_response
 from assessments.models import (
     ObservationGroup,
     ObservationRound,
-    Rectification,
     RoundUnit,
     Visit,
     VisitMember,
@@ -27,6 +25,7 @@ from branches import permissions
 from branches.models import Organization, RoleAssignment, User
 from branches.permissions import Action
 from branches.renewals import ical
+from branches.xlsx import xlsx_response
 
 from . import access, forms, selectors, services
 
@@ -346,28 +345,21 @@ def results_export(request, pk):
     ]
     return xlsx_response(
         f"{round_.title}-结果.xlsx",
-        _("观摩结果"),
-        headers,
-        rows,
+        title=_("观摩结果"),
+        headers=headers,
+        rows=rows,
         widths=[8, 6, 8, 24, 28, 10, 10, 8, 12, 8, 14],
     )
 
 
 def rectification_list(request):
-    status = request.GET.get("status") or ""
-    rows = selectors.rectifications(
-        request.user, status=status or None, round_id=_int(request.GET.get("round"))
-    )
+    """Problems found by the observation groups; their progress lives in the shared tracker."""
+    rows = selectors.rectifications(request.user, round_id=_int(request.GET.get("round")))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "assessments/observation/rectifications.html",
-        {
-            "page_obj": page,
-            "status": status,
-            "statuses": Rectification.Status.choices,
-            "today": timezone.localdate(),
-        },
+        {"page_obj": page, "today": timezone.localdate()},
     )
 
 
@@ -379,30 +371,14 @@ def rectification_export(request):
             r.branch.name,
             r.description,
             r.deadline,
-            r.get_status_display(),
-            r.closed_on,
+            r.tracker_item.get_status_display() if r.tracker_item else _("待发布"),
         )
         for r in selectors.rectifications(request.user, round_id=_int(request.GET.get("round")))
     ]
-    headers = [_("观摩"), _("单位"), _("责任支部"), _("问题"), _("整改期限"), _("状态"), _("完成日期")]
+    headers = [_("观摩"), _("单位"), _("责任支部"), _("问题"), _("整改期限"), _("状态")]
     return xlsx_response(
-        "观摩整改清单.xlsx", _("整改清单"), headers, rows, widths=[24, 24, 28, 50, 12, 10, 12]
+        "观摩整改清单.xlsx", title=_("整改清单"), headers=headers, rows=rows, widths=[24, 24, 28, 50, 12, 12]
     )
-
-
-@require_POST
-def rectification_done(request, pk):
-    row = get_object_or_404(selectors.rectifications(request.user), pk=pk)
-    access.require(
-        access.is_manager(request.user) or permissions.can(request.user, Action.RECORD_ACTIVITY, row.branch)
-    )
-    try:
-        services.rectification_close(rectification=row)
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("整改事项已标记为完成。"))
-    return redirect("observation:rectifications")
 
 
 # ---------------------------------------------------------------- visits and the five steps
@@ -419,7 +395,7 @@ def visit_detail(request, pk):
         "published": published,
         "steps": STEPS,
         "team": visit.team.select_related("user", "unit"),
-        "rectifications": visit.rectifications.all(),
+        "rectifications": visit.rectifications.select_related("tracker_item"),
     }
     if published:
         context["items"] = selectors.visit_items(visit)

@@ -4,7 +4,6 @@ from .activities import Activity, ActivityAttachment, Decision  # noqa: F401, E4
 from .org import (  # noqa: F401
     JobHeartbeat,
     Member,
-    Notification,
     Organization,
     PolicySetting,
     Post,
@@ -12,6 +11,12 @@ from .org import (  # noqa: F401
     Term,
     UnitCategory,
     User,
+)
+from .rectifications import (  # noqa: F401, E402
+    RectificationEvidence,
+    RectificationItem,
+    RectificationReminder,
+    SourceKind,
 )
 from .renewals import (  # noqa: F401
     CalendarToken,

@@ -385,36 +385,6 @@ class PolicySetting(models.Model):
         return self.key
 
 
-class Notification(models.Model):
-    """In-app notification. ``dedupe_key`` makes each notice land once per recipient."""
-
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(_("类别"), max_length=40)
-    title = models.CharField(_("标题"), max_length=200)
-    body = models.TextField(_("内容"), blank=True)
-    link = models.CharField(_("链接"), max_length=300, blank=True)
-    organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
-    )
-    dedupe_key = models.CharField(max_length=120)
-    requires_ack = models.BooleanField(_("需确认"), default=False)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("通知")
-        verbose_name_plural = _("通知")
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
-        constraints = [
-            models.UniqueConstraint(fields=["recipient", "dedupe_key"], name="notification_once"),
-        ]
-
-    def __str__(self):
-        return self.title
-
-
 class JobHeartbeat(models.Model):
     """Last run of each periodic job, so operators can see that beat and workers are alive."""
 

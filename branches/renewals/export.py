@@ -1,17 +1,12 @@
 """Excel export of the supervision list (Chinese headers, one row per branch)."""
 
-from io import BytesIO
-
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
+
+from ..xlsx import xlsx_response
 
 
-def supervision_workbook(rows):
-    """Bytes of an .xlsx with the given TermView rows (``supervision_deadline`` set on each)."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("换届督办名单")
+def supervision_response(rows, *, today):
+    """The supervision list download (TermView rows with ``supervision_deadline`` set)."""
     headers = [
         _("党支部"),
         _("所属单位"),
@@ -24,14 +19,12 @@ def supervision_workbook(rows):
         _("最近提醒"),
         _("书记签收"),
     ]
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        term = row.term
-        progress = term.renewal.get_status_display() if term.renewal_status else _("未启动")
-        sheet.append(
-            [
+
+    def cells():
+        for row in rows:
+            term = row.term
+            progress = term.renewal.get_status_display() if term.renewal_status else _("未启动")
+            yield [
                 term.branch.name,
                 term.branch.unit.name if term.branch.unit_id else "",
                 term.ends_on,
@@ -43,13 +36,11 @@ def supervision_workbook(rows):
                 str(row.last_reminder),
                 str({True: _("已签收"), False: _("待签收")}.get(row.acknowledged, "")),
             ]
-        )
-    for column, width in zip("ABCDEFGHIJ", (36, 30, 12, 12, 10, 10, 16, 14, 14, 10), strict=True):
-        sheet.column_dimensions[column].width = width
-    for cells in sheet.iter_rows(min_row=2, min_col=3, max_col=4):
-        for cell in cells:
-            cell.number_format = "yyyy-mm-dd"
-    sheet.cell(row=1, column=8).number_format = "yyyy-mm-dd"
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+
+    return xlsx_response(
+        f"supervision-{today:%Y%m%d}.xlsx",
+        title=_("换届督办名单"),
+        headers=headers,
+        rows=cells(),
+        widths=(36, 30, 12, 12, 10, 10, 16, 14, 14, 10),
+    )

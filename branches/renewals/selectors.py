@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from branches import permissions
 from branches.models import (
-    Notification,
     Organization,
     Postponement,
     Renewal,
@@ -18,6 +17,7 @@ from branches.models import (
 )
 from branches.permissions import Action
 from branches.policy import policy_all
+from notifications.models import Notification
 
 from . import ladder
 

@@ -4,31 +4,32 @@ postponements and calendar tokens. Keyword-only, atomic, Chinese ValidationError
 import uuid
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from branches import permissions
 from branches import services as branch_services
 from branches.models import (
     CalendarToken,
     ElectionResult,
     Member,
-    Notification,
     Post,
     Postponement,
+    RectificationItem,
     Renewal,
     RenewalStep,
     RoleAssignment,
+    SourceKind,
     Term,
     TermReminder,
 )
+from branches.permissions import Action
 from branches.policy import policy_all, policy_get
+from notifications.services import Notice, notify, notify_many
 
 from . import election, ladder, selectors
 
@@ -100,17 +101,48 @@ def _check_date(*, renewal, done_on):
 AWAITING_DECISION = (Step.REQUEST, Step.CANDIDATES, Step.RESULTS_REPORT)
 
 
-def _notify_reviewers(*, branch, title, dedupe_key):
+def _notify_reviewers(*, branch, kind, params, dedupe_key):
     """In-app notice to the unit staff who look after ``branch`` (they approve its renewal)."""
-    users = _recipients_by_branch([(branch.pk, branch.path)])[branch.pk][ladder.UNIT_STAFF]
-    branch_services.notification_send(
-        recipients=users,
-        kind="renewal_review",
-        title=title,
+    notify(
+        recipients=_recipients_by_branch([branch])[branch.pk][ladder.UNIT_STAFF],
+        kind=kind,
+        params=params,
         organization=branch,
         link=reverse("renewals:branch-timeline", args=[branch.pk]),
         dedupe_key=dedupe_key,
+        email=False,
     )
+
+
+def _notify_branch(*, renewal, kind, params):
+    """Tell the branch's secretaries about a decision on their renewal."""
+    branch = renewal.term.branch
+    notify(
+        recipients=_recipients_by_branch([branch])[branch.pk][ladder.SECRETARY],
+        kind=kind,
+        params={"branch": branch.name, **params},
+        organization=branch,
+        link=reverse("renewals:branch-timeline", args=[branch.pk]),
+        dedupe_key=f"{kind}:{renewal.pk}:{renewal.version}",
+    )
+
+
+@transaction.atomic
+def renewal_request_return(*, renewal, user, version, reason):
+    """The higher organization returns the renewal request (请示) with a reason: the renewal
+    goes back to "待提交请示" and the branch submits a corrected request."""
+    permissions.require(user, Action.SUPERVISE, renewal.term.branch)
+    if not (reason or "").strip():
+        raise ValidationError(_("退回时请填写退回理由。"))
+    updated = Renewal.objects.filter(pk=renewal.pk, status=Status.REQUEST_SUBMITTED, version=version).update(
+        status=Status.STARTED, version=F("version") + 1
+    )
+    if not updated:
+        raise ValidationError(_("该换届已被他人更新，请刷新页面后重试。"))
+    renewal.refresh_from_db()
+    RenewalStep.objects.filter(renewal=renewal, step=Step.REQUEST).delete()
+    _notify_branch(renewal=renewal, kind="renewal_request_returned", params={"reason": reason.strip()})
+    return renewal
 
 
 def _record(*, renewal, step, done_on, user, version, document=None, note=""):
@@ -119,12 +151,15 @@ def _record(*, renewal, step, done_on, user, version, document=None, note=""):
     recorded = RenewalStep.objects.create(
         renewal=renewal, step=step, done_on=done_on, document=document or "", note=note, recorded_by=user
     )
+    if step == Step.REQUEST_APPROVAL:
+        _notify_branch(renewal=renewal, kind="renewal_request_approved", params={})
     if step in AWAITING_DECISION:
         branch = renewal.term.branch
         _notify_reviewers(
             branch=branch,
             dedupe_key=f"renewal-review:{renewal.pk}:{step}",
-            title=_("%(branch)s已办理“%(step)s”，请审批") % {"branch": branch.name, "step": Step(step).label},
+            kind="renewal_review",
+            params={"branch": branch.name, "step": step},
         )
     return recorded
 
@@ -331,12 +366,8 @@ def postponement_request(*, term, kind, until, reason, user):
     _notify_reviewers(
         branch=term.branch,
         dedupe_key=f"postponement-request:{postponement.pk}",
-        title=_("%(branch)s申请%(kind)s（至%(until)s），请审批")
-        % {
-            "branch": term.branch.name,
-            "kind": postponement.get_kind_display(),
-            "until": until.strftime("%Y-%m-%d"),
-        },
+        kind="postponement_request",
+        params={"branch": term.branch.name, "kind": postponement.kind, "until": until.isoformat()},
     )
     return postponement
 
@@ -362,16 +393,15 @@ def postponement_decide(*, postponement, approve, user, note="", decided_on=None
     postponement.refresh_from_db()
     if postponement.requested_by_id:
         branch = postponement.term.branch
-        branch_services.notification_send(
+        notify(
             recipients=[postponement.requested_by],
             kind="postponement_decision",
-            title=_("%(branch)s%(kind)s申请%(status)s")
-            % {
+            params={
                 "branch": branch.name,
-                "kind": postponement.get_kind_display(),
-                "status": postponement.get_status_display(),
+                "kind": postponement.kind,
+                "status": postponement.status,
+                "note": note,
             },
-            body=note,
             link=reverse("renewals:branch-timeline", args=[branch.pk]),
             organization=branch,
             dedupe_key=f"postponement:{postponement.pk}",
@@ -383,63 +413,22 @@ def postponement_decide(*, postponement, approve, user, note="", decided_on=None
 
 
 def _recipients_by_branch(branches):
-    """{branch_id: {role: [users]}} for (branch_id, path) pairs, in one query.
+    """{branch_id: {ladder role: [users]}} for branch organizations, through
+    ``permissions.users_with_many`` (active users only; a fixed number of queries).
 
-    The secretary holds the secretary role on the branch itself; unit and provincial staff
-    hold their role on an ancestor (their organization's path is a prefix of the branch's).
+    The secretary counts on the branch itself; unit and provincial staff on an ancestor.
     """
     Role = RoleAssignment.Role
-    branch_ids = [pk for pk, _path in branches]
-    assignments = (
-        RoleAssignment.objects.filter(user__is_active=True)
-        .filter(
-            Q(role=Role.SECRETARY, organization_id__in=branch_ids)
-            | Q(role__in=[Role.UNIT_STAFF, Role.PROVINCIAL_STAFF])
-        )
-        .select_related("user", "organization")
-        .only(
-            "role",
-            "organization__path",
-            "organization__kind",
-            "user__email",
-            "user__display_name",
-            "user__username",
-            "user__is_active",
-        )
+    branches = list({b.pk: b for b in branches}.values())
+    by_role = {
+        ladder.SECRETARY: Role.SECRETARY,
+        ladder.UNIT_STAFF: Role.UNIT_STAFF,
+        ladder.PROVINCIAL_STAFF: Role.PROVINCIAL_STAFF,
+    }
+    found = permissions.users_by_role_many(
+        Action.VIEW, branches, roles=set(by_role.values()), exact_roles={Role.SECRETARY}
     )
-    by_path = {}
-    for assignment in assignments:
-        by_path.setdefault(assignment.organization.path, []).append(assignment)
-    result = {}
-    for branch_id, path in branches:
-        roles = {ladder.SECRETARY: [], ladder.UNIT_STAFF: [], ladder.PROVINCIAL_STAFF: []}
-        parts = path.strip("/").split("/")
-        for depth in range(1, len(parts) + 1):
-            for assignment in by_path.get("/" + "/".join(parts[:depth]) + "/", ()):
-                if assignment.role == Role.SECRETARY and depth != len(parts):
-                    continue
-                roles[assignment.role].append(assignment.user)
-        result[branch_id] = roles
-    return result
-
-
-def _reminder_text(*, reminder, branch, deadline, ends_on):
-    context = {
-        "branch": branch.name,
-        "stage": reminder.get_stage_display(),
-        "ends_on": ends_on.strftime("%Y-%m-%d"),
-        "deadline": deadline.strftime("%Y-%m-%d"),
-    }
-    titles = {
-        Stage.FIRST: _("【换届提醒】%(branch)s任期将于%(deadline)s届满，请做好换届准备"),
-        Stage.SECOND: _("【二次提醒】%(branch)s任期将于%(deadline)s届满，尚未提交换届请示"),
-        Stage.URGENT: _("【紧急提醒】%(branch)s任期将于%(deadline)s届满，换届请示尚未批复"),
-        Stage.OVERDUE: _("【已届满】%(branch)s任期已于%(deadline)s届满，尚未完成换届"),
-        Stage.POSTPONEMENT_EXPIRED: _("【延期届满】%(branch)s批准延期至%(deadline)s，仍未完成换届"),
-        Stage.SUPERVISION: _("【督办通知】%(branch)s超期未换届，请限期报送整改方案"),
-        Stage.VIOLATION: _("【违规】%(branch)s任期届满（%(ends_on)s）已超过一年仍未换届"),
-    }
-    return titles[reminder.stage] % context
+    return {b.pk: {key: found[b.pk].get(role, []) for key, role in by_role.items()} for b in branches}
 
 
 def renewal_sweep(*, today=None, now=None):
@@ -484,12 +473,12 @@ def renewal_sweep(*, today=None, now=None):
         Q(status=TermReminder.Status.PENDING)
         | Q(status=TermReminder.Status.SENDING, claimed_at__lt=now - SENDING_LEASE)
     ).update(status=TermReminder.Status.SENDING, claim=token, claimed_at=now)
-    sent = {"reminders": 0, "notifications": 0, "emails": 0}
+    sent = {"reminders": 0, "notifications": 0}
     if claimed:
         try:
             sent = _send_claimed(token=token, now=now)
         except Exception:
-            # Nothing was committed (notices and "sent" roll back with the mail failure):
+            # Nothing was committed (notices, outbox mail and "sent" roll back together):
             # hand the rows back so the retry, or tomorrow's run, sends them.
             TermReminder.objects.filter(claim=token, status=TermReminder.Status.SENDING).update(
                 status=TermReminder.Status.PENDING, claim=None, claimed_at=None
@@ -500,86 +489,60 @@ def renewal_sweep(*, today=None, now=None):
 
 @transaction.atomic
 def _send_claimed(*, token, now):
-    """Notify and email the recipients of the reminders claimed under ``token``."""
+    """Notify (in-app, mail through the outbox) the recipients of the reminders claimed under
+    ``token``; the notices and the "sent" mark commit together."""
     reminders = list(
         TermReminder.objects.filter(claim=token)
         .select_related("term__branch")
         .annotate(term_deadline=selectors.deadline_expression("term__"))
     )
-    recipients = _recipients_by_branch({(r.term.branch_id, r.term.branch.path) for r in reminders})
-    notices, emails = [], []
+    recipients = _recipients_by_branch([r.term.branch for r in reminders])
+    notices = []
     for reminder in reminders:
         term, branch = reminder.term, reminder.term.branch
-        title = _reminder_text(
-            reminder=reminder, branch=branch, deadline=reminder.term_deadline, ends_on=term.ends_on
-        )
-        link = reverse("renewals:branch-timeline", args=[branch.pk])
-        body = render_to_string(
-            "emails/term_reminder_body.txt",
-            {
-                "reminder": reminder,
-                "term": term,
-                "branch": branch,
-                "deadline": reminder.term_deadline,
-            },
-        ).strip()
-        users = {}
+        users, ack_for = {}, set()
         for role in ladder.RECIPIENTS[reminder.stage]:
             for user in recipients.get(branch.pk, {}).get(role, ()):
-                ack = role == ladder.SECRETARY and reminder.stage in ladder.SECRETARY_ACK
-                known = users.get(user.pk)
-                users[user.pk] = (user, ack or (known is not None and known[1]))
-        for user, ack in users.values():
-            notices.append(
-                Notification(
-                    recipient=user,
-                    kind=NOTIFICATION_KIND,
-                    title=title,
-                    body=body,
-                    link=link,
-                    organization=branch,
-                    dedupe_key=f"term-reminder:{term.pk}:{reminder.stage}",
-                    requires_ack=ack,
-                    created_at=now,
-                )
+                users[user.pk] = user
+                if role == ladder.SECRETARY and reminder.stage in ladder.SECRETARY_ACK:
+                    ack_for.add(user.pk)
+        notices.append(
+            Notice(
+                recipients=list(users.values()),
+                kind=NOTIFICATION_KIND,
+                params={
+                    "branch": branch.name,
+                    "stage": reminder.stage,
+                    "deadline": reminder.term_deadline.isoformat(),
+                    "ends_on": term.ends_on.isoformat(),
+                    "elected_on": term.elected_on.isoformat(),
+                    "supervision_deadline": reminder.deadline.isoformat() if reminder.deadline else "",
+                },
+                link=reverse("renewals:branch-timeline", args=[branch.pk]),
+                organization=branch,
+                dedupe_key=f"term-reminder:{term.pk}:{reminder.stage}",
+                ack_for=ack_for,
             )
-            if user.email:
-                emails.append(
-                    _reminder_email(
-                        user=user,
-                        title=title,
-                        body=body,
-                        link=link,
-                        reminder=reminder,
-                        branch=branch,
-                        requires_ack=ack,
-                    )
-                )
-    Notification.objects.bulk_create(notices, ignore_conflicts=True)
-    if emails:
-        get_connection().send_messages(emails)
+        )
+    created = notify_many(notices, now=now)
+    # The supervision notice (督办) files a rectification item: the branch reports its plan there.
+    RectificationItem.objects.bulk_create(
+        [
+            RectificationItem(
+                organization=r.term.branch,
+                source_kind=SourceKind.RENEWAL_SUPERVISION,
+                source_id=r.term_id,
+                description=_("超期未换届且未经批准延期，请报送整改方案和换届时间安排。"),
+                deadline=r.deadline,
+                created_at=now,
+            )
+            for r in reminders
+            if r.stage == Stage.SUPERVISION and r.deadline
+        ]
+    )
     # One UPDATE for the whole claim (a per-row bulk_update grows quadratically in SQL size).
     TermReminder.objects.filter(claim=token).update(status=TermReminder.Status.SENT, sent_at=now)
-    return {"reminders": len(reminders), "notifications": len(notices), "emails": len(emails)}
-
-
-def _reminder_email(*, user, title, body, link, reminder, branch, requires_ack):
-    context = {
-        "user": user,
-        "title": title,
-        "body": body,
-        "url": f"{settings.PORTAL_BASE_URL}{link}",
-        "stage": reminder.get_stage_display(),
-        "branch": branch,
-        "requires_ack": requires_ack,
-        "deadline": reminder.deadline,
-    }
-    subject = render_to_string("emails/term_reminder_subject.txt", context).strip()
-    message = EmailMultiAlternatives(
-        subject, render_to_string("emails/term_reminder.txt", context), to=[user.email]
-    )
-    message.attach_alternative(render_to_string("emails/term_reminder.html", context), "text/html")
-    return message
+    return {"reminders": len(reminders), "notifications": created}
 
 
 # --- calendar tokens -----------------------------------------------------------------------

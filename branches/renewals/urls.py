@@ -4,6 +4,7 @@ from . import views
 
 app_name = "renewals"
 urlpatterns = [
+    path("branch/<int:org_id>/request/return/", views.request_return, name="request-return"),
     path("supervision/", views.supervision_list, name="supervision"),
     path("calendar/", views.renewal_calendar, name="calendar"),
     path("calendar/subscribe/", views.calendar_subscribe, name="calendar-subscribe"),

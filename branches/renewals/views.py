@@ -12,9 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from branches import permissions
-from branches.models import CalendarToken, Member, Organization, Postponement, Renewal, RenewalStep, Term
+from branches.flow import NOT_DONE, run_form
+from branches.models import Member, Organization, Postponement, Renewal, RenewalStep, Term
 from branches.permissions import Action, branch_permission_required, staff_required
 from branches.policy import policy_all
 
@@ -22,15 +24,6 @@ from . import export, forms, ical, ladder, selectors, services
 
 Step = RenewalStep.Step
 # Who records each step: the branch records its own papers, the higher organization decides.
-STEP_ACTION = {
-    Step.REQUEST: Action.RECORD_ACTIVITY,
-    Step.REQUEST_APPROVAL: Action.SUPERVISE,
-    Step.CANDIDATES: Action.RECORD_ACTIVITY,
-    Step.CANDIDATE_APPROVAL: Action.MANAGE_TERMS,
-    Step.ELECTION: Action.RECORD_ACTIVITY,
-    Step.RESULTS_REPORT: Action.RECORD_ACTIVITY,
-    Step.SECRETARY_APPROVAL: Action.MANAGE_TERMS,
-}
 STEP_URL = {
     Step.ELECTION: "renewals:election",
     Step.RESULTS_REPORT: "renewals:results",
@@ -81,9 +74,13 @@ def branch_timeline(request, branch):
             next_step=next_step,
             next_step_label=Step(next_step).label if next_step else "",
             next_step_url=STEP_URL.get(next_step, "renewals:step-record"),
-            can_next=next_step is not None and permissions.can(request.user, STEP_ACTION[next_step], branch),
+            can_next=next_step is not None
+            and permissions.can(request.user, permissions.renewal_step_action(next_step), branch),
             can_request_postponement=permissions.can(request.user, Action.RECORD_ACTIVITY, branch),
             can_decide=permissions.can(request.user, Action.SUPERVISE, branch),
+            can_return_request=renewal is not None
+            and renewal.status == Renewal.Status.REQUEST_SUBMITTED
+            and permissions.can(request.user, Action.SUPERVISE, branch),
             step_rows=[(step, data["steps"].get(step)) for step in Step],
             **data,
         )
@@ -92,7 +89,7 @@ def branch_timeline(request, branch):
 
 def _renewal_for(branch, step, user):
     """The active term's renewal, after checking the step's action on the branch."""
-    if not permissions.can(user, STEP_ACTION[step], branch):
+    if not permissions.can(user, permissions.renewal_step_action(step), branch):
         raise PermissionDenied
     term = _active_term(branch)
     try:
@@ -116,12 +113,7 @@ def _form_page(request, branch, form, step_label, **extra):
 def _submit(request, branch, form, call):
     """On a valid POST run ``call(cleaned_data)`` and go back to the timeline; a broken rule's
     messages go onto the form. None means: draw the page (again)."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        call(form.cleaned_data)
-    except ValidationError as exc:
-        form.add_error(None, exc.messages)
+    if run_form(request, form, lambda data: call(data) or True) is NOT_DONE:
         return None
     messages.success(request, _("已保存。"))
     return redirect("renewals:branch-timeline", branch.pk)
@@ -322,14 +314,9 @@ def supervision_list(request):
     q = request.GET.get("q", "").strip()
     terms = selectors.supervision_list(request.user, today=today, state=state, q=q, values=values)
     if request.GET.get("format") == "xlsx":
-        response = HttpResponse(
-            export.supervision_workbook(
-                _with_deadlines(selectors.with_stages(terms, today=today, values=values))
-            ),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        return export.supervision_response(
+            _with_deadlines(selectors.with_stages(terms, today=today, values=values)), today=today
         )
-        response["Content-Disposition"] = f'attachment; filename="supervision-{today:%Y%m%d}.xlsx"'
-        return response
     page = Paginator(terms, 25).get_page(request.GET.get("page"))
     rows = _with_deadlines(selectors.with_stages(page.object_list, today=today, values=values))
     filters = [
@@ -396,11 +383,7 @@ def calendar_subscribe(request):
 @login_not_required
 def calendar_feed(request, token):
     """iCalendar feed of the token owner's terms; the token is the only credential."""
-    owner = get_object_or_404(
-        CalendarToken.objects.select_related("user"),
-        token=token,
-        user__is_active=True,
-    ).user
+    owner = permissions.calendar_feed_owner(token)
     today = timezone.localdate()
     terms = selectors.feed_terms(owner, today=today)
     body = ical.render_feed(
@@ -427,3 +410,21 @@ def step_document(request, pk):
     return FileResponse(
         step.document.open("rb"), as_attachment=True, filename=step.document.name.rsplit("/", 1)[-1]
     )
+
+
+@require_POST
+@branch_permission_required(Action.SUPERVISE)
+def request_return(request, branch):
+    """Staff send the renewal request (请示) back to the branch with a reason."""
+    renewal = get_object_or_404(Renewal, term__branch=branch, term__status=Term.Status.ACTIVE)
+    try:
+        services.renewal_request_return(
+            renewal=renewal,
+            user=request.user,
+            version=int(request.POST.get("version") or 0),
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(request, _("已退回换届请示。"))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("renewals:branch-timeline", branch.pk)

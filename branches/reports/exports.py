@@ -1,22 +1,13 @@
-"""Excel export of a month's reports with Chinese headers."""
-
-from io import BytesIO
+"""Excel export of a month's reports with Chinese headers (through branches.xlsx)."""
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+
+from ..xlsx import xlsx_response
 
 
-def reports_workbook(reports, *, month):
-    # Write-only mode streams rows: a province's month (3,000 reports) stays fast and small.
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(f"{month:%Y-%m}")
-    for column, width in zip(
-        "ABCDEFGHIJKLMN", (20, 24, 9, 10, 17, 6, 8, 12, 8, 8, 12, 10, 10, 30), strict=True
-    ):
-        sheet.column_dimensions[column].width = width
+def reports_response(reports, *, month):
+    """The month's reports as a download; rows stream (a province's month stays small)."""
     headers = [
         _("单位"),
         _("党支部"),
@@ -33,14 +24,13 @@ def reports_workbook(reports, *, month):
         _("审核人"),
         _("审核意见"),
     ]
-    bold = Font(bold=True)
-    sheet.append([_header(sheet, text, bold) for text in headers])
-    for report in reports.iterator(chunk_size=500):
-        snapshot = report.snapshot or {}
-        rate = snapshot.get("attendance_rate_full")
-        submitted = report.first_submitted_at
-        sheet.append(
-            [
+
+    def rows():
+        for report in reports.iterator(chunk_size=500):
+            snapshot = report.snapshot or {}
+            rate = snapshot.get("attendance_rate_full")
+            submitted = report.first_submitted_at
+            yield [
                 report.branch.unit.name if report.branch.unit else "",
                 report.branch.name,
                 f"{report.month:%Y-%m}",
@@ -56,13 +46,11 @@ def reports_workbook(reports, *, month):
                 str(report.reviewed_by) if report.reviewed_by else "",
                 report.review_comment,
             ]
-        )
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
-
-def _header(sheet, text, font):
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.font = font
-    return cell
+    return xlsx_response(
+        f"monthly-reports-{month:%Y-%m}.xlsx",
+        title=f"{month:%Y-%m}",
+        headers=headers,
+        rows=rows(),
+        widths=(20, 24, 9, 10, 17, 6, 8, 12, 8, 8, 12, 10, 10, 30),
+    )

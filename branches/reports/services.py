@@ -5,22 +5,37 @@ State changes are conditional UPDATEs (0 rows: someone else changed the row firs
 carry the ``version`` the user loaded, so two people never silently overwrite each other.
 """
 
+import uuid
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from notifications.services import notify
+
 from .. import permissions
-from ..models import Activity, ActivityAttachment, Decision, MonthlyReport, Organization, ReportEvent
+from ..models import (
+    Activity,
+    ActivityAttachment,
+    Decision,
+    MonthlyReport,
+    Organization,
+    ReportEvent,
+    ReportReminder,
+    RoleAssignment,
+)
 from ..models.activities import validate_attachment
 from ..permissions import Action
 from ..policy import policy_all
 from . import compliance, selectors
+
+Role = RoleAssignment.Role
 
 Kind = Activity.Kind
 Status = MonthlyReport.Status
@@ -63,11 +78,6 @@ def working_days_after(start, end):
 def _record_history(obj, user, reason=""):
     """Conditional UPDATEs bypass django-simple-history; write the new version's row explicitly."""
     type(obj).history.bulk_history_create([obj], update=True, default_user=user, default_change_reason=reason)
-
-
-def _require(user, action, organization):
-    if not permissions.can(user, action, organization):
-        raise PermissionDenied
 
 
 def _month_locked_error(branch, held_on):
@@ -140,7 +150,7 @@ def _save_children(activity, decisions, absent_members):
 @transaction.atomic
 def activity_create(*, branch, user, decisions=(), absent_members=(), today=None, **fields):
     """Record an activity. Late entries (beyond the policy's working days) are kept but flagged."""
-    _require(user, Action.RECORD_ACTIVITY, branch)
+    permissions.require(user, Action.RECORD_ACTIVITY, branch)
     today = today or timezone.localdate()
     policy = policy_all()
     decisions, absent_members = list(decisions), list(absent_members)
@@ -166,7 +176,7 @@ def activity_create(*, branch, user, decisions=(), absent_members=(), today=None
 
 @transaction.atomic
 def activity_update(*, activity, user, version, decisions=(), absent_members=(), today=None, **fields):
-    _require(user, Action.RECORD_ACTIVITY, activity.branch)
+    permissions.require(user, Action.RECORD_ACTIVITY, activity.branch)
     today = today or timezone.localdate()
     decisions, absent_members = list(decisions), list(absent_members)
     # The month the record leaves must be open too (read from the row: a bound form may have
@@ -196,7 +206,7 @@ def activity_update(*, activity, user, version, decisions=(), absent_members=(),
 
 @transaction.atomic
 def attachment_add(*, activity, user, kind, file):
-    _require(user, Action.RECORD_ACTIVITY, activity.branch)
+    permissions.require(user, Action.RECORD_ACTIVITY, activity.branch)
     validate_attachment(file)
     _month_locked_error(activity.branch, activity.held_on)
     return ActivityAttachment.objects.create(
@@ -211,7 +221,7 @@ def attachment_add(*, activity, user, kind, file):
 
 @transaction.atomic
 def attachment_delete(*, attachment, user):
-    _require(user, Action.RECORD_ACTIVITY, attachment.activity.branch)
+    permissions.require(user, Action.RECORD_ACTIVITY, attachment.activity.branch)
     _month_locked_error(attachment.activity.branch, attachment.activity.held_on)
     attachment.file.delete(save=False)
     attachment.delete()
@@ -233,7 +243,7 @@ def report_get_or_create(*, branch, month, user, today=None):
     existing = MonthlyReport.objects.filter(branch=branch, month=month).first()
     if existing is not None:
         return existing
-    _require(user, Action.SUBMIT_REPORT, branch)
+    permissions.require(user, Action.SUBMIT_REPORT, branch)
     if branch.kind != Organization.Kind.BRANCH:
         raise ValidationError(_("只有党支部填报月度报告。"))
     if month > today:
@@ -252,7 +262,7 @@ def _check_editable(report):
 @transaction.atomic
 def report_save(*, report, user, version, **fields):
     """Save the secretary's figures on a draft or returned report."""
-    _require(user, Action.SUBMIT_REPORT, report.branch)
+    permissions.require(user, Action.SUBMIT_REPORT, report.branch)
     _check_editable(report)
     unknown = set(fields) - set(REPORT_INPUT_FIELDS)
     if unknown:
@@ -296,7 +306,7 @@ def _submission_errors(report, derived):
 @transaction.atomic
 def report_submit(*, report, user, version, today=None, now=None):
     """Submit (or resubmit after a return). The report is locked until staff return or reopen it."""
-    _require(user, Action.SUBMIT_REPORT, report.branch)
+    permissions.require(user, Action.SUBMIT_REPORT, report.branch)
     _check_editable(report)
     now = now or timezone.now()
     today = today or timezone.localdate(now)
@@ -329,7 +339,7 @@ def report_submit(*, report, user, version, today=None, now=None):
 
 
 def _transition(*, report, user, from_statuses, to_status, action, comment, **extra):
-    _require(user, Action.REVIEW, report.branch)
+    permissions.require(user, Action.REVIEW, report.branch)
     updated = MonthlyReport.objects.filter(pk=report.pk, status__in=from_statuses).update(
         status=to_status,
         reviewed_by=user,
@@ -352,7 +362,7 @@ def _transition(*, report, user, from_statuses, to_status, action, comment, **ex
 def report_return(*, report, user, comment):
     if not comment.strip():
         raise ValidationError(_("退回时须填写修改意见。"))
-    return _transition(
+    report = _transition(
         report=report,
         user=user,
         from_statuses=MonthlyReport.AWAITING_REVIEW,
@@ -360,17 +370,42 @@ def report_return(*, report, user, comment):
         action=ReportEvent.Action.RETURN,
         comment=comment,
     )
+    _notify_branch(report, kind="report_returned", comment=comment)
+    return report
 
 
 @transaction.atomic
 def report_accept(*, report, user, comment=""):
-    return _transition(
+    report = _transition(
         report=report,
         user=user,
         from_statuses=MonthlyReport.AWAITING_REVIEW,
         to_status=Status.ACCEPTED,
         action=ReportEvent.Action.ACCEPT,
         comment=comment,
+    )
+    _notify_branch(report, kind="report_accepted", comment=comment)
+    return report
+
+
+def _notify_branch(report, *, kind, comment):
+    """Tell the filer and the branch's secretaries that their report was reviewed."""
+    secretaries = permissions.users_with(
+        Action.SUBMIT_REPORT, report.branch, roles={Role.SECRETARY}, exact_roles={Role.SECRETARY}
+    )
+    recipients = [*secretaries, report.filer] if report.filer_id else secretaries
+    notify(
+        recipients=recipients,
+        kind=kind,
+        params={
+            "branch": report.branch.name,
+            "year": f"{report.month:%Y}",
+            "month": f"{report.month:%m}",
+            "comment": comment,
+        },
+        link=reverse("reports:report", args=[report.branch_id, report.month.year, report.month.month]),
+        organization=report.branch,
+        dedupe_key=f"{kind}:{report.pk}:{report.version}",
     )
 
 
@@ -388,3 +423,79 @@ def report_reopen(*, report, user, comment):
         comment=comment,
         revision=F("revision") + 1,
     )
+
+
+# --- reminders ------------------------------------------------------------------------------
+
+
+def reminder_stage(*, due_on, today, days_before):
+    if today > due_on:
+        return ReportReminder.Stage.OVERDUE
+    if today >= due_on - relativedelta(days=days_before):
+        return ReportReminder.Stage.DUE_SOON
+    return None
+
+
+def report_reminders_claim(*, today=None):
+    """Claim one reminder row per unfiled branch and stage; returns the claimed row ids.
+
+    Constant queries whatever the number of branches: policy, one INSERT … ON CONFLICT DO
+    NOTHING for all candidates, one SELECT of the rows this sweep inserted.
+    """
+    today = today or timezone.localdate()
+    policy = policy_all()
+    month = today.replace(day=1) - relativedelta(months=1)
+    due_on = compliance.report_due_on(month, policy["report.due_day"])
+    stage = reminder_stage(due_on=due_on, today=today, days_before=policy["report.remind_days_before"])
+    if stage is None:
+        return []
+    filed = MonthlyReport.objects.filter(branch=OuterRef("pk"), month=month, status__in=MonthlyReport.FILED)
+    has_secretary = RoleAssignment.objects.filter(
+        organization=OuterRef("pk"), role=RoleAssignment.Role.SECRETARY
+    )
+    claim = uuid.uuid4()
+    # Evaluated inside bulk_create as one SELECT; the rows are claimed with ignore_conflicts.
+    branch_ids = (
+        Organization.objects.filter(Exists(has_secretary), kind=Organization.Kind.BRANCH, is_active=True)
+        .exclude(Exists(filed))
+        .values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        ReportReminder.objects.bulk_create(
+            [
+                ReportReminder(branch_id=pk, month=month, stage=stage, claim=claim)
+                for pk in branch_ids.iterator()
+            ],
+            ignore_conflicts=True,
+            batch_size=2000,
+        )
+        return list(ReportReminder.objects.filter(claim=claim).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def report_reminder_send(*, reminder_id):
+    """Notify the branch's secretaries of one claimed reminder (in-app; mail via the outbox).
+    Returns the number of notices created (0 on a retry: the dedupe key holds)."""
+    reminder = ReportReminder.objects.select_related("branch").filter(pk=reminder_id).first()
+    if reminder is None:
+        return 0
+    branch = reminder.branch
+    due_on = compliance.report_due_on(reminder.month, policy_all()["report.due_day"])
+    created = notify(
+        recipients=permissions.users_with(
+            Action.SUBMIT_REPORT, branch, roles={Role.SECRETARY}, exact_roles={Role.SECRETARY}
+        ),
+        kind="report_reminder",
+        params={
+            "branch": branch.name,
+            "year": f"{reminder.month:%Y}",
+            "month": f"{reminder.month:%m}",
+            "due": f"{due_on:%Y-%m-%d}",
+            "stage": reminder.stage,
+        },
+        link=reverse("reports:report", args=[branch.pk, reminder.month.year, reminder.month.month]),
+        organization=branch,
+        dedupe_key=f"report:{branch.pk}:{reminder.month:%Y-%m}:{reminder.stage}",
+    )
+    ReportReminder.objects.filter(pk=reminder.pk, sent_at__isnull=True).update(sent_at=timezone.now())
+    return created

@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from .. import permissions
 from .. import selectors as branch_selectors
+from ..flow import error_messages
 from ..models import Activity, ActivityAttachment, MonthlyReport
 from ..permissions import Action, branch_permission_required, get_object_for_user, staff_required
 from . import compliance, exports, forms, selectors, services
@@ -37,10 +38,6 @@ def _parse_year(value, default):
 
 def _previous_month(today):
     return today.replace(day=1) - relativedelta(months=1)
-
-
-def _error_list(error):
-    return error.messages if hasattr(error, "messages") else [str(error)]
 
 
 def index(request):
@@ -128,7 +125,7 @@ def activity_create(request, branch):
                 **form.service_fields(),
             )
         except ValidationError as error:
-            for message in _error_list(error):
+            for message in error_messages(error):
                 form.add_error(None, message)
         else:
             if activity.entered_late:
@@ -186,7 +183,7 @@ def activity_edit(request, pk):
                 **form.service_fields(),
             )
         except ValidationError as error:
-            for message in _error_list(error):
+            for message in error_messages(error):
                 form.add_error(None, message)
         else:
             messages.success(request, _("记录已更新。"))
@@ -217,7 +214,7 @@ def attachment_upload(request, pk):
             )
             messages.success(request, _("附件已上传。"))
         except ValidationError as error:
-            for message in _error_list(error):
+            for message in error_messages(error):
                 messages.error(request, message)
     else:
         for errors in form.errors.values():
@@ -251,7 +248,7 @@ def attachment_delete(request, pk):
         services.attachment_delete(attachment=attachment, user=request.user)
         messages.success(request, _("附件已删除。"))
     except ValidationError as error:
-        messages.error(request, " ".join(_error_list(error)))
+        messages.error(request, " ".join(error_messages(error)))
     return redirect(attachment.activity)
 
 
@@ -278,7 +275,7 @@ def report_detail(request, branch, year, month):
         try:
             report = services.report_get_or_create(branch=branch, month=month_start, user=request.user)
         except ValidationError as error:
-            messages.error(request, " ".join(_error_list(error)))
+            messages.error(request, " ".join(error_messages(error)))
             return redirect("reports:branch", org_id=branch.pk)
     form = forms.ReportForm(instance=report)
     if request.method == "POST":
@@ -303,7 +300,7 @@ def report_detail(request, branch, year, month):
                     messages.success(request, _("草稿已保存。"))
                 return redirect(report)
             except ValidationError as error:
-                for message in _error_list(error):
+                for message in error_messages(error):
                     form.add_error(None, message)
     derived = (
         report.snapshot
@@ -348,7 +345,7 @@ def report_review(request, pk):
         service(report=report, user=request.user, comment=comment)
         messages.success(request, done)
     except ValidationError as error:
-        messages.error(request, " ".join(_error_list(error)))
+        messages.error(request, " ".join(error_messages(error)))
     return redirect(report)
 
 
@@ -434,16 +431,9 @@ def compliance_overview(request):
 
 @staff_required
 def export_month(request):
-    if not permissions.scope_paths(request.user, Action.EXPORT) and not permissions.is_admin(request.user):
-        raise PermissionDenied
+    permissions.require_any(request.user, Action.EXPORT)
     _form, month, unit, status, late = _queue_filters(request)
     reports = selectors.review_queue(
         request.user, month=month, unit_id=unit.pk if unit else None, status=status, late=late
     )
-    content = exports.reports_workbook(reports, month=month)
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    name = f"monthly-reports-{month:%Y-%m}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return exports.reports_response(reports, month=month)

@@ -1,7 +1,6 @@
 """User journey: a secretary sees their roster; unit staff cannot open another unit's branch."""
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -11,24 +10,11 @@ from branches.models import Member, Post
 from tests.factories import MemberFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path("/work/helpers/shots/h1")
 
 
-def login(page, live_server, username):
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw-123456")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-
-
-def shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def test_secretary_sees_roster_and_unit_staff_get_404_outside_scope(live_server, page, tree, personas):
+def test_secretary_sees_roster_and_unit_staff_get_404_outside_scope(
+    live_server, page, tree, personas, login, shot
+):
     branch = tree["branch_a"]
     members = [
         MemberFactory(branch=branch, name=name) for name in ("王建国", "李红梅", "张卫东", "刘芳", "陈志强")
@@ -48,7 +34,7 @@ def test_secretary_sees_roster_and_unit_staff_get_404_outside_scope(live_server,
             term=term, member=member, role=role, started_on=term.elected_on, approved_on=date(2025, 6, 20)
         )
 
-    login(page, live_server, "secretary")
+    login(page, "secretary")
     expect(
         page.get_by_role("heading", name=branch.name, exact=True)
     ).to_be_visible()  # home panel of their branch
@@ -65,7 +51,7 @@ def test_secretary_sees_roster_and_unit_staff_get_404_outside_scope(live_server,
         assert roster.get_by_text(name).is_visible()
     shot(page, "browser_secretary_roster")
 
-    login(page, live_server, "unit_staff")
+    login(page, "unit_staff")
     page.goto(f"{live_server.url}/orgs/")
     page.locator("summary", has_text=branch.name).click()  # loads the branch's cells with htmx
     page.get_by_text("第一党小组").wait_for()

@@ -1,9 +1,6 @@
 """A secretary records two meetings and files the month's report; staff return it with a comment;
 the secretary fixes and resubmits; staff accept."""
 
-import re
-from pathlib import Path
-
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
@@ -11,17 +8,6 @@ from playwright.sync_api import expect
 
 from branches.models import MonthlyReport
 from tests.factories import MemberFactory
-
-SHOTS = Path("/work/helpers/shots/h4")
-
-
-def login(page, live_server, username):
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/?next=/reports/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw-123456")
-    page.click("button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/reports/"))
 
 
 def record_meeting(page, live_server, branch, *, kind, day, topic, present):
@@ -40,15 +26,16 @@ def record_meeting(page, live_server, branch, *, kind, day, topic, present):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_secretary_files_staff_return_secretary_resubmits_staff_accept(live_server, page, personas, tree):
-    SHOTS.mkdir(parents=True, exist_ok=True)
+def test_secretary_files_staff_return_secretary_resubmits_staff_accept(
+    live_server, page, personas, tree, login, shot
+):
     page.on("dialog", lambda dialog: dialog.accept())
     branch = tree["branch_a"]
     for name in ("王芳", "刘强", "陈静", "赵磊", "孙丽", "周涛"):
         MemberFactory(branch=branch, name=name)
     month = timezone.localdate().replace(day=1) - relativedelta(months=1)
 
-    login(page, live_server, "secretary")
+    login(page, "secretary", "/reports/")
     record_meeting(
         page,
         live_server,
@@ -62,7 +49,7 @@ def test_secretary_files_staff_return_secretary_resubmits_staff_accept(live_serv
     page.select_option("select[name=kind]", "assembly")
     expect(page.locator("#decisions-card")).to_be_visible()
     page.select_option("select[name=kind]", "committee")
-    page.screenshot(path=SHOTS / "01_activity_form.png", full_page=True)
+    shot(page, "01_activity_form")
     page.click("text=保存记录")
     expect(page.locator("h1")).to_contain_text("研究本月党建工作")
     record_meeting(
@@ -77,10 +64,10 @@ def test_secretary_files_staff_return_secretary_resubmits_staff_accept(live_serv
     page.get_by_label("周涛").check()
     page.click("text=保存记录")
     expect(page.locator("h1")).to_contain_text("主题党日")
-    page.screenshot(path=SHOTS / "02_activity_detail.png", full_page=True)
+    shot(page, "02_activity_detail")
 
     page.goto(f"{live_server.url}/reports/branch/{branch.pk}/?year={month.year}")
-    page.screenshot(path=SHOTS / "03_branch_grid.png", full_page=True)
+    shot(page, "03_branch_grid")
     page.goto(f"{live_server.url}/reports/branch/{branch.pk}/{month.year}-{month.month}/")
     page.fill("input[name=dues_members_due]", "6")
     page.fill("input[name=dues_members_paid]", "6")
@@ -90,35 +77,35 @@ def test_secretary_files_staff_return_secretary_resubmits_staff_accept(live_serv
     page.click("button[value=submit]")
     expect(page.locator(".alert-danger")).to_contain_text("本月以下活动未按要求开展")
     page.fill("textarea[name=gap_reason]", "集中学习与主题党日合并开展；党小组会因出差顺延")
-    page.screenshot(path=SHOTS / "04_report_form.png", full_page=True)
+    shot(page, "04_report_form")
     page.click("button[value=submit]")
     expect(page.locator(".alert-success")).to_contain_text("月度报告已报送")
     expect(page.locator("main")).to_contain_text("已报送")
 
-    login(page, live_server, "unit_staff")
+    login(page, "unit_staff", "/reports/")
     page.goto(f"{live_server.url}/reports/review/?month={month:%Y-%m}")
-    page.screenshot(path=SHOTS / "05_review_queue.png", full_page=True)
+    shot(page, "05_review_queue")
     page.get_by_role("link", name="审核", exact=True).click()
     page.fill("textarea[name=comment]", "请补充党费上缴日期")
     page.click("button[value=return]")
     expect(page.locator(".alert-success")).to_contain_text("已退回修改")
 
-    login(page, live_server, "secretary")
+    login(page, "secretary", "/reports/")
     page.goto(f"{live_server.url}/reports/branch/{branch.pk}/{month.year}-{month.month}/")
     expect(page.locator(".alert-danger")).to_contain_text("请补充党费上缴日期")
     page.fill("input[name=dues_handed_over_on]", f"{month + relativedelta(months=1, days=2):%Y-%m-%d}")
-    page.screenshot(path=SHOTS / "06_returned_report.png", full_page=True)
+    shot(page, "06_returned_report")
     page.click("button[value=submit]")
     expect(page.locator("main")).to_contain_text("已重新报送")
 
-    login(page, live_server, "unit_staff")
+    login(page, "unit_staff", "/reports/")
     page.goto(f"{live_server.url}/reports/branch/{branch.pk}/{month.year}-{month.month}/")
     page.click("button[value=accept]")
     expect(page.locator(".alert-success")).to_contain_text("已审核通过")
     page.locator("details").first.click()
-    page.screenshot(path=SHOTS / "07_accepted_history.png", full_page=True)
+    shot(page, "07_accepted_history")
     page.goto(f"{live_server.url}/reports/rates/?month={month:%Y-%m}")
-    page.screenshot(path=SHOTS / "08_rates.png", full_page=True)
+    shot(page, "08_rates")
 
     report = MonthlyReport.objects.get(branch=branch, month=month)
     assert report.status == MonthlyReport.Status.ACCEPTED

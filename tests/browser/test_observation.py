@@ -2,13 +2,11 @@
 bounds is refused), draw the sample and schedule; an observer on a 390 px phone goes through
 述·看·查·问·评 (one field typed while offline is saved once back online) and submits; staff
 publish; the host secretary sees the result and the rectification items. axe-core on every
-page: no serious or critical violations. Screenshots in $SHOTS_DIR (default
-/work/helpers/shots/i12)."""
+page: no serious or critical violations. Screenshots in the test's
+pytest-playwright output folder."""
 
-import os
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -28,9 +26,7 @@ from assessments.models import (
 )
 from assessments.observation import services
 from tests.assessments.observation.conftest import build_world, fill_and_submit
-
-SHOTS = Path(os.environ.get("SHOTS_DIR", "/work/helpers/shots/i12"))
-AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe-core" / "axe.min.js"
+from tests.browser.axe import assert_no_serious_axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,41 +36,19 @@ def edition(db):
     return default_edition.load(Edition, Dimension, Item, Tier)
 
 
-def shot(page, name, *, full_page=True):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
-
-
-def check_axe(page):
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate("async () => (await axe.run(document)).violations")
-    bad = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in violations
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert bad == [], bad
-
-
-def login(page, live_server, user, next_url="/"):
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", "pw-123456")
-    page.click("button[type=submit]")
-
-
-def test_round_from_groups_to_published_result(live_server, browser, edition):
+def test_round_from_groups_to_published_result(
+    live_server, browser, browser_context_args, edition, login, shot
+):
     world = build_world(units=10, branches=1, members=5)
     # the flush of a transactional test empties the question bank the migration filled
     InterviewQuestion.objects.create(text="您知道本支部的主题党日是每月哪一天吗？", order=1)
     InterviewQuestion.objects.create(text="最近一次党课讲了什么？", order=2)
     staff = world["leader"]
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = browser.new_context(**browser_context_args).new_page()
     page.on("dialog", lambda dialog: dialog.accept())
 
     # --- staff: create the round, propose groups, a refused edit, fix, sample, schedule
-    login(page, live_server, staff, "/observation/rounds/new/")
+    login(page, staff, "/observation/rounds/new/")
     expect(page.locator("h1")).to_have_text("新建交叉观摩")
     page.fill("input[name=title]", "2026年交叉观摩")
     page.fill("input[name=year]", "2026")
@@ -83,7 +57,7 @@ def test_round_from_groups_to_published_result(live_server, browser, edition):
     page.fill("input[name=branches_per_unit]", "1")
     page.fill("input[name=window_start]", "2026-05-04")
     page.fill("input[name=window_end]", "2026-05-29")
-    check_axe(page)
+    assert_no_serious_axe_violations(page)
     shot(page, "01-round-form")
     page.get_by_role("button", name="创建").click()
     expect(page.locator("#round-status")).to_have_text("草稿")
@@ -107,7 +81,7 @@ def test_round_from_groups_to_published_result(live_server, browser, edition):
         card.locator("select[name=user]").select_option(label=str(staff))
         card.get_by_role("button", name="设为组长").click()
         expect(page.locator(".alert-success")).to_contain_text("已保存")
-    check_axe(page)
+    assert_no_serious_axe_violations(page)
     shot(page, "02-groups")
     page.get_by_role("button", name="确定分组").click()
     expect(page.locator("#round-status")).to_have_text("分组已确定")
@@ -118,7 +92,7 @@ def test_round_from_groups_to_published_result(live_server, browser, edition):
     expect(page.locator("#round-status")).to_have_text("观摩已排期")
     page.locator("#groups .card").first.get_by_role("link", name="观摩安排").click()
     expect(page.locator("#schedule tbody tr")).to_have_count(5)
-    check_axe(page)
+    assert_no_serious_axe_violations(page)
     shot(page, "03-group-schedule")
     page.go_back()
     page.get_by_role("button", name="开始观摩并通知").click()
@@ -132,7 +106,7 @@ def test_round_from_groups_to_published_result(live_server, browser, edition):
         viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True
     )
     mobile = phone.new_page()
-    login(mobile, live_server, member.user, "/observation/")
+    login(mobile, member.user, "/observation/")
     expect(mobile.locator("#my-visits")).to_contain_text(visit.branch.name)
     mobile.locator("#my-visits").get_by_role("link", name=visit.branch.name).click()
     mobile.get_by_role("link", name="述").click()
@@ -140,7 +114,7 @@ def test_round_from_groups_to_published_result(live_server, browser, edition):
     mobile.fill("#f-briefing", "书记汇报了全年工作，亮点是“支部+项目”。")
     expect(mobile.locator(".save-state").first).to_contain_text("已保存")
     assert "支部+项目" in Visit.objects.get(pk=visit.pk).briefing_note
-    check_axe(mobile)
+    assert_no_serious_axe_violations(mobile)
     shot(mobile, "04-phone-shu")
 
     mobile.locator(".step-nav").get_by_role("link", name="看").click()
@@ -159,14 +133,14 @@ def test_round_from_groups_to_published_result(live_server, browser, edition):
     mobile.evaluate("window.dispatchEvent(new Event('online'))")
     expect(mobile.locator("#pending-count")).to_have_text("")
     assert visit.looks.get().note == "制度牌缺少党费收缴制度"
-    check_axe(mobile)
+    assert_no_serious_axe_violations(mobile)
     shot(mobile, "06-phone-kan")
 
     mobile.locator(".step-nav").get_by_role("link", name="查").click()
     expect(mobile.locator("#evidence-pack li").first).to_be_visible()
     mobile.locator("fieldset").first.locator("label.btn-outline-success").click()
     expect(mobile.locator("fieldset .save-state").first).to_contain_text("已保存")
-    check_axe(mobile)
+    assert_no_serious_axe_violations(mobile)
     shot(mobile, "07-phone-cha")
 
     mobile.locator(".step-nav").get_by_role("link", name="问").click()
@@ -174,7 +148,7 @@ def test_round_from_groups_to_published_result(live_server, browser, edition):
     expect(cards).to_have_count(3)  # 2–3 ordinary members drawn at random (policy: 3)
     cards.first.locator("fieldset").first.locator("label.btn-outline-success").click()
     expect(cards.first.locator(".save-state").first).to_contain_text("已保存")
-    check_axe(mobile)
+    assert_no_serious_axe_violations(mobile)
     shot(mobile, "08-phone-wen")
 
     mobile.locator(".step-nav").get_by_role("link", name="评").click()
@@ -205,7 +179,7 @@ def test_round_from_groups_to_published_result(live_server, browser, edition):
     mobile.fill(f"#reason-{computed.item_id}", "纸质台账与系统记录不符")
     mobile.locator(f"#reason-{computed.item_id}").press("Tab")
     expect(card).to_contain_text("已保存")
-    check_axe(mobile)
+    assert_no_serious_axe_violations(mobile)
     mobile.get_by_role("button", name="提交评分").click()
     expect(mobile.locator(".alert-success")).to_contain_text("评分已提交")
     shot(mobile, "10-phone-submitted")
@@ -222,27 +196,28 @@ def test_round_from_groups_to_published_result(live_server, browser, edition):
             fill_and_submit(other, scorer, value=Decimal(1) + scorer.pk % 2)
 
     # --- staff publish
-    login(page, live_server, staff, f"/observation/rounds/{round_.pk}/")
+    login(page, staff, f"/observation/rounds/{round_.pk}/")
     page.get_by_role("button", name="发布结果").click()
     expect(page.locator("#round-status")).to_have_text("结果已发布")
     page.get_by_role("link", name="结果与排名").first.click()
     expect(page.locator("#results tbody tr")).to_have_count(10)
-    check_axe(page)
+    assert_no_serious_axe_violations(page)
     shot(page, "11-results")
 
     # --- the host secretary
     secretary = world["secretaries"][visit.branch_id]
-    login(page, live_server, secretary, "/observation/")
+    login(page, secretary, "/observation/")
     page.locator("#hosted").get_by_role("link").first.click()
     expect(page.locator("#observed-total")).not_to_be_empty()
     expect(page.locator("#tier")).not_to_be_empty()
     expect(page.locator("#visit-rectifications")).to_contain_text("党务公开栏未及时更新")
     expect(page.locator("body")).not_to_contain_text(member.user.display_name)  # no individual scores
-    check_axe(page)
+    assert_no_serious_axe_violations(page)
     shot(page, "12-host-result")
     page.goto(f"{live_server.url}/observation/rectifications/")
     expect(page.locator("#rectifications")).to_contain_text("党务公开栏未及时更新")
-    check_axe(page)
+    expect(page.locator("#rectifications")).to_contain_text("待整改")  # status from the shared tracker
+    assert_no_serious_axe_violations(page)
     shot(page, "13-host-rectifications")
     page.goto(f"{live_server.url}/orgs/{visit.branch_id}/")
     expect(page.locator("#annual-score")).to_contain_text("年度标准化得分")

@@ -2,7 +2,6 @@
 in the notification centre, acknowledges it, and the renewal is recorded through to the new term."""
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.urls import NoReverseMatch, reverse
@@ -13,7 +12,6 @@ from branches.models import Organization, Term
 from branches.renewals import services
 from tests.factories import MemberFactory
 
-SHOTS = Path("/work/helpers/shots/h5")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -29,30 +27,13 @@ def org_page_fallback(monkeypatch):
         )
 
 
-def login(browser, context_args, live_server, username):
-    page = browser.new_context(**context_args).new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw-123456")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-    return page
-
-
-def shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
 def submit_step(page, live_server, path, button="提交"):
     page.goto(f"{live_server.url}{path}")
     page.get_by_role("button", name=button).click()
     expect(page.locator(".alert-success")).to_contain_text("已保存")
 
 
-def test_overdue_branch_is_supervised_and_renewed_to_new_term(
-    browser, browser_context_args, live_server, tree, personas
-):
+def test_overdue_branch_is_supervised_and_renewed_to_new_term(live_server, tree, personas, new_page, shot):
     today = timezone.localdate()
     branch = tree["branch_a"]
     ends_on = today - timedelta(days=40)
@@ -63,7 +44,7 @@ def test_overdue_branch_is_supervised_and_renewed_to_new_term(
     ]
     services.renewal_sweep()  # the daily job: overdue by 40 days means a supervision notice
 
-    staff = login(browser, browser_context_args, live_server, "unit_staff")
+    staff = new_page("unit_staff")
     expect(staff.locator("#renewal-staff-title")).to_have_text("换届督促")
     shot(staff, "staff_home")
     staff.goto(f"{live_server.url}/renewals/supervision/")
@@ -72,7 +53,7 @@ def test_overdue_branch_is_supervised_and_renewed_to_new_term(
     expect(row).to_contain_text("已超期 40 天")
     shot(staff, "supervision_list")
 
-    secretary = login(browser, browser_context_args, live_server, "secretary")
+    secretary = new_page("secretary")
     expect(secretary.locator("#unread-badge")).to_have_text("1")
     expect(secretary.locator("#renewal-panel-title")).to_contain_text("换届倒计时")
     shot(secretary, "secretary_home")

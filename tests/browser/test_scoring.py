@@ -1,9 +1,7 @@
 """Journey: unit staff score a branch across dimensions, submit and finalize; the secretary
-then sees the result. Screenshots go to /work/helpers/shots/h3 (or $SHOTS_DIR)."""
+then sees the result."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -11,8 +9,6 @@ from playwright.sync_api import expect
 from assessments import default_edition, services
 from assessments.models import Dimension, Edition, Item, Review, Tier
 from tests.assessments.conftest import full_marks, staff_branch
-
-SHOTS = Path(os.environ.get("SHOTS_DIR", "/work/helpers/shots/h3"))
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,23 +19,13 @@ def edition(db):
     return default_edition.load(Edition, Dimension, Item, Tier)
 
 
-def shot(page, name, *, full_page=True):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
-
-
-def login(page, live_server, user, next_url="/"):
-    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", "pw-123456")
-    page.click("button[type=submit]")
-
-
 def logout(page):
     page.context.clear_cookies()
 
 
-def test_staff_score_submit_finalize_and_secretary_sees_result(live_server, page, tree, personas, edition):
+def test_staff_score_submit_finalize_and_secretary_sees_result(
+    live_server, page, tree, personas, edition, login, shot
+):
     staff_branch(tree["branch_a"])
     staff_branch(tree["branch_b"], members=5, committee=False)
     own = services.review_start(
@@ -51,7 +37,7 @@ def test_staff_score_submit_finalize_and_secretary_sees_result(live_server, page
     services.review_submit(review=own, user=personas["secretary"])
     page.on("dialog", lambda dialog: dialog.accept())
 
-    login(page, live_server, personas["unit_staff"], "/assessments/worklist/?year=2026")
+    login(page, personas["unit_staff"], "/assessments/worklist/?year=2026")
     expect(page.locator("h1")).to_have_text("评审工作台")
     row = page.locator("#worklist tr", has_text="甲厅第一党支部")
     expect(row).to_contain_text("已提交")  # the branch's self-assessment
@@ -106,7 +92,7 @@ def test_staff_score_submit_finalize_and_secretary_sees_result(live_server, page
     shot(page, "05-history")
 
     logout(page)
-    login(page, live_server, personas["secretary"], "/assessments/mine/")
+    login(page, personas["secretary"], "/assessments/mine/")
     expect(page.locator("h1")).to_have_text("支部评审与自评")
     expect(page.locator("table").first).to_contain_text("机关党委评审")
     shot(page, "06-secretary-mine")
@@ -119,9 +105,9 @@ def test_staff_score_submit_finalize_and_secretary_sees_result(live_server, page
     shot(page, "08-print")
 
 
-def test_admin_clones_edits_and_compares_editions(live_server, page, personas, edition):
+def test_admin_clones_edits_and_compares_editions(live_server, page, personas, edition, login, shot):
     page.on("dialog", lambda dialog: dialog.accept())
-    login(page, live_server, personas["admin"], f"/assessments/editions/{edition.pk}/")
+    login(page, personas["admin"], f"/assessments/editions/{edition.pk}/")
     expect(page.locator("h1")).to_contain_text("2027 版")
     shot(page, "09-edition-published")
     page.fill("#id_name", "2028 版")

@@ -1,6 +1,7 @@
 """Two real Celery workers on Redis race over the same due terms: each (term, stage) is
-sent once, with one notification and one email per recipient."""
+sent once, with one notification and one email per recipient (the outbox deliverers race too)."""
 
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -9,8 +10,10 @@ from celery import group
 from django.core import mail
 from django.utils import timezone
 
-from branches.models import Notification, Term, TermReminder
+from branches.models import Term, TermReminder
 from branches.renewals.tasks import renewal_sweep
+from notifications.models import Notification, OutboxEmail
+from notifications.tasks import deliver_outbox
 from tests.conftest import real_celery_workers
 from tests.factories import Role, UserFactory, grant, make_org
 
@@ -53,6 +56,12 @@ def test_two_workers_racing_send_each_term_stage_once(two_workers, due_terms):
         Notification.objects.filter(kind="term_reminder").values_list("recipient_id", "dedupe_key")
     )
     assert len(keys) == BRANCHES * 3 and set(keys.values()) == {1}
+    # The outbox: the deliveries enqueued on commit race with eight more on both workers.
+    group(deliver_outbox.s() for _ in range(8)).apply_async().get(timeout=90)
+    deadline = time.monotonic() + 30
+    while OutboxEmail.objects.exclude(status="sent").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert OutboxEmail.objects.filter(status="sent").count() == BRANCHES * 3
     per_subject_and_recipient = Counter((m.subject, tuple(m.to)) for m in mail.outbox)
     assert len(mail.outbox) == BRANCHES * 3
     assert set(per_subject_and_recipient.values()) == {1}

@@ -10,7 +10,6 @@ from assessments.models import (
     Item,
     ObservationRound,
     ObserverScore,
-    Rectification,
     SampledBranch,
     Visit,
     VisitItem,
@@ -18,9 +17,12 @@ from assessments.models import (
     VisitReminder,
 )
 from assessments.observation import access, sampling, scoring, services
+from branches import permissions
 from branches import services as branch_services
-from branches.models import Notification, Term
+from branches.models import RectificationItem, SourceKind, Term
+from branches.permissions import Action
 from branches.policy import policy_set
+from notifications.models import Notification
 
 from .conftest import fill_and_submit, make_round, scheduled_round
 
@@ -241,17 +243,23 @@ def test_four_observers_are_not_trimmed(world, edition):
 
 
 def test_problems_become_rectification_items(world, edition):
-    _round, visit, team = _visit_with_team(world, edition)
+    round_, visit, team = _visit_with_team(world, edition)
     leader = next(m for m in team if m.role == VisitMember.Role.LEADER)
     with pytest.raises(ValidationError, match="只有组长"):
         services.rectification_add(visit=visit, member=team[-1], description="x", deadline=date(2030, 1, 1))
     row = services.rectification_add(
         visit=visit, member=leader, description="党务公开栏未更新", deadline=date(2030, 1, 1)
     )
-    assert row.branch_id == visit.branch_id and row.status == Rectification.Status.OPEN
-    services.rectification_close(rectification=row)
-    with pytest.raises(ValidationError, match="已办结"):
-        services.rectification_close(rectification=row)
+    assert row.branch_id == visit.branch_id and row.tracker_item is None  # not before publication
+    _submit_all(round_, [Decimal(1)])
+    services.round_publish(round_=round_)
+    row.refresh_from_db()
+    item = row.tracker_item
+    assert item.source_kind == SourceKind.OBSERVATION_VISIT and item.source_id == visit.pk
+    assert item.organization_id == visit.branch_id and item.deadline == date(2030, 1, 1)
+    assert item.status == RectificationItem.Status.OPEN
+    services.round_close(round_=ObservationRound.objects.get(pk=round_.pk))  # publication is once only
+    assert RectificationItem.objects.filter(source_kind=SourceKind.OBSERVATION_VISIT).count() == 1
 
 
 def test_random_draws_for_check_and_ask_are_stored_once(world, edition):
@@ -302,6 +310,7 @@ def test_team_read_grant_lasts_while_the_round_is_open(world, edition):
     observer = member.user
     assert visit.branch.path in access.grant_paths(observer)
     assert access.can_read_branch(observer, visit.branch)
+    assert observer in permissions.users_with(Action.VIEW, visit.branch)  # through the grant source
     other = (
         round_.visits.exclude(group=visit.group)
         .exclude(branch__unit=member.unit)
@@ -313,8 +322,10 @@ def test_team_read_grant_lasts_while_the_round_is_open(world, edition):
     services.round_publish(round_=round_)
     assert visit.branch.path in access.grant_paths(observer)
     services.round_close(round_=ObservationRound.objects.get(pk=round_.pk))
+    observer = type(observer).objects.get(pk=observer.pk)  # a new request: no cached grants
     assert access.grant_paths(observer) == []
     assert not access.can_read_branch(observer, visit.branch)
+    assert observer not in permissions.users_with(Action.VIEW, visit.branch)
 
 
 def test_policy_changes_trim_and_labels(world, edition):

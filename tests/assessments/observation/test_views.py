@@ -91,15 +91,16 @@ def test_host_sees_aggregates_never_individual_scores(world, edition, client):
     )
 
 
-def test_host_secretary_marks_a_rectification_done(world, edition, client):
+def test_problems_reach_the_shared_tracker_for_the_host(world, edition, client):
     round_ = _published(world, edition)
-    row = Rectification.objects.filter(visit__round=round_).select_related("branch").first()
+    row = Rectification.objects.filter(visit__round=round_).select_related("branch", "tracker_item").first()
     client.force_login(world["secretaries"][row.branch_id])
-    client.post(reverse("observation:rectification-done", args=[row.pk]))
-    row.refresh_from_db()
-    assert row.status == Rectification.Status.DONE
+    page = client.get(reverse("rectifications:list")).content.decode()
+    assert row.description in page
+    detail = client.get(reverse("rectifications:detail", args=[row.tracker_item_id]))
+    assert detail.status_code == 200
     other = Rectification.objects.exclude(branch__unit=row.branch.unit).first()
-    assert client.post(reverse("observation:rectification-done", args=[other.pk])).status_code == 404
+    assert client.get(reverse("rectifications:detail", args=[other.tracker_item_id])).status_code == 404
 
 
 def test_results_hidden_before_publication_and_exports(world, edition, client):

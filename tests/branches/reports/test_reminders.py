@@ -6,8 +6,9 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from branches.models import MonthlyReport, Notification, ReportReminder
-from branches.reports import tasks
+from branches.models import MonthlyReport, ReportReminder
+from branches.reports import services, tasks
+from notifications.models import Notification
 from tests.factories import Kind, Role, UserFactory, grant, make_org
 
 pytestmark = pytest.mark.django_db
@@ -16,15 +17,15 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 def sweep(today, capture):
     with capture(execute=True):
-        return tasks.sweep_report_reminders(today=today)
+        return tasks.report_reminder_sweep(today=today)
 
 
 def test_stage_is_due_soon_two_days_before_and_overdue_after_the_due_date():
     due = date(2026, 3, 5)
-    assert tasks.reminder_stage(due_on=due, today=date(2026, 3, 2), days_before=2) is None
-    assert tasks.reminder_stage(due_on=due, today=date(2026, 3, 3), days_before=2) == "due_soon"
-    assert tasks.reminder_stage(due_on=due, today=date(2026, 3, 5), days_before=2) == "due_soon"
-    assert tasks.reminder_stage(due_on=due, today=date(2026, 3, 6), days_before=2) == "overdue"
+    assert services.reminder_stage(due_on=due, today=date(2026, 3, 2), days_before=2) is None
+    assert services.reminder_stage(due_on=due, today=date(2026, 3, 3), days_before=2) == "due_soon"
+    assert services.reminder_stage(due_on=due, today=date(2026, 3, 5), days_before=2) == "due_soon"
+    assert services.reminder_stage(due_on=due, today=date(2026, 3, 6), days_before=2) == "overdue"
 
 
 def test_secretaries_are_reminded_once_per_stage_even_when_the_task_runs_twice(
@@ -40,7 +41,7 @@ def test_secretaries_are_reminded_once_per_stage_even_when_the_task_runs_twice(
     assert len([m for m in mail.outbox if m.to == [personas["secretary"].email]]) == 1
     assert mail.outbox[0].subject.endswith("月度报告即将到期")
     html = mail.outbox[0].alternatives[0][0]
-    assert "前往填报月度报告" in html and "/reports/branch/" in html
+    assert "/reports/branch/" in html
     assert "请于 2026-03-05 前报送月度报告。" in mail.outbox[0].body
 
     sweep(date(2026, 3, 6), django_capture_on_commit_callbacks)
@@ -57,7 +58,7 @@ def test_secretaries_are_reminded_once_per_stage_even_when_the_task_runs_twice(
 
 def test_a_send_task_run_twice_notifies_once(personas, tree, django_capture_on_commit_callbacks):
     claimed = sweep(date(2026, 3, 3), django_capture_on_commit_callbacks)
-    assert tasks.deliver_reminder(claimed[0]) == 0
+    assert services.report_reminder_send(reminder_id=claimed[0]) == 0
     assert Notification.objects.filter(kind="report_reminder").count() == 2
 
 
@@ -82,7 +83,7 @@ def test_sweep_uses_constant_queries_for_any_number_of_branches(personas, tree, 
             grant(UserFactory(username=f"sec{size}-{i}"), Role.SECRETARY, branch)
         ReportReminder.objects.all().delete()
         with CaptureQueriesContext(connection) as ctx:
-            claimed = tasks.sweep_report_reminders(today=date(2026, 3, 6))
+            claimed = services.report_reminders_claim(today=date(2026, 3, 6))
         assert claimed
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]

@@ -1,4 +1,9 @@
-import importlib
+"""Demo data for every app, orchestrated from the top layer.
+
+Only the top layer may know every feature, so the lower layers never load upper-layer modules
+(by import or by name); each feature exposes an idempotent ``seed(scale=, today=)``.
+"""
+
 import time
 
 from django.conf import settings
@@ -7,15 +12,19 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from assessments import demo as assessments_demo
+from assessments.observation import demo as observation_demo
 from branches.demo import DEMO_PASSWORD, DEMO_USERS, SCALES, seed_province
 from branches.models import Member, Organization, User
+from branches.renewals import demo as renewals_demo
+from branches.reports import demo as reports_demo
 
 # Feature seeders run after the base province, in this order; each is idempotent.
 FEATURE_SEEDERS = [
-    "branches.reports.demo",
-    "branches.renewals.demo",
-    "assessments.demo",  # last: its rules pre-score from the records seeded above
-    "assessments.observation.demo",  # after the reviews: sampling and reference scores read them
+    reports_demo.seed,
+    renewals_demo.seed,
+    assessments_demo.seed,  # after the records: its rules pre-score from them
+    observation_demo.seed,  # after the reviews: sampling and reference scores read them
 ]
 
 
@@ -36,8 +45,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         today = timezone.localdate()
         result = seed_province(scale_name=scale, today=today, log=self.stdout.write)
-        for module_name in FEATURE_SEEDERS:
-            importlib.import_module(module_name).seed(scale=scale, today=today)
+        for seed in FEATURE_SEEDERS:
+            seed(scale=scale, today=today)
         if connection.vendor == "postgresql":
             # Bulk loads leave the planner with empty statistics (it then picks nested loops
             # over thousands of rows) until autovacuum gets round to it.

@@ -16,7 +16,7 @@ def add_categories(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('branches', '0002_org_checks_renewals_reports'),
+        ('branches', '0004_rectification_tracker'),
     ]
 
     operations = [

@@ -1,0 +1,153 @@
+"""Pages of the rectification tracker: staff list (scoped, overdue first, Excel), the branch's
+own list, and an item page with the actions the viewer may take."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import permissions
+from ..flow import NOT_DONE, error_messages, run_form
+from ..models import RectificationItem
+from ..permissions import Action, branch_permission_required, get_object_for_user, staff_required
+from ..xlsx import xlsx_response
+from . import forms, selectors, services
+
+
+def _rows(items, today):
+    for item in items:
+        item.overdue = item.is_overdue(today)
+    return items
+
+
+@staff_required
+def staff_list(request):
+    today = timezone.localdate()
+    form = forms.FilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    items = selectors.rectification_list(
+        request.user, unit_id=data.get("unit"), status=data.get("status", ""), today=today
+    )
+    if request.GET.get("format") == "xlsx":
+        permissions.require_any(request.user, Action.EXPORT)
+        return xlsx_response(
+            _("整改台账-%(d)s.xlsx") % {"d": f"{today:%Y%m%d}"},
+            title=_("整改台账"),
+            headers=[_("单位"), _("党支部"), _("来源"), _("问题描述"), _("整改期限"), _("状态"), _("逾期")],
+            rows=(
+                (
+                    item.organization.unit.name if item.organization.unit else "",
+                    item.organization.name,
+                    item.get_source_kind_display(),
+                    item.description,
+                    item.deadline,
+                    item.get_status_display(),
+                    _("是") if item.is_overdue(today) else "",
+                )
+                for item in items.iterator(chunk_size=1000)
+            ),
+            widths=(24, 28, 12, 50, 12, 12, 6),
+        )
+    page = Paginator(items, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "branches/rectifications/list.html",
+        {
+            "page_obj": page,
+            "rows": _rows(list(page.object_list), today),
+            "form": form,
+            "stats": selectors.closure_stats(request.user),
+            "branch": None,
+        },
+    )
+
+
+@branch_permission_required(Action.VIEW)
+def branch_list(request, branch):
+    today = timezone.localdate()
+    items = selectors.rectification_list(request.user, organization=branch, today=today)
+    page = Paginator(items, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "branches/rectifications/list.html",
+        {
+            "page_obj": page,
+            "rows": _rows(list(page.object_list), today),
+            "form": None,
+            "stats": selectors.closure_stats(request.user, organization=branch),
+            "branch": branch,
+        },
+    )
+
+
+def _item(request, pk, action=Action.VIEW):
+    return get_object_for_user(
+        RectificationItem.objects.select_related("organization"),
+        user=request.user,
+        action=action,
+        org_field="organization",
+        pk=pk,
+    )
+
+
+def detail(request, pk):
+    item = _item(request, pk)
+    submit_form = forms.SubmitForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and request.POST.get("action") == "submit":
+        _item(request, pk, Action.RECORD_ACTIVITY)
+        done = run_form(
+            request,
+            submit_form,
+            lambda data: services.rectification_submit(
+                item=item,
+                user=request.user,
+                version=int(request.POST.get("version") or 0),
+                response=data["response"],
+                files=request.FILES.getlist("files"),
+            ),
+        )
+        if done is not NOT_DONE:
+            messages.success(request, _("整改情况已提交，等待核验。"))
+            return redirect("rectifications:detail", pk=item.pk)
+    organization = item.organization
+    return render(
+        request,
+        "branches/rectifications/detail.html",
+        {
+            "item": item,
+            "overdue": item.is_overdue(),
+            "evidence": list(item.evidence.all()),
+            "submit_form": submit_form,
+            "return_form": forms.ReturnForm(),
+            "can_record": permissions.can(request.user, Action.RECORD_ACTIVITY, organization),
+            "can_supervise": permissions.can(request.user, Action.SUPERVISE, organization),
+        },
+    )
+
+
+@require_POST
+def act(request, pk, action):
+    """Start (branch), verify or return (staff)."""
+    needed = {"start": Action.RECORD_ACTIVITY, "verify": Action.SUPERVISE, "return": Action.SUPERVISE}
+    if action not in needed:
+        return redirect("rectifications:detail", pk=pk)
+    item = _item(request, pk, needed[action])
+    try:
+        version = int(request.POST.get("version", 0))
+        if action == "start":
+            services.rectification_start(item=item, user=request.user, version=version)
+        elif action == "verify":
+            services.rectification_verify(item=item, user=request.user, version=version)
+        else:
+            services.rectification_return(
+                item=item, user=request.user, version=version, comment=request.POST.get("comment", "")
+            )
+        messages.success(request, _("已保存。"))
+    except ValidationError as error:
+        messages.error(request, " ".join(error_messages(error)))
+    except ValueError:
+        messages.error(request, _("请求无效，请刷新页面后再试。"))
+    return redirect("rectifications:detail", pk=pk)
