@@ -8,7 +8,7 @@ register("observation.group_max_units", 8, min=2, max=30)
 # Branches drawn at random per host unit (mandatory branches come on top).
 register("observation.branches_per_unit", 2, min=1, max=20)
 # Drop the highest and lowest observer score of an item from this many observers on.
-register("observation.trim_from_observers", 5, min=3, max=50)
+register("observation.trim_from_observers", 5, min=3, max=100)
 # Observation total at or above → advanced (先进); below the cut-off → lagging (后进).
 # Defaults follow §6.5: meets standard (75) or better is advanced, fails (< 60) is lagging.
 register("observation.advanced_min_score", 75, min=0, max=100)
