@@ -16,7 +16,7 @@ from assessments.models import (
     VisitMember,
 )
 from branches import permissions
-from branches.models import Activity, Member, MonthlyReport, Term
+from branches.models import Activity, Member, MonthlyReport, RectificationItem, Term
 from branches.permissions import Action
 
 from . import access
@@ -143,8 +143,8 @@ def briefing(visit):
         "dimensions": dimensions,
         "term": term,
         "reports": list(reports),
-        "open_rectifications": Rectification.objects.filter(
-            branch=branch, status=Rectification.Status.OPEN
+        "open_rectifications": RectificationItem.objects.filter(
+            organization=branch, status__in=RectificationItem.OPEN_STATUSES
         ).count(),
         "members": Member.objects.filter(branch=branch, state=Member.State.ACTIVE).count(),
     }

@@ -95,7 +95,7 @@ def test_problems_reach_the_shared_tracker_for_the_host(world, edition, client):
     round_ = _published(world, edition)
     row = Rectification.objects.filter(visit__round=round_).select_related("branch", "tracker_item").first()
     client.force_login(world["secretaries"][row.branch_id])
-    page = client.get(reverse("rectifications:list")).content.decode()
+    page = client.get(reverse("rectifications:branch", args=[row.branch_id])).content.decode()
     assert row.description in page
     detail = client.get(reverse("rectifications:detail", args=[row.tracker_item_id]))
     assert detail.status_code == 200
