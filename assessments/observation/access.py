@@ -8,7 +8,9 @@
   an individual observer's scores.
 """
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
@@ -68,9 +70,30 @@ def _open_visits():
     return Visit.objects.exclude(round__status=ObservationRound.Status.CLOSED)
 
 
+TEAM_USERS_KEY = "observation:open-team-users"
+
+
+def team_users():
+    """Ids of users on a team of an open round, cached so that the grant source costs no query
+    for everybody else (asked on every request). Services that change teams or close a round
+    call ``team_users_changed``."""
+    users = cache.get(TEAM_USERS_KEY)
+    if users is None:
+        users = frozenset(_open_visits().values_list("team__user_id", flat=True).exclude(team__user_id=None))
+        cache.set(TEAM_USERS_KEY, users, 3600)
+    return users
+
+
+def team_users_changed():
+    cache.delete(TEAM_USERS_KEY)
+    transaction.on_commit(lambda: cache.delete(TEAM_USERS_KEY))
+
+
 def grants_for_user(user, now):
     """Grant source: VIEW on each host branch of the open visits the user is on. The grant ends
     when the round is closed (the query no longer finds it)."""
+    if user.pk not in team_users():
+        return []
     paths = _open_visits().filter(team__user=user).values_list("branch__path", flat=True).distinct()
     return [permissions.Grant(user.pk, frozenset({Action.VIEW}), path) for path in paths]
 

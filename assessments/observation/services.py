@@ -46,7 +46,7 @@ from branches.policy import policy_all
 from branches.rectifications.services import rectification_create
 from notifications.services import Notice, notify, notify_many
 
-from . import grouping, sampling, scoring
+from . import access, grouping, sampling, scoring
 
 Status = ObservationRound.Status
 Mode = Item.Mode
@@ -67,6 +67,7 @@ def _advance(round_, from_status, to_status, **fields):
     if not done:
         raise ValidationError(_("本轮观摩的状态已被他人更改，请刷新页面。"))
     round_.refresh_from_db()
+    access.team_users_changed()
 
 
 # ---------------------------------------------------------------- rounds and groups
@@ -215,6 +216,7 @@ def declaration_add(*, round_, user, unit, reason):
     )
     # An observer already on a team for that unit is taken off it at once.
     VisitMember.objects.filter(visit__round=round_, visit__branch__unit=unit, user=user).delete()
+    access.team_users_changed()
     return declaration
 
 
@@ -349,6 +351,7 @@ def _default_teams(round_, visits, unit_rows):
                 )
             )
     VisitMember.objects.bulk_create(team)
+    access.team_users_changed()
 
 
 def _computed_items(round_, visits):
@@ -414,6 +417,7 @@ def team_add(*, visit, user, role, unit=None):
     if role == VisitMember.Role.LEADER and visit.team.filter(role=role).exists():
         raise ValidationError(_("每次观摩只能有一名组长。"))
     member = VisitMember.objects.create(visit=visit, user=user, role=role, unit=unit)
+    access.team_users_changed()
     _notify_member(member)
     return member
 
@@ -422,6 +426,7 @@ def team_remove(*, member):
     if member.visit.round.status in (Status.PUBLISHED, Status.CLOSED):
         raise ValidationError(_("结果已发布，不能再调整观摩组成员。"))
     member.delete()
+    access.team_users_changed()
 
 
 @transaction.atomic
