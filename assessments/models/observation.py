@@ -340,14 +340,11 @@ class LookCheck(models.Model):
         return f"{self.item.code}: {self.result}"
 
 
-def photo_path(instance, filename):
-    return f"observation/{instance.visit_id}/{filename}"
-
-
 class VisitPhoto(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
     item = models.ForeignKey(Item, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    file = models.FileField(_("照片"), upload_to=photo_path)
+    # A plain upload path (no callable), so the migration imports no application code.
+    file = models.FileField(_("照片"), upload_to="observation/photos/%Y/%m/")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
