@@ -298,6 +298,10 @@ def visits_schedule(*, round_):
     unit_rows = {ru.unit_id: ru for ru in round_.units.all()}
     days = _working_days(round_.window_start, round_.window_end)
     sample = list(round_.sample.select_related("branch").order_by("unit__path", "order"))
+    totals = {}
+    for row in sample:
+        visitor = observed_by[unit_rows[row.unit_id].group_id]
+        totals[visitor] = totals.get(visitor, 0) + 1
     per_group = {}
     visits = []
     for row in sample:
@@ -305,13 +309,14 @@ def visits_schedule(*, round_):
         visitor = observed_by[host_group]
         index = per_group.get(visitor, 0)
         per_group[visitor] = index + 1
+        # each group's visits spread evenly over the working days of the window
         visits.append(
             Visit(
                 round=round_,
                 branch=row.branch,
                 group_id=visitor,
                 host_group_id=host_group,
-                date=days[(index // 2) % len(days)],
+                date=days[index * len(days) // totals[visitor]],
                 place=_("%(b)s党员活动室") % {"b": row.branch.name},
             )
         )
