@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Dimension, Edition, Item, Review, Tier
+from .models import Dimension, Edition, InterviewQuestion, Item, ObservationRound, Review, Tier
 
 
 class DimensionInline(admin.TabularInline):
@@ -47,3 +47,17 @@ class ReviewAdmin(SimpleHistoryAdmin):
 
 
 from .duty_review import admin as duty_review_admin  # noqa: E402, F401  (registers its models)
+
+
+@admin.register(InterviewQuestion)
+class InterviewQuestionAdmin(admin.ModelAdmin):
+    """问: the question bank observers ask randomly picked members."""
+
+    list_display = ["text", "order", "is_active"]
+    list_editable = ["order", "is_active"]
+
+
+@admin.register(ObservationRound)
+class ObservationRoundAdmin(admin.ModelAdmin):
+    list_display = ["title", "year", "status", "window_start", "window_end"]
+    list_filter = ["status", "year"]

@@ -21,3 +21,8 @@ class AssessmentsConfig(AppConfig):
 
         # 述职评议: grant source for raters, notice types, panels, policy keys, tasks.
         from .duty_review import access, notices, panels, policy, tasks  # noqa: F401, F811
+        from .observation import access as observation_access  # noqa: F401  (registers the grant source)
+        from .observation import notices as observation_notices  # noqa: F401
+        from .observation import panels as observation_panels  # noqa: F401
+        from .observation import policy as observation_policy  # noqa: F401
+        from .observation import tasks as observation_tasks  # noqa: F401

@@ -15,6 +15,7 @@ from .models import (
     Post,
     RoleAssignment,
     Term,
+    UnitCategory,
     User,
 )
 
@@ -142,6 +143,12 @@ class PolicySettingForm(forms.ModelForm):
 class PolicySettingAdmin(SimpleHistoryAdmin):
     form = PolicySettingForm
     list_display = ["key", "value", "note", "updated_at"]
+
+
+@admin.register(UnitCategory)
+class UnitCategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "order", "is_active"]
+    list_editable = ["order", "is_active"]
 
 
 admin.site.register(JobHeartbeat)

@@ -299,6 +299,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dashboards.tasks.nightly_snapshots",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Cross-observation visit reminders (7 and 1 days before); each (visit, date, offset) once.
+    "observation-reminders": {
+        "task": "assessments.observation.tasks.observation_reminders",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
 
 CACHES = {

@@ -19,6 +19,7 @@ urlpatterns = [
     path("duty-review/", include("assessments.duty_review.urls")),
     path("training/", include("training.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("observation/", include("assessments.observation.urls")),
     path("rectifications/", include("branches.rectifications.urls")),
     path("imports/", include("branches.imports.urls")),
 ]

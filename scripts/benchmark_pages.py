@@ -48,6 +48,46 @@ def pages():
     yield "rankings (provincial staff)", "sheng", reverse("assessments:rankings")
     yield "renewal supervision (provincial staff)", "sheng", reverse("renewals:supervision")
     yield "renewal calendar (provincial staff)", "sheng", reverse("renewals:calendar")
+    yield from observation_pages()
+
+
+def observation_pages():
+    from assessments.models import ObservationRound, Visit
+
+    finished = (
+        ObservationRound.objects.filter(status=ObservationRound.Status.CLOSED).order_by("-year").first()
+    )
+    current = (
+        ObservationRound.objects.filter(status=ObservationRound.Status.IN_PROGRESS).order_by("-year").first()
+    )
+    if finished:
+        yield (
+            "observation results (provincial staff)",
+            "sheng",
+            reverse("observation:results", args=[finished.pk]),
+        )
+        yield "observation results (unit staff)", "danwei", reverse("observation:results", args=[finished.pk])
+    if current:
+        group = current.groups.order_by("number").first()
+        args = [current.pk, group.pk]
+        yield (
+            "observation group schedule (provincial)",
+            "sheng",
+            reverse("observation:group-schedule", args=args),
+        )
+        yield (
+            "observation round page (provincial staff)",
+            "sheng",
+            reverse("observation:round-detail", args=[current.pk]),
+        )
+        visit = Visit.objects.filter(round=current, team__user__username="danwei").first()
+        if visit:
+            yield (
+                "observation 评 step (observer)",
+                "danwei",
+                reverse("observation:visit-step", args=[visit.pk, "ping"]),
+            )
+    yield "observation rectifications (provincial)", "sheng", reverse("observation:rectifications")
 
 
 def main():

@@ -10,6 +10,7 @@ from .org import (  # noqa: F401
     Post,
     RoleAssignment,
     Term,
+    UnitCategory,
     User,
 )
 from .rectifications import (  # noqa: F401, E402

@@ -34,6 +34,22 @@ class User(AbstractUser):
         return self.display_name or self.username
 
 
+class UnitCategory(models.Model):
+    """Admin-configurable kind of unit (党政部门, 政法, 群团, 事业单位, …) used to balance groups."""
+
+    name = models.CharField(_("名称"), max_length=40, unique=True)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=1)
+    is_active = models.BooleanField(_("有效"), default=True)
+
+    class Meta:
+        verbose_name = _("单位类别")
+        verbose_name_plural = _("单位类别")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
 class Organization(models.Model):
     class Kind(models.TextChoices):
         WORK_COMMITTEE = "work_committee", _("省直机关工委")
@@ -82,6 +98,15 @@ class Organization(models.Model):
     unit_name = models.CharField(_("机关名称"), max_length=120, blank=True)
     category = models.CharField(
         _("分类"), max_length=24, choices=Category.choices, default=Category.PARTY_GOVERNMENT
+    )
+    # Units only: the admin-configured category used to balance cross-observation groups.
+    unit_category = models.ForeignKey(
+        UnitCategory,
+        verbose_name=_("单位类别"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="units",
     )
     is_joint = models.BooleanField(_("联合党支部"), default=False)
     units_covered = models.PositiveSmallIntegerField(_("覆盖单位数"), default=1)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from assessments import demo as assessments_demo
 from assessments.duty_review import demo as duty_review_demo
+from assessments.observation import demo as observation_demo
 from branches.demo import DEMO_PASSWORD, DEMO_USERS, SCALES, seed_province
 from branches.models import Member, Organization, User
 from branches.renewals import demo as renewals_demo
@@ -27,6 +28,7 @@ FEATURE_SEEDERS = [
     renewals_demo.seed,
     training_demo.seed,  # before assessments: the training rules read its records
     assessments_demo.seed,  # after the records: its rules pre-score from them
+    observation_demo.seed,  # after the reviews: sampling and reference scores read them
     duty_review_demo.seed,  # after scores: reports read the year's results and grades
     dashboards_demo.seed,  # after everything it summarizes: backfills history, builds snapshots
 ]
