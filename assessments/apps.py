@@ -17,3 +17,5 @@ class AssessmentsConfig(AppConfig):
             rules_life,
             rules_pending,
         )
+        from .designations import criteria  # noqa: F401
+        from .guidance import notices as guidance_notices  # noqa: F401

@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("branches.urls")),
     path("assessments/", include("assessments.urls")),
+    path("designations/", include("assessments.designations.urls")),
+    path("guidance/", include("assessments.guidance.urls")),
     path("renewals/", include("branches.renewals.urls")),
     path("rectifications/", include("branches.rectifications.urls")),
 ]

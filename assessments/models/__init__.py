@@ -5,6 +5,17 @@ keeps its models in its own module here and re-exports them below, so ``assessme
 stays the one import path.
 """
 
+from .designations import (
+    CheckIn,
+    Classification,
+    ClassificationChange,
+    Designation,
+    DesignationEvidence,
+    DesignationReminder,
+    FollowUp,
+    FollowUpReminder,
+)
+from .guidance import Experience, ExperienceAttachment, Faq, Question
 from .standards import (
     POINTS,
     Dimension,
@@ -21,6 +32,18 @@ from .standards import (
 )
 
 __all__ = [
+    "CheckIn",
+    "Classification",
+    "ClassificationChange",
+    "Designation",
+    "DesignationEvidence",
+    "DesignationReminder",
+    "Experience",
+    "ExperienceAttachment",
+    "Faq",
+    "FollowUp",
+    "FollowUpReminder",
+    "Question",
     "POINTS",
     "Dimension",
     "Edition",
