@@ -13,8 +13,9 @@ class AskForm(forms.Form):
     def __init__(self, *args, branches, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["branch"].queryset = branches
-        if len(branches) == 1:
-            self.fields["branch"].initial = branches[0]
+        first = list(branches[:2])
+        if len(first) == 1:
+            self.fields["branch"].initial = first[0]
         self.fields["dimension"].choices = dimensions.choices()
 
 

@@ -64,4 +64,8 @@ def experience_search(*, query="", dimension=""):
     if dimension:
         rows = rows.filter(dimensions__contains=f",{dimension},")
     rows = search.search(rows, query, fallback_fields=("title", "summary"))
-    return rows.select_related("branch__unit").annotate(attachment_count=Count("attachments"))
+    return (
+        rows.select_related("branch__unit")
+        .annotate(attachment_count=Count("attachments"))
+        .order_by("-published_at", "-pk")
+    )

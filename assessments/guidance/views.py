@@ -41,11 +41,10 @@ def faq_detail(request, pk):
 
 
 def _askable(user):
-    paths = permissions.scope_paths(user, Action.SUBMIT_REPORT)
-    branches = Organization.objects.filter(kind=Organization.Kind.BRANCH, is_active=True)
-    if paths is not None:
-        branches = branches.filter(permissions.scope_q(user, Action.SUBMIT_REPORT))
-    return list(branches.order_by("path")[:200]) if paths != [] else []
+    """Branches the user may ask for (secretaries: their own branches)."""
+    return Organization.objects.filter(
+        permissions.scope_q(user, Action.SUBMIT_REPORT), kind=Organization.Kind.BRANCH, is_active=True
+    ).order_by("path")
 
 
 def question_list(request):
@@ -67,10 +66,9 @@ def question_list(request):
 
 def ask(request):
     branches = _askable(request.user)
-    if not branches:
+    if not branches.exists():
         raise PermissionDenied
     form = forms.AskForm(request.POST or None, branches=branches)
-    form.fields["branch"].queryset = Organization.objects.filter(pk__in=[b.pk for b in branches])
     question = run_form(
         request,
         form,
