@@ -14,7 +14,8 @@ from branches.models import Member, Organization, User
 FEATURE_SEEDERS = [
     "branches.reports.demo",
     "branches.renewals.demo",
-    "assessments.demo",  # last: its rules pre-score from the records seeded above
+    "assessments.demo",  # its rules pre-score from the records seeded above
+    "assessments.designations.demo",  # classes from the reviews above; follow-ups, FAQs, library
 ]
 
 
