@@ -31,7 +31,10 @@ class RevokeForm(forms.Form):
 class OverviewForm(forms.Form):
     year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
     grade = forms.ChoiceField(
-        label=_("类别"), required=False, choices=[("", _("全部")), *Classification.Grade.choices]
+        label=_("类别"),
+        required=False,
+        choices=[("", _("全部")), *Classification.Grade.choices],
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
     unit = forms.IntegerField(label=_("单位"), required=False, widget=forms.HiddenInput)
 
@@ -54,17 +57,22 @@ class FollowUpFilterForm(forms.Form):
         label=_("状态"),
         required=False,
         choices=[("", _("全部")), ("overdue", _("复评逾期")), *FollowUp.Status.choices],
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
     unit = forms.IntegerField(label=_("单位"), required=False, widget=forms.HiddenInput)
 
 
 class PlanItemForm(forms.Form):
     description = forms.CharField(label=_("整改事项"), widget=forms.Textarea(attrs={"rows": 2}))
-    deadline = forms.DateField(label=_("完成期限"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(
+        label=_("完成期限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 class CheckInForm(forms.Form):
-    held_on = forms.DateField(label=_("跟进日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(
+        label=_("跟进日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     note = forms.CharField(label=_("情况记录"), widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -59,7 +59,9 @@ def classification_rows(user, *, year, grade="", unit_id=None):
         rows = rows.filter(grade=grade)
     if unit_id:
         rows = rows.filter(branch__unit_id=unit_id)
-    open_follow_up = FollowUp.objects.filter(branch=OuterRef("branch_id"), status=FollowUp.Status.OPEN)
+    open_follow_up = FollowUp.objects.filter(
+        branch=OuterRef("branch_id"), status=FollowUp.Status.OPEN
+    ).order_by()
     return (
         rows.annotate(open_follow_up=Subquery(open_follow_up.values("pk")[:1]))
         .select_related("branch__unit")

@@ -154,9 +154,12 @@ def overview(request):
     rows = selectors.classification_rows(
         request.user, year=year, grade=data.get("grade") or "", unit_id=data.get("unit")
     )
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = Paginator(rows, 25).get_page(request.GET.get("page"))
     units, total = selectors.classification_by_unit(request.user, year=year)
     conversion_rows, conversion = selectors.lagging_conversion(request.user, year=year - 1)
+    converted = {row["branch__unit_id"]: row for row in conversion_rows}
+    for unit in units:
+        unit["conversion"] = converted.get(unit["branch__unit_id"])
     designated = selectors.live_designations([row.branch_id for row in page.object_list])
     for row in page.object_list:
         row.designations = designated.get(row.branch_id, [])
@@ -170,7 +173,6 @@ def overview(request):
             "page_obj": page,
             "units": units,
             "total": total,
-            "conversion_rows": conversion_rows,
             "conversion": conversion,
             "conversion_year": year - 1,
             "classify_form": forms.ClassifyForm(initial={"year": year}),

@@ -33,7 +33,12 @@ class PublishForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("关键词"), required=False, max_length=100)
-    dimension = forms.ChoiceField(label=_("维度"), required=False, choices=())
+    dimension = forms.ChoiceField(
+        label=_("维度"),
+        required=False,
+        choices=(),
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
