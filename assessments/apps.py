@@ -21,6 +21,7 @@ class AssessmentsConfig(AppConfig):
         # Demonstration and classified guidance: policy keys, notice types, criteria registry.
         from .designations import criteria  # noqa: F401
         from .designations import notices as designation_notices  # noqa: F401
+        from .designations import panels as designation_panels  # noqa: F401
         from .designations import policy as designation_policy  # noqa: F401
         from .guidance import notices as guidance_notices  # noqa: F401
         from .guidance import policy as guidance_policy  # noqa: F401

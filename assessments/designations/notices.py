@@ -9,11 +9,18 @@ register_notice_type(
     title=gettext_noop("示范/试点推荐待审核：%(branch)s"),
     body=gettext_noop("%(unit)s 推荐 %(branch)s，请审核认定条件。"),
 )
-register_notice_type(
-    "designation_decided",
-    title=gettext_noop("示范/试点认定结果：%(branch)s"),
-    body=gettext_noop("审核结果：%(result)s。%(note)s"),
-)
+
+
+def render_designation_decided(params):
+    result = gettext("已认定") if params["result"] == "approved" else gettext("未通过")
+    title = gettext("示范/试点认定结果：%(branch)s") % {"branch": params["branch"]}
+    return title, gettext("审核结果：%(result)s。%(note)s") % {
+        "result": result,
+        "note": params.get("note", ""),
+    }
+
+
+register_notice_type("designation_decided", render=render_designation_decided)
 register_notice_type(
     "designation_revoked",
     title=gettext_noop("示范/试点认定已撤销：%(branch)s"),

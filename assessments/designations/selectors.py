@@ -34,6 +34,19 @@ def demonstration_branches(*, kind="", dimension="", today=None):
     return rows.select_related("branch__unit").order_by("branch__unit__path", "branch__path")
 
 
+def demonstration_secretaries(*, today=None):
+    """{branch: [secretary users]} of the demonstration and pilot branches in force — for
+    training and observation rounds to invite them (one query plus the permissions lookup)."""
+    branches = [row.branch for row in demonstration_branches(today=today)]
+    users = permissions.users_with_many(
+        Action.RECORD_ACTIVITY,
+        branches,
+        roles={permissions.Role.SECRETARY},
+        exact_roles={permissions.Role.SECRETARY},
+    )
+    return {branch: users[branch.pk] for branch in branches}
+
+
 def live_designations(branch_ids):
     """{branch_id: [approved designation kinds]} for badges."""
     found = {}
@@ -45,12 +58,8 @@ def live_designations(branch_ids):
 
 
 def classification_years(user):
-    return list(
-        Classification.objects.filter(permissions.scope_q(user, Action.VIEW, "branch__"))
-        .order_by("-year")
-        .values_list("year", flat=True)
-        .distinct()
-    )
+    """Years that have classes (not scoped: a year is no branch's data; one index scan)."""
+    return list(Classification.objects.order_by("-year").values_list("year", flat=True).distinct())
 
 
 def classification_rows(user, *, year, grade="", unit_id=None):

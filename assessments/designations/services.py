@@ -124,27 +124,39 @@ def _notify_decision(designation, kind, params):
     )
 
 
-@transaction.atomic
-def designation_approve(*, designation, user, version, note="", today=None):
-    """Approve after the computed criteria check; a failing criterion refuses the approval."""
-    today = today or timezone.localdate()
+def _grant(designation, *, user, version, from_statuses, today, refused, **fields):
+    """Approve or renew: the computed criteria must hold; validity starts today."""
     access.require(access.can_decide(user, designation.branch))
     results = criteria.criteria_check(designation.branch, today=today)
     if not criteria.criteria_met(results):
         failed = "、".join(r.label for r in results if r.passed is not True)
-        raise ValidationError(_("不符合认定条件：%(failed)s。") % {"failed": failed})
+        raise ValidationError(refused % {"failed": failed})
     years = policy_all()["designation.valid_years"]
-    _claim(
+    return _claim(
         designation,
-        [Status.NOMINATED],
+        from_statuses,
         version,
         status=Status.APPROVED,
         decided_by=user,
         decided_at=timezone.now(),
-        decision_note=(note or "").strip(),
         criteria_snapshot=[r.as_json() for r in results],
         valid_from=today,
         valid_until=today + relativedelta(years=years, days=-1),
+        **fields,
+    )
+
+
+@transaction.atomic
+def designation_approve(*, designation, user, version, note="", today=None):
+    """Approve after the computed criteria check; a failing criterion refuses the approval."""
+    _grant(
+        designation,
+        user=user,
+        version=version,
+        from_statuses=[Status.NOMINATED],
+        today=today or timezone.localdate(),
+        refused=_("不符合认定条件：%(failed)s。"),
+        decision_note=(note or "").strip(),
     )
     _notify_decision(
         designation, "designation_decided", {"result": "approved", "note": designation.decision_note}
@@ -194,25 +206,14 @@ def designation_revoke(*, designation, user, version, reason):
 @transaction.atomic
 def designation_renew(*, designation, user, version, today=None):
     """The review on expiry: the criteria are checked again and validity starts anew."""
-    today = today or timezone.localdate()
-    access.require(access.can_decide(user, designation.branch))
-    results = criteria.criteria_check(designation.branch, today=today)
-    if not criteria.criteria_met(results):
-        failed = "、".join(r.label for r in results if r.passed is not True)
-        raise ValidationError(_("复核不符合认定条件：%(failed)s。") % {"failed": failed})
-    years = policy_all()["designation.valid_years"]
-    _claim(
+    return _grant(
         designation,
-        [Status.APPROVED, Status.EXPIRED],
-        version,
-        status=Status.APPROVED,
-        decided_by=user,
-        decided_at=timezone.now(),
-        criteria_snapshot=[r.as_json() for r in results],
-        valid_from=today,
-        valid_until=today + relativedelta(years=years, days=-1),
+        user=user,
+        version=version,
+        from_statuses=[Status.APPROVED, Status.EXPIRED],
+        today=today or timezone.localdate(),
+        refused=_("复核不符合认定条件：%(failed)s。"),
     )
-    return designation
 
 
 def designation_sweep(*, today=None):

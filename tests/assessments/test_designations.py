@@ -276,3 +276,14 @@ def test_follow_up_sweep_reminds_once_per_stage(scored_tree, personas):
     assert (
         Notification.objects.filter(recipient=personas["provincial"], kind="follow_up_reminder").count() == 3
     )
+
+
+def test_demonstration_secretaries_can_be_invited(scored_tree, personas):
+    designation = nominate(scored_tree, personas)
+    Designation.objects.filter(pk=designation.pk).update(
+        status=Designation.Status.APPROVED, valid_until=timezone.localdate() + timedelta(days=10)
+    )
+    invited = selectors.demonstration_secretaries()
+    assert {branch.name: [u.username for u in users] for branch, users in invited.items()} == {
+        "甲厅第一党支部": ["secretary"]
+    }

@@ -201,17 +201,16 @@ def test_bad_input_is_a_message_not_a_500(client_for, world, personas):
     assert response.status_code == 302
 
 
-def grow(tree, personas, n):
-    """n more branches under unit_a with classes, follow-ups, FAQs and questions."""
-    year = 2025
+def grow(unit, asker, n, *, prefix):
+    """n more branches under ``unit`` with classes, follow-ups, designations, FAQs, questions."""
     for i in range(n):
-        branch = make_org(f"扩展党支部{i}", Organization.Kind.BRANCH, tree["unit_a"])
+        branch = make_org(f"{prefix}党支部{i}", Organization.Kind.BRANCH, unit)
         grade = ["advanced", "middle", "lagging"][i % 3]
         row = Classification.objects.create(
-            branch=branch, year=year, score=Decimal(50 + i), computed_grade=grade, grade=grade
+            branch=branch, year=2025, score=Decimal(50 + i), computed_grade=grade, grade=grade
         )
         Classification.objects.create(
-            branch=branch, year=year - 1, score=Decimal(40), computed_grade="lagging", grade="lagging"
+            branch=branch, year=2024, score=Decimal(40), computed_grade="lagging", grade="lagging"
         )
         if grade == "lagging":
             FollowUp.objects.create(
@@ -222,13 +221,13 @@ def grow(tree, personas, n):
             )
         Designation.objects.create(
             branch=branch,
-            kind="demonstration",
+            kind=["demonstration", "pilot"][i % 2],
             reason="x",
             status="approved",
             valid_until=timezone.localdate() + timedelta(days=300),
             dimensions=",organizational_life,",
         )
-        question = f"组织生活会问题{i}"
+        question = f"{prefix}组织生活会问题{i}"
         Faq.objects.create(
             question=question,
             answer="解答",
@@ -236,7 +235,7 @@ def grow(tree, personas, n):
             search_tokens=token_text(question, "解答"),
         )
         Question.objects.create(
-            branch=branch, asked_by=personas["secretary"], dimension="organizational_life", title=question
+            branch=branch, asked_by=asker, dimension="organizational_life", title=question
         )
 
 
@@ -254,41 +253,7 @@ def grow(tree, personas, n):
 )
 def test_query_count_does_not_grow(client_for, world, tree, personas, url):
     client = client_for(personas["provincial"])
-    grow(tree, personas, 3)
+    grow(tree["unit_a"], personas["secretary"], 3, prefix="扩展")
     small = count_queries(client, url)
-    grow_names(tree, personas, 12)
+    grow(tree["unit_b"], personas["outsider"], 12, prefix="再扩展")
     assert count_queries(client, url) == small
-
-
-def grow_names(tree, personas, n):
-    for i in range(n):
-        branch = make_org(f"再扩展党支部{i}", Organization.Kind.BRANCH, tree["unit_b"])
-        grade = ["advanced", "middle", "lagging"][i % 3]
-        row = Classification.objects.create(
-            branch=branch, year=2025, score=Decimal(50 + i), computed_grade=grade, grade=grade
-        )
-        if grade == "lagging":
-            FollowUp.objects.create(
-                branch=branch,
-                classification=row,
-                contact_leader_name="领导",
-                reassess_due=timezone.localdate(),
-            )
-        Designation.objects.create(
-            branch=branch,
-            kind="pilot",
-            reason="x",
-            status="approved",
-            valid_until=timezone.localdate() + timedelta(days=300),
-            dimensions=",basic_duties,",
-        )
-        question = f"组织生活记录{i}"
-        Faq.objects.create(
-            question=question,
-            answer="解答",
-            dimension="organizational_life",
-            search_tokens=token_text(question, "解答"),
-        )
-        Question.objects.create(
-            branch=branch, asked_by=personas["outsider"], dimension="organizational_life", title=question
-        )
