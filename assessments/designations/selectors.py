@@ -8,7 +8,7 @@ from django.utils import timezone
 from branches import permissions
 from branches.models import Organization, RectificationItem, SourceKind
 
-from ..models import Classification, Designation, FollowUp
+from ..models import CheckIn, Classification, Designation, FollowUp
 
 Grade = Classification.Grade
 Action = permissions.Action
@@ -153,7 +153,19 @@ def _plan_counts():
         .annotate(n=Count("pk"))
         .values("n")[:1]
     )
-    return {"plan_total": Coalesce(Subquery(count), 0), "plan_done": Coalesce(Subquery(done), 0)}
+    check_ins = (
+        CheckIn.objects.filter(follow_up=OuterRef("pk"))
+        .order_by()
+        .values("follow_up_id")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    # Subqueries, not JOIN + GROUP BY: PostgreSQL evaluates them for the page's rows only.
+    return {
+        "plan_total": Coalesce(Subquery(count), 0),
+        "plan_done": Coalesce(Subquery(done), 0),
+        "check_in_count": Coalesce(Subquery(check_ins), 0),
+    }
 
 
 def follow_up_list(user, *, status="", unit_id=None, today=None):
@@ -170,7 +182,7 @@ def follow_up_list(user, *, status="", unit_id=None, today=None):
     if unit_id:
         rows = rows.filter(branch__unit_id=unit_id)
     return (
-        rows.annotate(**_plan_counts(), check_in_count=Count("check_ins"))
+        rows.annotate(**_plan_counts())
         .select_related("branch__unit", "classification")
         .order_by("-status", "reassess_due", "pk")
     )

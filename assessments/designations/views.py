@@ -24,14 +24,16 @@ from . import access, criteria, forms, selectors, services
 def public_list(request):
     kind = request.GET.get("kind", "")
     dimension = request.GET.get("dimension", "")
-    rows = list(selectors.demonstration_branches(kind=kind, dimension=dimension))
-    for row in rows:
+    page = Paginator(selectors.demonstration_branches(kind=kind, dimension=dimension), 30).get_page(
+        request.GET.get("page")
+    )
+    for row in page.object_list:
         row.tags = dimensions.labels(row.dimension_codes)
     return render(
         request,
         "assessments/designations/public.html",
         {
-            "rows": rows,
+            "page_obj": page,
             "kind": kind,
             "dimension": dimension,
             "kinds": Designation.Kind.choices,

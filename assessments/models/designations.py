@@ -152,7 +152,11 @@ class Classification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["branch", "year"], name="classification_once_per_year")
         ]
-        indexes = [models.Index(fields=["year", "grade"], name="classification_year_grade")]
+        indexes = [
+            models.Index(fields=["year", "grade"], name="classification_year_grade"),
+            # The overview lists a year's classes lowest score first, a page at a time.
+            models.Index(fields=["year", "score", "branch"], name="classification_year_score"),
+        ]
 
     def __str__(self):
         return f"{self.branch} · {self.year} · {self.get_grade_display()}"
