@@ -4,12 +4,17 @@ PIP := .venv/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint worker beat seed-province benchmark messages
+.PHONY: install install-prod run test lint worker beat seed-province benchmark messages
 
 .venv/bin/python:
 	python3 -m venv .venv
 
+# Development install (tests, lint, browser tools); production installs requirements.txt only.
 install: .venv/bin/python
+	$(PIP) install -q -r requirements-dev.txt
+	$(PIP) check
+
+install-prod: .venv/bin/python
 	$(PIP) install -q -r requirements.txt
 	$(PIP) check
 

@@ -8,7 +8,7 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("标准与评分")
 
     def ready(self):
-        # Real rules first; placeholders ("no data yet") last so they never shadow a real rule.
+        # Import order does not matter: a real rule replaces a "no data yet" placeholder of its key.
         from . import (  # noqa: F401
             notices,
             panels,
@@ -16,6 +16,7 @@ class AssessmentsConfig(AppConfig):
             rules_foundation,
             rules_life,
             rules_pending,
+            rules_training,
         )
 
         # Demonstration and classified guidance: policy keys, notice types, criteria registry.

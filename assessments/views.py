@@ -3,12 +3,14 @@ from collections import defaultdict
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from branches import uploads
+from branches.http import int_or_none, redirect_back, version_from
 from branches.permissions import Action, admin_required, staff_required
 from branches.xlsx import xlsx_response
 
@@ -233,17 +235,25 @@ def worklist(request):
 
 @require_POST
 def review_start(request):
-    branch = get_object_or_404(selectors.visible_branches(request.user), pk=request.POST.get("branch"))
+    branch_pk = int_or_none(request.POST.get("branch"))
+    if branch_pk is None:
+        raise Http404
+    branch = get_object_or_404(selectors.visible_branches(request.user), pk=branch_pk)
     kind = request.POST.get("kind")
     if kind not in Review.Kind.values:
         raise Http404
     access.require(access.can_start(request.user, branch, kind))
     form = forms.PeriodForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect_back(request, "assessments:worklist")
     try:
         review = services.review_start(branch=branch, kind=kind, user=request.user, **form.period_values())
     except ValidationError as exc:
         _errors(request, exc)
-        return redirect(request.POST.get("back") or "assessments:worklist")
+        return redirect_back(request, "assessments:worklist")
     messages.success(request, _("已开始评审，系统已按现有数据预填自动计算项。"))
     return redirect(review)
 
@@ -274,7 +284,7 @@ def review_detail(request, pk):
         entries = _entries_from_post(request.POST, review)
         try:
             services.review_save_scores(
-                review=review, user=request.user, version=int(request.POST.get("version", 0)), entries=entries
+                review=review, user=request.user, version=version_from(request), entries=entries
             )
         except ValidationError as exc:
             _errors(request, exc)
@@ -315,7 +325,7 @@ def review_action(request, pk, action):
         elif action == "refresh":
             access.require(access.can_edit(request.user, review))
             count = services.review_refresh_rules(
-                review=review, user=request.user, version=int(request.POST.get("version", 0))
+                review=review, user=request.user, version=version_from(request)
             )
             messages.success(request, _("已按最新数据重新计算，%(n)d项得分有变化。") % {"n": count})
         elif action == "return":
@@ -357,7 +367,7 @@ def evidence_upload(request, pk):
 def evidence_download(request, pk):
     doc = get_object_or_404(Evidence.objects.select_related("review"), pk=pk)
     access.get_review(request.user, doc.review_id)
-    return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.original_name)
+    return uploads.serve(doc.file, filename=doc.original_name)
 
 
 def review_history(request, pk):

@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import permissions, policy
+from . import permissions, policy, services
+from .forms import OrganizationForm
 from .models import (
     JobHeartbeat,
     Member,
@@ -35,18 +36,68 @@ class RoleAssignmentInline(admin.TabularInline):
 
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):
-    fieldsets = UserAdmin.fieldsets + ((_("门户"), {"fields": ["display_name"]}),)
+    fieldsets = UserAdmin.fieldsets + ((_("门户"), {"fields": ["display_name", "must_change_password"]}),)
+    add_fieldsets = UserAdmin.add_fieldsets + (
+        (_("门户"), {"fields": ["display_name", "email", "must_change_password"]}),
+    )
     inlines = [RoleAssignmentInline]
-    list_display = ["username", "display_name", "email", "is_active", "is_superuser"]
+    list_display = ["username", "display_name", "email", "is_active", "is_superuser", "must_change_password"]
+    list_filter = [*UserAdmin.list_filter, "must_change_password"]
+    actions = ["require_password_change"]
+
+    @admin.action(description=_("要求所选用户下次登录时修改密码"))
+    def require_password_change(self, request, queryset):
+        count = queryset.update(must_change_password=True)
+        self.message_user(request, _("%(count)d 个用户下次登录时须修改密码。") % {"count": count})
+
+
+class OrganizationAdminForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        # the portal's organization fields, plus the parent (on add only) and the active flag
+        fields = ["parent", *OrganizationForm.Meta.fields, "is_active"]
+
+    def clean(self):
+        data = super().clean()
+        if not self.instance.pk and data.get("kind"):
+            try:
+                services.validate_parent(data["kind"], data.get("parent"))
+            except ValidationError as exc:
+                self.add_error("parent", exc)
+        return data
 
 
 @admin.register(Organization)
 class OrganizationAdmin(SimpleHistoryAdmin):
+    """Adds go through ``services.organization_create`` (path, depth and unit derived there);
+    the place in the tree is read-only here: moves use the portal's move page, which rewrites
+    the whole subtree (``services.organization_move``)."""
+
+    form = OrganizationAdminForm
     list_display = ["name", "kind", "unit", "category", "is_active"]
     list_filter = ["kind", "category", "is_joint", "is_temporary"]
     search_fields = ["name", "unit_name"]
-    readonly_fields = ["path", "depth"]
-    raw_id_fields = ["parent", "unit"]
+    raw_id_fields = ["parent"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ["unit", "path", "depth"]
+        return ["kind", "parent", "unit", "path", "depth"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        fields = {
+            name: value
+            for name, value in form.cleaned_data.items()
+            if name not in ("name", "kind", "parent") and name in {f.name for f in Organization._meta.fields}
+        }
+        created = services.organization_create(
+            name=obj.name, kind=obj.kind, parent=form.cleaned_data.get("parent"), **fields
+        )
+        obj.pk, obj.path, obj.depth, obj.unit_id = created.pk, created.path, created.depth, created.unit_id
+        obj._state.adding = False
 
 
 @admin.register(Member)
@@ -96,4 +147,29 @@ class PolicySettingAdmin(SimpleHistoryAdmin):
 admin.site.register(JobHeartbeat)
 
 
+# "Run selected tasks" in the periodic task admin: with the broker down, say so instead of
+# hanging and answering 500 (the broker timeouts in settings bound the wait).
+from django.contrib import messages  # noqa: E402
+from django_celery_beat.admin import PeriodicTaskAdmin  # noqa: E402
+from django_celery_beat.models import PeriodicTask  # noqa: E402
+
 from .renewals import admin as renewals_admin  # noqa: E402, F401  (registers renewal admin pages)
+
+
+class PortalPeriodicTaskAdmin(PeriodicTaskAdmin):
+    def run_tasks(self, request, queryset):
+        try:
+            return super().run_tasks(request, queryset)
+        except Exception as exc:  # noqa: BLE001 - kombu/redis errors for an unreachable broker
+            self.message_user(
+                request,
+                _("任务队列暂时无法连接，任务未能启动：%(error)s。到计划时间后会照常运行。") % {"error": exc},
+                level=messages.ERROR,
+            )
+            return None
+
+    run_tasks.short_description = PeriodicTaskAdmin.run_tasks.short_description
+
+
+admin.site.unregister(PeriodicTask)
+admin.site.register(PeriodicTask, PortalPeriodicTaskAdmin)

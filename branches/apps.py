@@ -8,6 +8,9 @@ class BranchesConfig(AppConfig):
     verbose_name = _("组织与党员")
 
     def ready(self):
+        from . import text
+
+        text.install()  # every form's text fields refuse control characters
         from . import panels  # noqa: F401  (registers home-page panels)
         from .rectifications import notices as rectification_notices  # noqa: F401
         from .renewals import notices as renewal_notices  # noqa: F401  (registers notice types)

@@ -33,6 +33,7 @@ class HistoryEntry:
     action: str
     subject: str
     changes: list = field(default_factory=list)
+    reason: str = ""  # e.g. the spreadsheet import that made the change
 
 
 def member_history(member, limit=30):
@@ -91,6 +92,7 @@ def _entries(sources, limit):
             who=str(record.history_user) if record.history_user else _("系统"),
             action=str(ACTION_LABELS.get(record.history_type, ACTION_LABELS["~"])),
             subject=subject(record),
+            reason=record.history_change_reason or "",
         )
         if prev is not None and record.history_type == "~":
             entry.changes = _changes(record, prev, names)

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from django.db import transaction
 
 from .models import Member, Organization, Post, RoleAssignment, Term, User
-from .services import organization_create
+from .services import organization_create, organization_ids, organization_path
 
 Kind = Organization.Kind
 Category = Organization.Category
@@ -179,13 +179,15 @@ def _term_window(rng, today):
 
 def _create_children(parent, specs):
     """Bulk-insert tree nodes below ``parent`` and fill in their paths."""
-    nodes = Organization.objects.bulk_create(
-        [Organization(parent=parent, depth=parent.depth + 1, **spec) for spec in specs]
+    ids = organization_ids(len(specs))
+    return Organization.objects.bulk_create(
+        [
+            Organization(
+                pk=pk, parent=parent, depth=parent.depth + 1, path=organization_path(pk, parent), **spec
+            )
+            for pk, spec in zip(ids, specs, strict=True)
+        ]
     )
-    for node in nodes:
-        node.path = f"{parent.path}{node.pk}/"
-    Organization.objects.bulk_update(nodes, ["path"])
-    return nodes
 
 
 def _seed_unit(root, name, index, scale, today):

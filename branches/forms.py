@@ -71,6 +71,7 @@ class MemberForm(forms.ModelForm):
         model = Member
         fields = [
             "name",
+            "number",
             "gender",
             "birth_date",
             "joined_on",
@@ -178,3 +179,19 @@ class MemberFilter(django_filters.FilterSet):
             del self.filters["cell"]
         else:
             self.filters["cell"].queryset = cells
+
+
+class OrganizationMoveForm(forms.Form):
+    """Where to move a node: only parents its kind may sit under, in the mover's editing scope,
+    outside the node's own subtree."""
+
+    new_parent = forms.ModelChoiceField(label=_("新的上级组织"), queryset=Organization.objects.none())
+
+    def __init__(self, *args, organization, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_parent"].queryset = (
+            candidates.filter(kind__in=Organization.ALLOWED_PARENTS[organization.kind], is_active=True)
+            .exclude(path__startswith=organization.path)
+            .exclude(pk=organization.parent_id)
+            .order_by("path")
+        )

@@ -2,13 +2,22 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit, checks, exports, permissions, selectors, services
 from .flow import run_form
-from .forms import DateForm, MemberFilter, MemberForm, OrganizationForm, PostForm, TermForm
+from .forms import (
+    DateForm,
+    MemberFilter,
+    MemberForm,
+    OrganizationForm,
+    OrganizationMoveForm,
+    PostForm,
+    TermForm,
+)
 from .models import Member, Organization, Post, Term
 from .permissions import Action, branch_permission_required, get_object_for_user
 from .policy import policy_all
@@ -95,6 +104,7 @@ def org_detail(request, organization):
         "can_edit_members": permissions.can(request.user, Action.EDIT_MEMBERS, organization),
         "can_manage_terms": permissions.can(request.user, Action.MANAGE_TERMS, organization),
         "can_export": permissions.can(request.user, Action.EXPORT, organization),
+        "can_import": permissions.can(request.user, Action.IMPORT, organization),
     }
     if organization.kind in (Kind.BRANCH, Kind.GENERAL_BRANCH):
         context["cells"] = selectors.branch_cells(organization)
@@ -152,6 +162,42 @@ def org_edit(request, organization):
         save,
         title=_("编辑 %(name)s") % {"name": organization.name},
         back=organization.get_absolute_url(),
+    )
+
+
+@branch_permission_required(Action.EDIT_ORG)
+def org_move(request, organization):
+    """Move a node (and everything below it) under another parent in the mover's scope."""
+    if organization.parent_id is None:
+        raise Http404
+    form = OrganizationMoveForm(
+        request.POST or None,
+        organization=organization,
+        candidates=permissions.orgs_in_scope(request.user, Action.EDIT_ORG),
+    )
+
+    def save(data):
+        moved = services.organization_move(
+            organization=organization, new_parent=data["new_parent"], user=request.user
+        )
+        return _("已将 %(name)s 移动到 %(parent)s 之下。") % {
+            "name": moved.name,
+            "parent": data["new_parent"].name,
+        }, moved
+
+    return _form_flow(
+        request,
+        form,
+        save,
+        title=_("移动 %(name)s") % {"name": organization.name},
+        back=organization.get_absolute_url(),
+        submit=_("移动"),
+        intro=_(
+            "该组织及其全部下级组织、党员将一并移到新的上级组织之下；"
+            "原所属单位的工作人员将不再能查看或管理它们。当前上级组织：%(parent)s。"
+        )
+        % {"parent": organization.parent.name},
+        confirm=_("确定移动该组织及其全部下级组织吗？"),
     )
 
 

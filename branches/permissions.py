@@ -22,16 +22,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
-from django.http import Http404
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import Organization, RoleAssignment
+from .models import Organization, RoleAssignment, User
+
+if TYPE_CHECKING:
+    from notifications.models import Notification
 
 Role = RoleAssignment.Role
+AnyUser = User | AnonymousUser
+M = TypeVar("M", bound=Model)
+View = Callable[..., HttpResponse]
 
 
 class Action(StrEnum):
@@ -45,9 +53,10 @@ class Action(StrEnum):
     SUPERVISE = "supervise"  # renewal supervision, postponement approvals
     EXPORT = "export"
     CONFIGURE = "configure"  # standards, policy settings
+    IMPORT = "import"  # spreadsheet imports into a unit (organizations, roster, terms, posts)
 
 
-ROLE_ACTIONS = {
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
     Role.PROVINCIAL_STAFF: frozenset({Action.VIEW, Action.REVIEW, Action.SUPERVISE, Action.EXPORT}),
     Role.UNIT_STAFF: frozenset(
@@ -59,6 +68,7 @@ ROLE_ACTIONS = {
             Action.REVIEW,
             Action.SUPERVISE,
             Action.EXPORT,
+            Action.IMPORT,
         }
     ),
     Role.SECRETARY: frozenset(
@@ -75,31 +85,33 @@ ROLE_ACTIONS = {
 STAFF_ROLES = frozenset({Role.ADMIN, Role.PROVINCIAL_STAFF, Role.UNIT_STAFF})
 
 
-def _assignments(user):
+def _assignments(user: AnyUser) -> tuple[tuple[str, str], ...]:
     """The user's (role, path) pairs, fetched once per user object (i.e. once per request)."""
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User):
         return ()
     cached = getattr(user, "_role_paths", None)
     if cached is None:
-        cached = tuple(RoleAssignment.objects.filter(user=user).values_list("role", "organization__path"))
-        user._role_paths = cached
+        cached = tuple(
+            RoleAssignment.objects.filter(user_id=user.pk).values_list("role", "organization__path")
+        )
+        setattr(user, "_role_paths", cached)  # noqa: B010 (a per-request cache on the user object)
     return cached
 
 
-def roles_of(user):
+def roles_of(user: AnyUser) -> set[str]:
     return {role for role, _path in _assignments(user)}
 
 
-def role_paths(user, role):
+def role_paths(user: AnyUser, role: str) -> list[str]:
     """Tree paths of the nodes assigned to ``user`` with ``role`` (e.g. a secretary's branches)."""
     return [path for assigned, path in _assignments(user) if assigned == role]
 
 
-def is_admin(user):
+def is_admin(user: AnyUser) -> bool:
     return bool(getattr(user, "is_superuser", False)) or Role.ADMIN in roles_of(user)
 
 
-def is_staff_role(user):
+def is_staff_role(user: AnyUser) -> bool:
     return is_admin(user) or bool(roles_of(user) & STAFF_ROLES)
 
 
@@ -117,7 +129,7 @@ class Grant:
     valid_from: datetime | None = None
     valid_until: datetime | None = None
 
-    def active(self, now):
+    def active(self, now: datetime) -> bool:
         return (self.valid_from is None or self.valid_from <= now) and (
             self.valid_until is None or now < self.valid_until
         )
@@ -133,17 +145,22 @@ class GrantSource:
 _GRANT_SOURCES: dict[str, GrantSource] = {}
 
 
-def register_grant_source(name, *, for_user, for_paths):
+def register_grant_source(
+    name: str,
+    *,
+    for_user: Callable[[AnyUser, datetime], Iterable[Grant]],
+    for_paths: Callable[[list[str], datetime], Iterable[Grant]],
+) -> None:
     """Register a source of time-boxed grants (see ``Grant``). Registering a name again
     replaces it (tests do this); ``unregister_grant_source`` removes it."""
     _GRANT_SOURCES[name] = GrantSource(name, for_user, for_paths)
 
 
-def unregister_grant_source(name):
+def unregister_grant_source(name: str) -> None:
     _GRANT_SOURCES.pop(name, None)
 
 
-def _grants(user):
+def _grants(user: AnyUser) -> tuple[Grant, ...]:
     """Active grants the user holds from every source, fetched once per user object."""
     if not getattr(user, "is_authenticated", False) or not _GRANT_SOURCES:
         return ()
@@ -156,11 +173,11 @@ def _grants(user):
             for grant in source.for_user(user, now)
             if grant.active(now)
         )
-        user._grants = cached
+        setattr(user, "_grants", cached)  # noqa: B010 (a per-request cache on the user object)
     return cached
 
 
-def scope_paths(user, action):
+def scope_paths(user: AnyUser, action: str) -> list[str] | None:
     """Tree prefixes under which ``user`` may do ``action``; None means everywhere."""
     if is_admin(user):
         return None
@@ -169,12 +186,18 @@ def scope_paths(user, action):
     return sorted(paths)
 
 
-def _ancestor_paths(path):
+def _ancestor_paths(path: str) -> list[str]:
     parts = path.strip("/").split("/")
     return ["/" + "/".join(parts[:depth]) + "/" for depth in range(1, len(parts) + 1)]
 
 
-def users_by_role_many(action, organizations, *, roles=None, exact_roles=()):
+def users_by_role_many(
+    action: str,
+    organizations: Iterable[Organization],
+    *,
+    roles: Iterable[str] | None = None,
+    exact_roles: Iterable[str] = (),
+) -> dict[int, dict[str, list[User]]]:
     """{organization id: {role or "grant": [active users]}} who may do ``action`` on each
     organization, in two queries plus one per grant source.
 
@@ -215,7 +238,13 @@ def users_by_role_many(action, organizations, *, roles=None, exact_roles=()):
     return result
 
 
-def users_with_many(action, organizations, *, roles=None, exact_roles=()):
+def users_with_many(
+    action: str,
+    organizations: Iterable[Organization],
+    *,
+    roles: Iterable[str] | None = None,
+    exact_roles: Iterable[str] = (),
+) -> dict[int, list[User]]:
     """{organization id: [active users who may do ``action`` on it]} (see ``users_by_role_many``)."""
     result = {}
     for org_id, by_role in users_by_role_many(
@@ -226,12 +255,18 @@ def users_with_many(action, organizations, *, roles=None, exact_roles=()):
     return result
 
 
-def users_with(action, organization, *, roles=None, exact_roles=()):
+def users_with(
+    action: str,
+    organization: Organization,
+    *,
+    roles: Iterable[str] | None = None,
+    exact_roles: Iterable[str] = (),
+) -> list[User]:
     """The active users who may do ``action`` on ``organization`` (see ``users_with_many``)."""
     return users_with_many(action, [organization], roles=roles, exact_roles=exact_roles)[organization.pk]
 
 
-def scope_q(user, action, field="", *, organization_field=None):
+def scope_q(user: AnyUser, action: str, field: str = "", *, organization_field: str | None = None) -> Q:
     """A Q matching rows whose organization lies in the user's scope for ``action``.
 
     ``field`` is the lookup to the organization from the model filtered ("" for Organization
@@ -249,11 +284,11 @@ def scope_q(user, action, field="", *, organization_field=None):
     return q
 
 
-def orgs_in_scope(user, action=Action.VIEW):
+def orgs_in_scope(user: AnyUser, action: str = Action.VIEW) -> QuerySet[Organization]:
     return Organization.objects.filter(scope_q(user, action))
 
 
-def can(user, action, organization):
+def can(user: AnyUser, action: str, organization: Organization | None) -> bool:
     """True when ``user`` may do ``action`` on ``organization`` (a node of the tree)."""
     if organization is None:
         return is_admin(user)
@@ -263,19 +298,19 @@ def can(user, action, organization):
     return any(organization.path.startswith(path) for path in paths)
 
 
-def require(user, action, organization):
+def require(user: AnyUser, action: str, organization: Organization | None) -> None:
     """Raise PermissionDenied unless ``user`` may do ``action`` (services acting for a user)."""
     if not can(user, action, organization):
         raise PermissionDenied
 
 
-def require_any(user, action):
+def require_any(user: AnyUser, action: str) -> None:
     """Raise PermissionDenied unless ``user`` may do ``action`` somewhere (e.g. any export)."""
     if not is_admin(user) and not scope_paths(user, action):
         raise PermissionDenied
 
 
-def check(user, action, organization):
+def check(user: AnyUser, action: str, organization: Organization) -> None:
     """Raise Http404 when the node is invisible to the user, 403 when the action is not granted."""
     if not can(user, Action.VIEW, organization):
         raise Http404
@@ -283,7 +318,9 @@ def check(user, action, organization):
         raise PermissionDenied
 
 
-def get_object_for_user(queryset, *, user, action, org_field="", **lookup):
+def get_object_for_user(
+    queryset: QuerySet[M], *, user: AnyUser, action: str, org_field: str = "", **lookup: Any
+) -> M:
     """Fetch one object and authorize ``action`` on it in one call.
 
     ``org_field`` leads from the object to its organization ("" for Organization, "branch" for
@@ -291,7 +328,7 @@ def get_object_for_user(queryset, *, user, action, org_field="", **lookup):
     """
     prefix = f"{org_field}__" if org_field else ""
     obj = get_object_or_404(queryset.filter(scope_q(user, Action.VIEW, prefix)), **lookup)
-    organization = obj
+    organization: Any = obj
     for part in org_field.split("__") if org_field else ():
         organization = getattr(organization, part)
     if not can(user, action, organization):
@@ -299,14 +336,14 @@ def get_object_for_user(queryset, *, user, action, org_field="", **lookup):
     return obj
 
 
-def renewal_step_action(step):
+def renewal_step_action(step: str) -> Action:
     """The action a renewal step needs: the branch records its own steps, the higher
     organization approves (request approval: SUPERVISE; candidates and the new secretary:
     MANAGE_TERMS)."""
     from .models import RenewalStep
 
     Step = RenewalStep.Step
-    return {
+    actions: dict[str, Action] = {
         Step.REQUEST: Action.RECORD_ACTIVITY,
         Step.REQUEST_APPROVAL: Action.SUPERVISE,
         Step.CANDIDATES: Action.RECORD_ACTIVITY,
@@ -314,10 +351,11 @@ def renewal_step_action(step):
         Step.ELECTION: Action.RECORD_ACTIVITY,
         Step.RESULTS_REPORT: Action.RECORD_ACTIVITY,
         Step.SECRETARY_APPROVAL: Action.MANAGE_TERMS,
-    }[step]
+    }
+    return actions[step]
 
 
-def calendar_feed_owner(token):
+def calendar_feed_owner(token: str) -> User:
     """The active user a private calendar-feed token belongs to (the token is the only
     credential of the feed), or 404."""
     from .models import CalendarToken
@@ -327,27 +365,27 @@ def calendar_feed_owner(token):
     ).user
 
 
-def get_notification_for_user(user, pk, **lookup):
+def get_notification_for_user(user: AnyUser, pk: int, **lookup: Any) -> "Notification":
     """A notice is visible to its recipient only (404 for anybody else's)."""
     from notifications.models import Notification
 
     return get_object_or_404(Notification, pk=pk, recipient=user, **lookup)
 
 
-def require_admin(user):
+def require_admin(user: AnyUser) -> None:
     if not is_admin(user):
         raise PermissionDenied
 
 
-def branch_permission_required(action, *, url_kwarg="org_id"):
+def branch_permission_required(action: str, *, url_kwarg: str = "org_id") -> Callable[[View], View]:
     """View decorator: loads the organization named by ``url_kwarg`` and checks ``action``.
 
     The view receives the organization as its second argument instead of the raw id.
     """
 
-    def decorator(view):
+    def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request, *args, **kwargs):
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             organization = get_object_for_user(
                 Organization.objects.select_related("parent", "unit"),
                 user=request.user,
@@ -361,11 +399,11 @@ def branch_permission_required(action, *, url_kwarg="org_id"):
     return decorator
 
 
-def staff_required(view):
+def staff_required(view: View) -> View:
     """Pages for committee staff and admins only (secretaries get 403)."""
 
     @wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not is_staff_role(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -373,9 +411,9 @@ def staff_required(view):
     return wrapper
 
 
-def admin_required(view):
+def admin_required(view: View) -> View:
     @wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         require_admin(request.user)
         return view(request, *args, **kwargs)
 

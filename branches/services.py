@@ -4,13 +4,18 @@ Every function is keyword-only, runs in a transaction and raises ValidationError
 message in the user's language when a business rule is broken.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F, Value
+from django.db import connection, transaction
+from django.db.models import Case, F, Value, When
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+from simple_history.signals import pre_create_historical_record
+from simple_history.utils import bulk_create_with_history
 
 from .flow import model_update
 from .models import JobHeartbeat, Member, Organization, Post, RoleAssignment, Term
@@ -18,8 +23,38 @@ from .policy import policy_get
 
 Kind = Organization.Kind
 
+# (user, reason) stamped on every history record written inside ``history_context``.
+_HISTORY = ContextVar("branches_history_context", default=None)
 
-def _validate_parent(kind, parent):
+
+@contextmanager
+def history_context(*, user, reason):
+    """Attribute every history record written in the block to ``user`` with ``reason``.
+
+    Used by the spreadsheet import so that each change names the import and the uploader,
+    whether it runs in a request or in a Celery worker.
+    """
+    token = _HISTORY.set((user, reason))
+    try:
+        yield
+    finally:
+        _HISTORY.reset(token)
+
+
+def _stamp_history(sender, history_instance, **kwargs):
+    stamp = _HISTORY.get()
+    if stamp is None:
+        return
+    user, reason = stamp
+    history_instance.history_change_reason = reason
+    if user is not None:
+        history_instance.history_user = user
+
+
+pre_create_historical_record.connect(_stamp_history, dispatch_uid="branches_history_context")
+
+
+def validate_parent(kind, parent):
     allowed = Organization.ALLOWED_PARENTS[kind]
     if not allowed:
         if parent is not None:
@@ -40,21 +75,103 @@ def _unit_of(kind, parent):
     return parent if parent.kind == Kind.UNIT_COMMITTEE else parent.unit
 
 
+def organization_ids(count):
+    """Reserve ``count`` primary keys for new organizations.
+
+    A node's path ends with its own id and the database refuses a row without a valid path, so
+    the id must be known before the INSERT. PostgreSQL hands out sequence values (never reused);
+    SQLite (development only, one writer at a time) continues after the highest id.
+    """
+    if count <= 0:
+        return []
+    table = Organization._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
+        start = cursor.fetchone()[0] + 1
+        return list(range(start, start + count))
+
+
+def organization_path(pk, parent):
+    """The materialized path of node ``pk`` placed under ``parent`` (None for the root)."""
+    return f"{parent.path if parent else '/'}{pk}/"
+
+
 @transaction.atomic
 def organization_create(*, name, kind, parent=None, **fields):
     """Create a node of the tree; path, depth and unit are derived from the parent."""
-    _validate_parent(kind, parent)
-    org = Organization(name=name, kind=kind, parent=parent, unit=_unit_of(kind, parent), **fields)
-    org.full_clean(exclude=["path", "unit"])
-    org.save()
-    org.path = f"{parent.path if parent else '/'}{org.pk}/"
-    org.depth = parent.depth + 1 if parent else 0
-    update = ["path", "depth"]
+    validate_parent(kind, parent)
+    (pk,) = organization_ids(1)
+    org = Organization(
+        pk=pk,
+        name=name,
+        kind=kind,
+        parent=parent,
+        unit=_unit_of(kind, parent),
+        path=organization_path(pk, parent),
+        depth=parent.depth + 1 if parent else 0,
+        **fields,
+    )
     if kind == Kind.UNIT_COMMITTEE:
-        org.unit = org
-        update.append("unit")
-    org.save(update_fields=update)
+        org.unit_id = pk
+    org.full_clean(exclude=["path", "unit"])
+    org.save(force_insert=True)
     return org
+
+
+def _reserve_ids(model, count):
+    """``count`` primary keys taken from the table's sequence in one query (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+@transaction.atomic
+def organizations_create_batch(*, organizations):
+    """Create many nodes whose parents are already saved (the import, one tree level at a time).
+
+    Each node is checked like ``organization_create`` (parent rule, field validation); on
+    PostgreSQL the ids are reserved first, so path, depth and unit are right on insert and
+    every node gets one history record. Elsewhere the nodes are created one by one.
+    """
+    for org in organizations:
+        validate_parent(org.kind, org.parent)
+        org.unit = _unit_of(org.kind, org.parent)
+        org.full_clean(exclude=["path", "unit", "parent"], validate_unique=False, validate_constraints=False)
+        if org.units_covered < 1:
+            raise ValidationError(_("覆盖单位数至少为 1。"))
+    if connection.vendor != "postgresql":
+        fields = ("name", "kind", "parent", "unit")
+        return [
+            organization_create(
+                name=o.name,
+                kind=o.kind,
+                parent=o.parent,
+                **{
+                    f.name: getattr(o, f.name)
+                    for f in Organization._meta.concrete_fields
+                    if f.name not in {*fields, "id", "path", "depth"}
+                },
+            )
+            for o in organizations
+        ]
+    for org, pk in zip(organizations, _reserve_ids(Organization, len(organizations)), strict=True):
+        org.pk = pk
+        org.path = f"{org.parent.path}{pk}/"
+        org.depth = org.parent.depth + 1
+        if org.kind == Kind.UNIT_COMMITTEE:
+            org.unit = org
+    stamp = _HISTORY.get() or (None, None)
+    return bulk_create_with_history(
+        organizations, Organization, batch_size=1000, default_user=stamp[0], default_change_reason=stamp[1]
+    )
 
 
 @transaction.atomic
@@ -67,39 +184,126 @@ def organization_update(*, organization, **fields):
 
 
 @transaction.atomic
-def organization_move(*, organization, new_parent):
-    """Move a node and its whole subtree under ``new_parent`` (two UPDATEs, any depth)."""
-    _validate_parent(organization.kind, new_parent)
-    if new_parent.path.startswith(organization.path):
-        raise ValidationError(_("不能把组织移动到它自己的下级组织中。"))
-    old_path = organization.path
-    new_path = f"{new_parent.path}{organization.pk}/"
-    depth_shift = new_parent.depth + 1 - organization.depth
-    subtree = Organization.objects.select_for_update().filter(path__startswith=old_path)
-    subtree.update(
-        path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
-        depth=F("depth") + depth_shift,
-    )
-    Organization.objects.filter(pk=organization.pk).update(parent=new_parent)
-    if organization.kind != Kind.UNIT_COMMITTEE:
-        Organization.objects.filter(path__startswith=new_path).exclude(kind=Kind.UNIT_COMMITTEE).update(
-            unit=_unit_of(organization.kind, new_parent)
+def organization_move(*, organization, new_parent, user=None):
+    """Move a node and its whole subtree under ``new_parent``.
+
+    One UPDATE rewrites the subtree's paths and depths, the moved node's parent and (for nodes
+    below a unit committee) the unit, so no reader ever sees a half-moved tree and a role granted
+    on the old unit stops covering the subtree in the same instant the new unit's starts to.
+    The move is recorded in the node's change history.
+    """
+    current = Organization.objects.select_for_update().get(pk=organization.pk)
+    new_parent = Organization.objects.select_for_update().get(pk=new_parent.pk)
+    if current.parent_id is None:
+        raise ValidationError(_("根组织不能移动。"))
+    if new_parent.path.startswith(current.path):
+        raise ValidationError(_("不能把组织移动到它自己或它的下级组织中。"))
+    validate_parent(current.kind, new_parent)
+    if not new_parent.is_active:
+        raise ValidationError(_("不能移动到已撤销的组织下。"))
+    if new_parent.pk == current.parent_id:
+        raise ValidationError(_("该组织已在所选上级组织之下。"))
+    old_path = current.path
+    new_path = organization_path(current.pk, new_parent)
+    changes = {
+        "path": Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+        "depth": F("depth") + (new_parent.depth + 1 - current.depth),
+        "parent": Case(
+            When(pk=current.pk, then=Value(new_parent.pk)),
+            default=F("parent"),
+            output_field=Organization._meta.get_field("parent"),
+        ),
+    }
+    if current.kind != Kind.UNIT_COMMITTEE:
+        new_unit = _unit_of(current.kind, new_parent)
+        changes["unit"] = Value(
+            new_unit.pk if new_unit else None, output_field=Organization._meta.get_field("unit")
         )
+    Organization.objects.filter(path__startswith=old_path).update(**changes)
     organization.refresh_from_db()
+    Organization.history.bulk_history_create(
+        [organization],
+        update=True,
+        default_user=user,
+        default_change_reason=_("从 %(old)s 移动到 %(new)s")
+        % {"old": current.parent.name, "new": new_parent.name},
+    )
     return organization
+
+
+def member_rules(member):
+    """Roster rules beyond the field types, as {field: [message]} (empty when valid).
+
+    Pure Python (no queries): the import checks tens of thousands of rows with it, and the
+    database constraints enforce the same facts again on write.
+    """
+    errors = {}
+    if member.birth_date and member.joined_on and member.joined_on <= member.birth_date:
+        errors.setdefault("joined_on", []).append(_("入党日期必须晚于出生日期。"))
+    if member.full_since and member.joined_on and member.full_since < member.joined_on:
+        errors.setdefault("full_since", []).append(_("转正日期不能早于入党日期。"))
+    if member.status == Member.Status.PROBATIONARY and member.probation_ends_on is None:
+        errors.setdefault("probation_ends_on", []).append(_("预备党员必须填写预备期满日期。"))
+    return errors
+
+
+def member_validate(member, *, batch=False):
+    """Validate an unsaved or changed member; ``batch`` skips the per-row uniqueness queries.
+
+    With ``batch`` the caller checks the (branch, number) key itself for the whole batch.
+    """
+    errors = {}
+    # In a batch the branch and cell were resolved by the caller: no per-row lookups.
+    exclude = ["branch", "cell", "user"] if batch else None
+    try:
+        member.full_clean(exclude=exclude, validate_unique=not batch, validate_constraints=not batch)
+    except ValidationError as exc:
+        errors = {name: list(ValidationError(found).messages) for name, found in exc.error_dict.items()}
+    rules = member_rules(member)
+    said = {message for messages in rules.values() for message in messages}
+    for name in list(errors):
+        # A database constraint repeating a roster rule is reported once, on its field.
+        errors[name] = [message for message in errors[name] if message not in said]
+        if not errors[name]:
+            del errors[name]
+    for name, messages in rules.items():
+        errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_member_placement(branch, cell):
+    if branch.kind != Kind.BRANCH:
+        raise ValidationError(_("党员只能编入党支部。"))
+    if cell is not None and cell.parent_id != branch.pk:
+        raise ValidationError(_("所选党小组不属于该支部。"))
 
 
 @transaction.atomic
 def member_create(*, branch, **fields):
-    if branch.kind != Kind.BRANCH:
-        raise ValidationError(_("党员只能编入党支部。"))
-    cell = fields.get("cell")
-    if cell is not None and cell.parent_id != branch.pk:
-        raise ValidationError(_("所选党小组不属于该支部。"))
+    _check_member_placement(branch, fields.get("cell"))
     member = Member(branch=branch, **fields)
-    member.full_clean()
+    member_validate(member)
     member.save()
     return member
+
+
+@transaction.atomic
+def members_create_batch(*, members, user=None, reason=""):
+    """Insert many validated members at once (the import); history records in bulk too.
+
+    Each member is checked like ``member_create`` (placement, fields, roster rules); the
+    (branch, number) uniqueness is the caller's batch check plus the database constraint.
+    """
+    for member in members:
+        _check_member_placement(member.branch, member.cell)
+        member_validate(member, batch=True)
+    stamp = _HISTORY.get()
+    if stamp is not None and not reason:
+        user, reason = stamp
+    return bulk_create_with_history(
+        members, Member, batch_size=2000, default_user=user, default_change_reason=reason or None
+    )
 
 
 @transaction.atomic
@@ -125,7 +329,7 @@ def member_update(*, member, expected_version=None, **fields):
     for name, value in fields.items():
         setattr(current, name, value)
     current.version += 1
-    current.full_clean()
+    member_validate(current)
     current.save(update_fields=[*fields, "version"])
     return current
 
@@ -133,17 +337,10 @@ def member_update(*, member, expected_version=None, **fields):
 @transaction.atomic
 def term_start(*, branch, elected_on, length_years=None, has_committee=True):
     """Open a new term, closing the branch's active one (and its posts) on the election day."""
-    if branch.kind not in (Kind.BRANCH, Kind.GENERAL_BRANCH):
-        raise ValidationError(_("只有党支部和党总支有届次。"))
-    if branch.is_temporary:
-        raise ValidationError(_("临时党支部不进行换届选举。"))
-    if elected_on > timezone.localdate():
-        raise ValidationError(_("选举日期不能晚于今天。"))
     length_years = length_years or policy_get("term.default_length_years")
     previous = Term.objects.select_for_update().filter(branch=branch, status=Term.Status.ACTIVE).first()
+    term_start_check(branch=branch, elected_on=elected_on, previous=previous)
     if previous is not None:
-        if elected_on < previous.elected_on:
-            raise ValidationError(_("新一届的选举日期不能早于上一届。"))
         term_close(term=previous, closed_on=elected_on)
     term = Term(
         branch=branch,
@@ -155,6 +352,58 @@ def term_start(*, branch, elected_on, length_years=None, has_committee=True):
     term.full_clean()
     term.save()
     return term
+
+
+def term_start_check(*, branch, elected_on, previous):
+    """The rules of ``term_start`` without writing (``previous``: the active term or None)."""
+    if branch.kind not in (Kind.BRANCH, Kind.GENERAL_BRANCH):
+        raise ValidationError(_("只有党支部和党总支有届次。"))
+    if branch.is_temporary:
+        raise ValidationError(_("临时党支部不进行换届选举。"))
+    if elected_on > timezone.localdate():
+        raise ValidationError(_("选举日期不能晚于今天。"))
+    if previous is not None and elected_on < previous.elected_on:
+        raise ValidationError(_("新一届的选举日期不能早于上一届。"))
+
+
+@transaction.atomic
+def terms_create_batch(*, terms):
+    """First terms of many branches at once (the import); each is checked like ``term_start``.
+
+    Only for branches without an active term: a branch that has one needs ``term_start``,
+    which closes it and its posts.
+    """
+    branch_ids = [term.branch.pk for term in terms]
+    if Term.objects.select_for_update().filter(branch_id__in=branch_ids, status=Term.Status.ACTIVE).exists():
+        raise ValidationError(_("该组织已有在任届次，请先结束当前届次。"))
+    for term in terms:
+        term_start_check(branch=term.branch, elected_on=term.elected_on, previous=None)
+        term.length_years = term.length_years or policy_get("term.default_length_years")
+        if not 1 <= term.length_years <= 5:
+            raise ValidationError(_("任期应为 1 至 5 年。"))
+        term.ends_on = Term.compute_ends_on(term.elected_on, term.length_years)
+        term.status = Term.Status.ACTIVE
+        term.full_clean(exclude=["branch"], validate_unique=False, validate_constraints=False)
+    if len(set(branch_ids)) != len(branch_ids):
+        raise ValidationError(_("该组织已有在任届次，请先结束当前届次。"))
+    stamp = _HISTORY.get() or (None, None)
+    return bulk_create_with_history(
+        terms, Term, batch_size=1000, default_user=stamp[0], default_change_reason=stamp[1]
+    )
+
+
+@transaction.atomic
+def term_update(*, term, length_years=None, has_committee=None):
+    """Correct a term's length or committee flag; the expiry date follows the length."""
+    current = Term.objects.select_for_update().get(pk=term.pk)
+    if length_years is not None:
+        current.length_years = length_years
+        current.ends_on = Term.compute_ends_on(current.elected_on, length_years)
+    if has_committee is not None:
+        current.has_committee = has_committee
+    current.full_clean()
+    current.save(update_fields=["length_years", "ends_on", "has_committee"])
+    return current
 
 
 @transaction.atomic
@@ -178,9 +427,66 @@ def term_close(*, term, closed_on):
 @transaction.atomic
 def post_assign(*, term, member, role, started_on, approved_on=None):
     """Give ``member`` a post in ``term``; the branch must match and the secretary be single."""
+    post_assign_check(
+        term=term,
+        member=member,
+        role=role,
+        same_branch=member.branch_id == term.branch_id,
+        secretary_taken=role == Post.Role.SECRETARY
+        and term.posts.filter(role=role, ended_on__isnull=True).exists(),
+    )
+    if approved_on is not None and role not in Post.APPROVAL_ROLES:
+        approved_on = None
+    post = Post(term=term, member=member, role=role, started_on=started_on, approved_on=approved_on)
+    post.full_clean()
+    post.save()
+    return post
+
+
+@transaction.atomic
+def posts_assign_batch(*, posts):
+    """Assign many posts at once (the import); each is checked like ``post_assign``.
+
+    ``posts`` are unsaved Post objects with ``term`` and ``member`` set. The single-secretary
+    and once-per-member rules are checked against the database (two queries) and the batch.
+    """
+    term_ids = {post.term.pk for post in posts}
+    held = set(
+        Post.objects.select_for_update()
+        .filter(term_id__in=term_ids, ended_on__isnull=True)
+        .values_list("term_id", "member_id", "role")
+    )
+    secretaries = {term_id for term_id, _member, role in held if role == Post.Role.SECRETARY}
+    for post in posts:
+        post_assign_check(
+            term=post.term,
+            member=post.member,
+            role=post.role,
+            same_branch=post.member.branch_id == post.term.branch_id,
+            secretary_taken=post.role == Post.Role.SECRETARY and post.term.pk in secretaries,
+        )
+        key = (post.term.pk, post.member.pk, post.role)
+        if key in held:
+            raise ValidationError(_("该党员已在本届担任此职务。"))
+        held.add(key)
+        if post.role == Post.Role.SECRETARY:
+            secretaries.add(post.term.pk)
+        if post.approved_on is not None and post.role not in Post.APPROVAL_ROLES:
+            post.approved_on = None
+        post.full_clean(exclude=["term", "member"], validate_unique=False, validate_constraints=False)
+        if post.ended_on is not None and post.ended_on < post.started_on:
+            raise ValidationError(_("离任日期不能早于任职日期。"))
+    stamp = _HISTORY.get() or (None, None)
+    return bulk_create_with_history(
+        posts, Post, batch_size=2000, default_user=stamp[0], default_change_reason=stamp[1]
+    )
+
+
+def post_assign_check(*, term, member, role, same_branch, secretary_taken):
+    """The rules of ``post_assign`` without writing; the import previews rows with it."""
     if term.status != Term.Status.ACTIVE:
         raise ValidationError(_("只能在当前届次中任命职务。"))
-    if member.branch_id != term.branch_id:
+    if not same_branch:
         raise ValidationError(_("只能任命本支部的党员。"))
     if member.status != Member.Status.FULL:
         raise ValidationError(_("预备党员没有被选举权，不能担任委员。"))
@@ -188,14 +494,8 @@ def post_assign(*, term, member, role, started_on, approved_on=None):
         raise ValidationError(_("只能任命在册党员。"))
     if not term.has_committee and role not in Post.APPROVAL_ROLES:
         raise ValidationError(_("本届未设支部委员会，只能任命书记、副书记。"))
-    if role == Post.Role.SECRETARY and term.posts.filter(role=role, ended_on__isnull=True).exists():
+    if secretary_taken:
         raise ValidationError(_("本届已有在任书记，请先办理原书记离任。"))
-    if approved_on is not None and role not in Post.APPROVAL_ROLES:
-        approved_on = None
-    post = Post(term=term, member=member, role=role, started_on=started_on, approved_on=approved_on)
-    post.full_clean()
-    post.save()
-    return post
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ def heartbeat():
     return job_heartbeat_record(name="heartbeat").runs
 
 
+from .imports.tasks import import_apply, import_preview  # noqa: E402, F401  (autodiscovery)
 from .rectifications.tasks import rectification_reminder_sweep  # noqa: E402, F401  (autodiscovery)
 from .renewals.tasks import renewal_sweep  # noqa: E402, F401  (registers the renewal sweep)
 from .reports.tasks import report_reminder_sweep, send_report_reminder  # noqa: E402, F401  (autodiscovery)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("orgs/<int:org_id>/children/", org_views.org_children, name="org-children"),
     path("orgs/<int:org_id>/new/", org_views.org_create, name="org-create"),
     path("orgs/<int:org_id>/edit/", org_views.org_edit, name="org-edit"),
+    path("orgs/<int:org_id>/move/", org_views.org_move, name="org-move"),
     path("orgs/<int:org_id>/members/", org_views.member_list, name="org-members"),
     path("orgs/<int:org_id>/members/export/", org_views.member_export, name="org-members-export"),
     path("orgs/<int:org_id>/members/new/", org_views.member_create, name="member-create"),

@@ -15,11 +15,15 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+# Required settings that are missing; reported all at once at the end of this module.
+_MISSING = []
+
+
 def env_str(name, default=None, *, required=False):
     value = os.environ.get(name)
     if value is None or value == "":
         if required:
-            raise ImproperlyConfigured(f"Environment variable {name} is required when DJANGO_DEBUG is off.")
+            _MISSING.append(name)
         return default
     return value
 
@@ -62,12 +66,14 @@ ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else []
 )
 if PRODUCTION and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("ALLOWED_HOSTS is required when DJANGO_DEBUG is off.")
+    _MISSING.append("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # The SQLite default lives outside the source tree so a checkout stays clean.
 DEV_DATA_DIR = Path(env_str("PORTAL_DATA_DIR", default=str(Path.home() / ".branchportal")))
 _database_url = env_str("DATABASE_URL", required=PRODUCTION)
+if _database_url is None and PRODUCTION:
+    _database_url = "postgres://missing/missing"  # reported with the other missing settings below
 if _database_url is None:
     DEV_DATA_DIR.mkdir(parents=True, exist_ok=True)
     _database_url = f"sqlite:///{DEV_DATA_DIR / 'portal.sqlite3'}"
@@ -98,15 +104,18 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "branchportal.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "branchportal.middleware.RejectNulBytesMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "branchportal.accounts.ForcePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -124,8 +133,18 @@ LOGOUT_REDIRECT_URL = "login"
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Lock a username after AXES_FAILURE_LIMIT failures from any address. Add "ip_address" (comma
+# separated) to also lock an address; beware offices behind one NAT address share it.
+AXES_LOCKOUT_PARAMETERS = env_list("AXES_LOCKOUT_PARAMETERS", default=["username"])
+# axes.W006 warns that lockouts keyed on user agent or cookies can be dodged; ours are keyed on
+# the username (the attacker cannot rotate it), so the warning does not apply.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "branchportal.client_ip.client_ip"
+AXES_USERNAME_CALLABLE = "branchportal.client_ip.login_username"
+# Reverse proxy: its address(es), whose CLIENT_IP_HEADER is trusted for the client's address.
+TRUSTED_PROXY_IPS = env_list("TRUSTED_PROXY_IPS")
+CLIENT_IP_HEADER = "HTTP_" + env_str("CLIENT_IP_HEADER", default="X-Real-IP").upper().replace("-", "_")
 
 ROOT_URLCONF = "branchportal.urls"
 WSGI_APPLICATION = "branchportal.wsgi.application"
@@ -177,6 +196,7 @@ STORAGES = {
 }
 # Uploaded evidence (minutes, sign-in sheets, photos) stays small on a slow intranet.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+BACKUP_DIR = Path(env_str("BACKUP_DIR", default=str(DEV_DATA_DIR / "backups")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -196,6 +216,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", default=str(DEV_DATA_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="党支部标准化平台 <noreply@localhost>")
 # Absolute base for links in emails and the calendar feed.
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
@@ -204,7 +226,7 @@ PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", default=REDIS_URL)
 if PRODUCTION and not CELERY_BROKER_URL:
-    raise ImproperlyConfigured("REDIS_URL (or CELERY_BROKER_URL) is required when DJANGO_DEBUG is off.")
+    _MISSING.append("REDIS_URL (or CELERY_BROKER_URL)")
 if CELERY_BROKER_URL:
     CELERY_RESULT_BACKEND = CELERY_BROKER_URL
     CELERY_TASK_ALWAYS_EAGER = False
@@ -214,6 +236,19 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# With Redis down nothing may hang for long: a publish gives up after ~3 s (one retry) and the
+# caller carries on (branchportal.celery.enqueue); the periodic sweeps catch up later.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 1}}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
@@ -253,19 +288,54 @@ CELERY_BEAT_SCHEDULE = {
         "task": "branches.reports.tasks.report_reminder_sweep",
         "schedule": crontab(hour=8, minute=30),
     },
+    # New secretaries not trained 4 / 6 months after starting; once per (person, stage).
+    "training-new-secretary": {
+        "task": "training.tasks.new_secretary_sweep",
+        "schedule": crontab(hour=7, minute=15),
+    },
+    # Quality-dashboard indicator snapshots for the periods still open (closed ones stay frozen).
+    "dashboard-snapshots": {
+        "task": "dashboards.tasks.nightly_snapshots",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     if not REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    else {
+        # Redis down must not take pages down: errors become cache misses (with a warning).
+        "BACKEND": "branchportal.cache.TolerantRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
 }
+
+# Content-Security-Policy: scripts only from our own static files (no inline script, no eval);
+# inline style attributes are tolerated. Permissions-Policy turns off device APIs we never use.
+CONTENT_SECURITY_POLICY = env_str(
+    "CONTENT_SECURITY_POLICY",
+    default=(
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
+)
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=()"
+)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 X_FRAME_OPTIONS = "DENY"
+# Load balancers probe /healthz over plain HTTP: it is never redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The reverse proxy terminates TLS and sets X-Forwarded-Proto (README, "Reverse proxy");
+    # set TRUST_X_FORWARDED_PROTO=0 when the portal is reached without such a proxy.
+    if env_bool("TRUST_X_FORWARDED_PROTO", default=True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -280,3 +350,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
 }
+
+if _MISSING:
+    raise ImproperlyConfigured(
+        "Environment variables required when DJANGO_DEBUG is off are missing: "
+        + ", ".join(_MISSING)
+        + ". See .env.example."
+    )

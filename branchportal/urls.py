@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import health
+from . import accounts, health
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    *accounts.urlpatterns,
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("reports/", include("branches.reports.urls")),
@@ -17,5 +18,8 @@ urlpatterns = [
     path("designations/", include("assessments.designations.urls")),
     path("guidance/", include("assessments.guidance.urls")),
     path("renewals/", include("branches.renewals.urls")),
+    path("training/", include("training.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("rectifications/", include("branches.rectifications.urls")),
+    path("imports/", include("branches.imports.urls")),
 ]

@@ -9,7 +9,7 @@
 """
 
 import os
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 
 import pytest
 
@@ -136,37 +136,92 @@ def count_queries(client, url):
 
 
 @contextmanager
-def real_celery_workers(*names, concurrency=2):
+def real_celery_workers(*names, concurrency=2, shutdown_timeout=60):
     """Run Celery workers (threads) against the Redis broker for the duration of the block.
 
     The queue is purged first so messages left by an interrupted run cannot keep a worker busy.
+
+    All workers are stopped together: Celery's ``start_worker`` helper stops a worker by setting
+    the process-wide ``state.should_terminate`` flag and resetting it afterwards, so nesting two
+    of them let the second reset race the first worker's shutdown (the flag was cleared before
+    that worker saw it, and its thread outlived the join timeout: the intermittent teardown
+    failure). Here the flag is set once, every worker thread is joined, then it is cleared, and
+    each thread's database connection is closed so the test database can be flushed and dropped.
     """
-    from celery.contrib.testing.worker import start_worker
+    import threading
+
+    from celery.contrib.testing.worker import TestWorkController, setup_app_for_worker
+    from celery.result import _set_task_join_will_block
+    from celery.worker import state
+    from django.db import connections
 
     from branchportal.celery import app
 
     require_service("REDIS_URL", os.environ.get("REDIS_URL"))
+    saved = {
+        key: app.conf[key]
+        for key in ("task_always_eager", "broker_url", "result_backend", "worker_enable_remote_control")
+    }
     app.conf.update(
-        task_always_eager=False, broker_url=os.environ["REDIS_URL"], result_backend=os.environ["REDIS_URL"]
+        task_always_eager=False,
+        broker_url=os.environ["REDIS_URL"],
+        result_backend=os.environ["REDIS_URL"],
+        # No remote-control (pidbox) channel: its Redis pub/sub read could block the worker's
+        # event loop so that it never saw the stop flag (the teardown hang). Tests need no
+        # broadcast commands.
+        worker_enable_remote_control=False,
     )
+
+    def close_thread_connections(**kwargs):
+        connections.close_all()
+
+    from celery.signals import task_postrun
+
+    task_postrun.connect(close_thread_connections, weak=False)
+    workers, threads = [], []
     try:
         app.control.purge()
-        with ExitStack() as stack:
-            for name in names:
-                stack.enter_context(
-                    start_worker(
-                        app,
-                        pool="threads",
-                        concurrency=concurrency,
-                        perform_ping_check=False,
-                        loglevel="WARNING",
-                        hostname=f"{name}@%h",
-                        shutdown_timeout=30,
-                    )
-                )
-            yield app
+        setup_app_for_worker(app, "WARNING", None)
+        for name in names:
+            worker = TestWorkController(
+                app=app,
+                concurrency=concurrency,
+                hostname=f"{name}@%h",
+                pool="threads",
+                loglevel="WARNING",
+                logfile=None,
+                ready_callback=None,
+                without_heartbeat=True,
+                without_mingle=True,
+                without_gossip=True,
+            )
+            thread = threading.Thread(target=worker.start, daemon=True, name=f"celery-{name}")
+            thread.start()
+            worker.ensure_started()
+            workers.append(worker)
+            threads.append(thread)
+        _set_task_join_will_block(False)  # the test process may wait on results (not a task)
+        yield app
     finally:
-        app.conf.task_always_eager = True
+        state.should_terminate = 0
+        for thread in threads:
+            thread.join(shutdown_timeout)
+        alive = [thread.name for thread in threads if thread.is_alive()]
+        state.should_terminate = None
+        task_postrun.disconnect(close_thread_connections)
+        app.conf.update(saved)
+        if alive:
+            import sys
+            import traceback
+
+            stacks = "\n".join(
+                "".join(traceback.format_stack(sys._current_frames()[thread.ident]))
+                for thread in threads
+                if thread.is_alive()
+            )
+            raise RuntimeError(
+                f"Celery worker threads did not stop within {shutdown_timeout}s: {alive}\n{stacks}"
+            )
 
 
 # Bookkeeping that any request may touch; everything else must stay as it was.

@@ -3,10 +3,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TrainingConfig(AppConfig):
-    """Lower layer (may import branches and notifications). Empty until the training feature:
-    courses, attendance and credit hours per member belong to no existing app, and
-    ``assessments`` will read them through selectors here instead of the "no data yet" rule."""
+    """Lower layer (may import branches and notifications): tiered training (分级培训) — events,
+    attendance, credited hours, coverage and new-secretary reminders (domain.md §9, §4.5).
+    ``assessments`` reads it through ``training.selectors`` (rules_training.py)."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "training"
     verbose_name = _("培训")
+
+    def ready(self):
+        from . import notices, panels, policy  # noqa: F401  (notice types, home panels, policy keys)

@@ -1,39 +1,20 @@
 """Organizational-life records (三会一课 and other activities) kept by a branch as they happen."""
 
-from pathlib import Path
-
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 from simple_history.models import HistoricalRecords
 
+from ..uploads import ALLOWED_EXTENSIONS, upload_validator
 from .org import Member, Organization, User
 
-ALLOWED_ATTACHMENT_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx")
+ALLOWED_ATTACHMENT_EXTENSIONS = ALLOWED_EXTENSIONS
 
 
 def validate_attachment(file):
-    """Only office documents and photos, no larger than settings.UPLOAD_MAX_BYTES."""
-    extension = Path(file.name).suffix.lower().lstrip(".")
-    if extension not in ALLOWED_ATTACHMENT_EXTENSIONS:
-        raise ValidationError(
-            _("不支持的文件类型“%(ext)s”，只能上传：%(allowed)s。"),
-            params={
-                "ext": extension or "-",
-                "allowed": pgettext("list separator", "、").join(ALLOWED_ATTACHMENT_EXTENSIONS),
-            },
-            code="extension",
-        )
-    if file.size > settings.UPLOAD_MAX_BYTES:
-        raise ValidationError(
-            _("文件过大（%(size).1f MB），上限为 %(limit).1f MB。"),
-            params={"size": file.size / 1048576, "limit": settings.UPLOAD_MAX_BYTES / 1048576},
-            code="size",
-        )
+    """The portal's upload policy (branches/uploads.py): type by content, size limit."""
+    upload_validator(file)
 
 
 class Activity(models.Model):

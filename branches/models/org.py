@@ -8,7 +8,8 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Cast, Concat, Length, Replace
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,13 @@ from simple_history.models import HistoricalRecords
 
 class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    # Set by admins (or for demo/imported accounts sharing a published password): until the user
+    # picks a new password every page redirects to the password change page.
+    must_change_password = models.BooleanField(
+        _("下次登录须修改密码"),
+        default=False,
+        help_text=_("勾选后，该用户登录后必须先修改密码才能使用平台。"),
+    )
 
     class Meta:
         verbose_name = _("用户")
@@ -102,6 +110,30 @@ class Organization(models.Model):
                 | Q(parent__isnull=False) & ~Q(kind="work_committee"),
                 name="org_root_is_work_committee",
             ),
+            # The materialized path cannot be empty or inconsistent, whoever writes the row (the
+            # admin, a shell, a bulk insert): "/<ids>/" ending with the node's own id, one segment
+            # per level, and only the root at depth 0. That the prefix is the parent's path is
+            # kept by the services (organization_create / organization_move), which are tested.
+            models.CheckConstraint(
+                condition=Q(path__regex=r"^/([0-9]+/)+$"),
+                name="org_path_well_formed",
+                violation_error_message=_("组织路径格式不正确。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(path__endswith=Concat(Value("/"), Cast("id", models.CharField()), Value("/"))),
+                name="org_path_ends_with_own_id",
+                violation_error_message=_("组织路径必须以本组织编号结尾。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(depth=Length("path") - Length(Replace("path", Value("/"), Value(""))) - 2),
+                name="org_depth_matches_path",
+                violation_error_message=_("组织层级与路径不一致。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True, depth=0) | Q(parent__isnull=False, depth__gte=1),
+                name="org_only_root_at_depth_zero",
+                violation_error_message=_("只有根组织的层级为 0。"),
+            ),
             models.CheckConstraint(
                 condition=Q(units_covered__gte=1),
                 name="org_units_covered_positive",
@@ -145,6 +177,8 @@ class Member(models.Model):
         on_delete=models.SET_NULL,
         related_name="cell_members",
     )
+    # The branch's own roster number (党员编号): the stable key of spreadsheet imports.
+    number = models.CharField(_("党员编号"), max_length=32, blank=True, default="")
     name = models.CharField(_("姓名"), max_length=50)
     gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices)
     birth_date = models.DateField(_("出生日期"))
@@ -174,6 +208,12 @@ class Member(models.Model):
         ordering = ["name", "pk"]
         indexes = [models.Index(fields=["branch", "state", "status"], name="member_branch_state")]
         constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "number"],
+                condition=~Q(number=""),
+                name="member_number_unique_in_branch",
+                violation_error_message=_("本支部已有该党员编号。"),
+            ),
             models.CheckConstraint(
                 condition=Q(status="full") | Q(probation_ends_on__isnull=False),
                 name="member_probation_end_required",

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from .. import permissions
 from ..flow import NOT_DONE, error_messages, run_form
+from ..http import version_from
 from ..models import RectificationItem
 from ..permissions import Action, branch_permission_required, get_object_for_user, staff_required
 from ..xlsx import xlsx_response
@@ -104,7 +105,7 @@ def detail(request, pk):
             lambda data: services.rectification_submit(
                 item=item,
                 user=request.user,
-                version=int(request.POST.get("version") or 0),
+                version=version_from(request),
                 response=data["response"],
                 files=request.FILES.getlist("files"),
             ),
@@ -136,7 +137,7 @@ def act(request, pk, action):
         return redirect("rectifications:detail", pk=pk)
     item = _item(request, pk, needed[action])
     try:
-        version = int(request.POST.get("version", 0))
+        version = version_from(request)
         if action == "start":
             services.rectification_start(item=item, user=request.user, version=version)
         elif action == "verify":

@@ -1,25 +1,18 @@
 """Input shape of the renewal pages; business rules live in services."""
 
 from django import forms
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Post, Postponement
+from branches.uploads import upload_validator
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def max_upload_size(upload):
-    if upload and upload.size > settings.UPLOAD_MAX_BYTES:
-        raise ValidationError(
-            _("文件不能超过 %(mb)d MB。") % {"mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
-        )
-
-
 def document_field(label):
-    return forms.FileField(label=label, required=False, validators=[max_upload_size])
+    # The portal's one upload policy (branches/uploads.py): type by content, size limit.
+    return forms.FileField(label=label, required=False, validators=[upload_validator])
 
 
 class _Versioned(forms.Form):

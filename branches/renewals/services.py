@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from branches import permissions
+from branches import permissions, uploads
 from branches import services as branch_services
 from branches.models import (
     CalendarToken,
@@ -147,6 +147,8 @@ def renewal_request_return(*, renewal, user, version, reason):
 
 def _record(*, renewal, step, done_on, user, version, document=None, note=""):
     _check_date(renewal=renewal, done_on=done_on)
+    if document:
+        uploads.accept(document)  # the portal's upload policy; renames for storage
     _advance(renewal=renewal, step=step, version=version)
     recorded = RenewalStep.objects.create(
         renewal=renewal, step=step, done_on=done_on, document=document or "", note=note, recorded_by=user

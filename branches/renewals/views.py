@@ -7,15 +7,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from branches import permissions
+from branches import permissions, uploads
 from branches.flow import NOT_DONE, run_form
+from branches.http import version_from
 from branches.models import Member, Organization, Postponement, Renewal, RenewalStep, Term
 from branches.permissions import Action, branch_permission_required, staff_required
 from branches.policy import policy_all
@@ -353,6 +354,8 @@ def renewal_calendar(request):
             selected = date.fromisoformat(f"{raw}-01")
         except ValueError as exc:
             raise Http404 from exc
+        if not 2000 <= selected.year <= 2100:
+            raise Http404
     selected = selected or next((start for start, count in months if count), months[0][0])
     page = Paginator(selectors.calendar_terms(request.user, month_start=selected), 25).get_page(
         request.GET.get("page")
@@ -407,9 +410,9 @@ def step_document(request, pk):
         org_field="renewal__term__branch",
         pk=pk,
     )
-    return FileResponse(
-        step.document.open("rb"), as_attachment=True, filename=step.document.name.rsplit("/", 1)[-1]
-    )
+    stored = step.document.name.rsplit("/", 1)[-1]
+    # Stored as "<token>_<name>.<ext>" (branches/uploads.py); offer the name without the token.
+    return uploads.serve(step.document, filename=stored.split("_", 1)[-1])
 
 
 @require_POST
@@ -421,7 +424,7 @@ def request_return(request, branch):
         services.renewal_request_return(
             renewal=renewal,
             user=request.user,
-            version=int(request.POST.get("version") or 0),
+            version=version_from(request),
             reason=request.POST.get("reason", ""),
         )
         messages.success(request, _("已退回换届请示。"))

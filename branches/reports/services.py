@@ -19,7 +19,7 @@ from django.utils.translation import pgettext
 
 from notifications.services import notify
 
-from .. import permissions
+from .. import permissions, uploads
 from ..models import (
     Activity,
     ActivityAttachment,
@@ -30,7 +30,6 @@ from ..models import (
     ReportReminder,
     RoleAssignment,
 )
-from ..models.activities import validate_attachment
 from ..permissions import Action
 from ..policy import policy_all
 from . import compliance, selectors
@@ -207,13 +206,13 @@ def activity_update(*, activity, user, version, decisions=(), absent_members=(),
 @transaction.atomic
 def attachment_add(*, activity, user, kind, file):
     permissions.require(user, Action.RECORD_ACTIVITY, activity.branch)
-    validate_attachment(file)
     _month_locked_error(activity.branch, activity.held_on)
+    original_name, _kind = uploads.accept(file)
     return ActivityAttachment.objects.create(
         activity=activity,
         kind=kind,
         file=file,
-        original_name=file.name[:200],
+        original_name=original_name,
         size=file.size,
         uploaded_by=user,
     )

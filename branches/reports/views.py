@@ -6,15 +6,16 @@ from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import permissions
+from .. import permissions, uploads
 from .. import selectors as branch_selectors
 from ..flow import error_messages
+from ..http import version_from
 from ..models import Activity, ActivityAttachment, MonthlyReport
 from ..permissions import Action, branch_permission_required, get_object_for_user, staff_required
 from . import compliance, exports, forms, selectors, services
@@ -23,6 +24,8 @@ from . import compliance, exports, forms, selectors, services
 def _parse_month(value, default):
     try:
         year, month = (int(part) for part in (value or "").split("-"))
+        if not 2000 <= year <= 2100:
+            return default
         return date(year, month, 1)
     except ValueError:
         return default
@@ -177,7 +180,7 @@ def activity_edit(request, pk):
             services.activity_update(
                 activity=activity,
                 user=request.user,
-                version=int(request.POST.get("version", 0)),
+                version=version_from(request),
                 decisions=_decisions(formset),
                 absent_members=form.cleaned_data["absent_members"],
                 **form.service_fields(),
@@ -232,7 +235,7 @@ def attachment_download(request, pk):
         org_field="activity__branch",
         pk=pk,
     )
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+    return uploads.serve(attachment.file, filename=attachment.original_name)
 
 
 @require_POST
@@ -258,6 +261,8 @@ def report_detail(request, branch, year, month):
     if not branch.is_branch:
         raise Http404
     today = timezone.localdate()
+    if not 2000 <= year <= 2100:
+        raise Http404
     try:
         month_start = date(year, month, 1)
     except ValueError as error:
@@ -290,7 +295,7 @@ def report_detail(request, branch, year, month):
                 report = services.report_save(
                     report=report,
                     user=request.user,
-                    version=int(request.POST.get("version", 0)),
+                    version=version_from(request),
                     **{name: form.cleaned_data[name] for name in services.REPORT_INPUT_FIELDS},
                 )
                 if request.POST.get("action") == "submit":

@@ -31,3 +31,11 @@ SEVERITY_BADGES = {
 def severity_badge(severity):
     css, label = SEVERITY_BADGES[severity]
     return {"css": css, "label": label}
+
+
+@register.filter
+def minutes(duration):
+    """Whole minutes of a timedelta (e.g. the login lockout's cool-off), rounded up."""
+    if not duration:
+        return 0
+    return max(1, -(-int(duration.total_seconds()) // 60))

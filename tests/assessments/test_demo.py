@@ -12,7 +12,11 @@ def test_demo_seed_is_deterministic_and_idempotent(scored_tree, personas):
     created = demo.seed(scale="small", today=date(2026, 11, 1))
     assert created >= 6  # last year: self + unit review for each of the three branches
     snapshot = sorted(Review.objects.values_list("branch_id", "kind", "year", "status"))
-    scores = sorted(ItemScore.objects.values_list("review__branch_id", "review__kind", "item__code", "score"))
+    scores = sorted(
+        ItemScore.objects.values_list(
+            "review__branch_id", "review__kind", "review__year", "item__code", "score"
+        )
+    )
     assert demo.seed(scale="small", today=date(2026, 11, 1)) == 0
     assert sorted(Review.objects.values_list("branch_id", "kind", "year", "status")) == snapshot
     last_year = Review.objects.filter(year=2025, kind="unit")
@@ -22,7 +26,11 @@ def test_demo_seed_is_deterministic_and_idempotent(scored_tree, personas):
     Review.objects.all().delete()
     demo.seed(scale="small", today=date(2026, 11, 1))
     assert (
-        sorted(ItemScore.objects.values_list("review__branch_id", "review__kind", "item__code", "score"))
+        sorted(
+            ItemScore.objects.values_list(
+                "review__branch_id", "review__kind", "review__year", "item__code", "score"
+            )
+        )
         == scores
     )
 

@@ -140,8 +140,8 @@ def test_evidence_upload_checks_type_and_size(scored_tree, personas, client_for,
         response = client.post(
             url, {"item": item.pk, "file": SimpleUploadedFile("big.pdf", b"%PDF-1.7")}, follow=True
         )
-    assert "文件过大：不能超过0MB。" in response.content.decode()
-    client.post(url, {"item": item.pk, "file": SimpleUploadedFile("活动室.jpg", b"\xff\xd8data")})
+    assert "文件过大（0.0 MB），上限为 0.0 MB。" in response.content.decode()
+    client.post(url, {"item": item.pk, "file": SimpleUploadedFile("活动室.jpg", b"\xff\xd8\xffdat")})
     doc = Evidence.objects.get(review=review)
     assert doc.original_name == "活动室.jpg" and doc.size == 6 and len(doc.sha256) == 64
     assert client.get(reverse("assessments:evidence-download", args=[doc.pk])).status_code == 200
@@ -271,7 +271,7 @@ def test_scoring_page_query_count_is_constant(
             services.evidence_add(
                 review=target,
                 item=target.edition.items.get(code=code),
-                upload=SimpleUploadedFile(f"{code}.pdf", b"%PDF"),
+                upload=SimpleUploadedFile(f"{code}.pdf", b"%PDF-"),
                 user=user,
             )
     client = client_for(personas["unit_staff"])

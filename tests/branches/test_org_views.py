@@ -403,7 +403,7 @@ def _count(client, url, django_assert_num_queries, expected):
 @pytest.mark.parametrize("size", [2, 8])
 @pytest.mark.parametrize(
     ("page", "expected"),
-    [("tree", 13), ("unit", 19), ("branch", 16), ("members", 6), ("export", 4)],
+    [("tree", 13), ("unit", 18), ("branch", 15), ("members", 6), ("export", 4)],
 )
 def test_pages_run_constant_queries(
     personas, tree, client_for, sized, django_assert_num_queries, size, page, expected

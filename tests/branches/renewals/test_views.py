@@ -314,7 +314,7 @@ def test_oversized_document_is_refused(client_for, personas, tree, terms, settin
         url("step-record", tree["branch_a"].pk, "request"),
         {"version": 0, "done_on": "2027-08-01", "document": big},
     )
-    assert "文件不能超过 1 MB。" in response.content.decode()
+    assert "文件过大（1.0 MB），上限为 1.0 MB。" in response.content.decode()
 
 
 def test_step_document_is_stored_and_linked(client_for, personas, tree, terms, settings, tmp_path):
@@ -364,3 +364,41 @@ def test_timeline_query_count_does_not_grow_with_history(
     services.renewal_sweep(today=TODAY)
     with django_assert_num_queries(small):
         client.get(address)
+
+
+def test_renamed_executable_document_is_refused_and_downloads_are_safe(
+    client_for, personas, tree, terms, settings, tmp_path, caplog
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(personas["secretary"])
+    exe = SimpleUploadedFile("请示.pdf", b"MZ\x90\x00" + b"\x00" * 60, content_type="application/pdf")
+    response = client.post(
+        url("step-record", tree["branch_a"].pk, "request"),
+        {"version": 0, "done_on": "2027-08-01", "document": exe},
+    )
+    assert response.status_code == 200 and "文件内容与扩展名“pdf”不符" in response.content.decode()
+    assert not services.RenewalStep.objects.exists()
+    paper = SimpleUploadedFile("../../请示 <1>.pdf", b"%PDF-1.4 request", content_type="text/html")
+    client.post(
+        url("step-record", tree["branch_a"].pk, "request"),
+        {"version": 0, "done_on": "2027-08-01", "document": paper},
+    )
+    step = services.RenewalStep.objects.get()
+    assert ".." not in step.document.name and "<" not in step.document.name
+    response = client.get(url("step-document", step.pk))
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["Cache-Control"] == "private, no-store"
+    (tmp_path / step.document.name).unlink()
+    missing = client.get(url("step-document", step.pk))
+    assert missing.status_code == 404
+    assert "stored file missing" in caplog.text
+
+
+@pytest.mark.parametrize("month", ["9999-12", "0001-01", "2026-13", "abc", "99999-01"])
+def test_calendar_month_out_of_range_is_404(client_for, personas, tree, terms, month):
+    response = client_for(personas["unit_staff"]).get(url("calendar"), {"month": month})
+    assert response.status_code == 404

@@ -206,11 +206,11 @@ def test_attachment_size_is_validated(create_activity, personas, settings, tmp_p
     with pytest.raises(ValidationError) as excinfo:
         services.attachment_add(activity=activity, user=personas["secretary"], kind="minutes", file=big)
     assert messages_of(excinfo) == ["文件过大（2.0 MB），上限为 1.0 MB。"]
-    ok = SimpleUploadedFile("sign.png", b"png", content_type="image/png")
+    ok = SimpleUploadedFile("sign.png", b"\x89PNG\r\n\x1a\n", content_type="image/png")
     attachment = services.attachment_add(
         activity=activity, user=personas["secretary"], kind="sign_in", file=ok
     )
-    assert attachment.size == 3 and attachment.original_name == "sign.png"
+    assert attachment.size == 8 and attachment.original_name == "sign.png"
 
 
 def test_recorded_calendar_helper_adds_up(tree):

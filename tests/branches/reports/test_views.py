@@ -309,3 +309,62 @@ def test_staff_compliance_overview_lists_their_branches_with_constant_queries(cl
     assembly = rows["甲厅第一党支部"]["cells"][0]
     assert (assembly["met"], assembly["due"], assembly["state"]) == (1, 1, "met")
     assert rows["甲厅第二党支部"]["cells"][2]["applicable"] is False  # no cells in branch_b
+
+
+def test_attachment_policy_by_content_and_safe_downloads(
+    client_for, personas, tree, settings, tmp_path, caplog
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    activity = record(tree["branch_a"], Kind.COMMITTEE, date(2026, 3, 2))
+    client = client_for(personas["secretary"])
+    post = f"/reports/activities/{activity.pk}/attachments/"
+    for name, content in [
+        ("minutes.pdf", b"MZ\x90\x00" + b"\x00" * 60),  # a Windows executable renamed .pdf
+        ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
+        ("page.html", b"<html><script>alert(1)</script></html>"),
+    ]:
+        response = client.post(
+            post, {"kind": "other", "file": SimpleUploadedFile(name, content)}, follow=True
+        )
+        assert response.status_code == 200
+    assert not activity.attachments.exists()
+    client.post(
+        post, {"kind": "photo", "file": SimpleUploadedFile("../活动<照片>.png", b"\x89PNG\r\n\x1a\n....")}
+    )
+    attachment = activity.attachments.get()
+    assert attachment.original_name == "活动<照片>.png"
+    assert "/" not in attachment.file.name.split("activities/", 1)[1].split("/", 2)[-1]
+    response = client.get(f"/reports/attachments/{attachment.pk}/")
+    assert response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["Cache-Control"] == "private, no-store"
+    (tmp_path / attachment.file.name).unlink()
+    assert client.get(f"/reports/attachments/{attachment.pk}/").status_code == 404
+    assert "stored file missing" in caplog.text
+
+
+@pytest.mark.parametrize("year", [9999, 99999, 1000])
+def test_far_years_in_the_report_url_are_404(client_for, personas, tree, year):
+    response = client_for(personas["secretary"]).get(f"/reports/branch/{tree['branch_a'].pk}/{year}-12/")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "params", [{"year": "99999999999"}, {"year": "abc"}, {"month": "9999-12"}, {"month": "x-y"}]
+)
+def test_malformed_filters_fall_back_instead_of_failing(client_for, personas, tree, params):
+    client = client_for(personas["admin"])
+    assert client.get(f"/reports/branch/{tree['branch_a'].pk}/", params).status_code == 200
+    assert client.get("/reports/review/", params).status_code == 200
+    assert client.get("/reports/rates/", params).status_code == 200
+
+
+def test_malformed_version_on_a_report_form_is_a_message(client_for, personas, tree):
+    client = client_for(personas["secretary"])
+    url = f"/reports/branch/{tree['branch_a'].pk}/2026-02/"
+    client.get(url)
+    response = client.post(url, {"version": "abc", "action": "save"})
+    assert response.status_code in (200, 302, 409)

@@ -1,4 +1,9 @@
-import importlib
+"""Demo data for every app, orchestrated from the top layer.
+
+Only the top layer may know every feature, so the lower layers never load upper-layer modules
+(by import or by name); each feature exposes an idempotent ``seed(scale=, today=)``.
+"""
+
 import time
 
 from django.conf import settings
@@ -7,15 +12,23 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from assessments import demo as assessments_demo
+from assessments.designations import demo as guidance_demo
 from branches.demo import DEMO_PASSWORD, DEMO_USERS, SCALES, seed_province
 from branches.models import Member, Organization, User
+from branches.renewals import demo as renewals_demo
+from branches.reports import demo as reports_demo
+from dashboards import demo as dashboards_demo
+from training import demo as training_demo
 
 # Feature seeders run after the base province, in this order; each is idempotent.
 FEATURE_SEEDERS = [
-    "branches.reports.demo",
-    "branches.renewals.demo",
-    "assessments.demo",  # its rules pre-score from the records seeded above
-    "assessments.designations.demo",  # classes from the reviews above; follow-ups, FAQs, library
+    reports_demo.seed,
+    renewals_demo.seed,
+    training_demo.seed,  # before assessments: the training rules read its records
+    assessments_demo.seed,  # after the records: its rules pre-score from them
+    guidance_demo.seed,  # classes from the reviews above; follow-ups, designations, FAQs, library
+    dashboards_demo.seed,  # after everything it summarizes: backfills history, builds snapshots
 ]
 
 
@@ -36,8 +49,13 @@ class Command(BaseCommand):
         started = time.monotonic()
         today = timezone.localdate()
         result = seed_province(scale_name=scale, today=today, log=self.stdout.write)
-        for module_name in FEATURE_SEEDERS:
-            importlib.import_module(module_name).seed(scale=scale, today=today)
+        if settings.PRODUCTION:
+            # The demo password is published: in production each demo user must replace it at
+            # the first login.
+            User.objects.filter(username__in=result["users_created"]).update(must_change_password=True)
+            self.stdout.write("Demo users must change the shared password at their first login.")
+        for seed in FEATURE_SEEDERS:
+            seed(scale=scale, today=today)
         if connection.vendor == "postgresql":
             # Bulk loads leave the planner with empty statistics (it then picks nested loops
             # over thousands of rows) until autovacuum gets round to it.

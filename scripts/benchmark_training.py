@@ -1,0 +1,177 @@
+"""Benchmark the training pages and a 5,000-row sign-in sheet import on the province demo data.
+
+    DATABASE_URL=postgres://... .venv/bin/python manage.py seed_demo --scale province
+    DATABASE_URL=postgres://... .venv/bin/python scripts/benchmark_training.py [--repeat 5]
+
+Pages: median wall time and queries of one request. Import: a 5,000-row sheet of members of a
+unit (with some unknown and ambiguous rows) previewed and confirmed through the Celery tasks
+(eager here), then imported again (nothing changes); the event is removed afterwards.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from io import BytesIO
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "branchportal.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from openpyxl import Workbook  # noqa: E402
+
+from branches.models import Member, Organization, User  # noqa: E402
+from training import imports, selectors, services, tasks  # noqa: E402
+from training.models import Attendance, AttendanceImport, Tier, TrainingEvent  # noqa: E402
+
+
+def pages():
+    secretary = User.objects.get(username="shuji")
+    branch = Organization.objects.filter(role_assignments__user=secretary).first()
+    unit = branch.unit
+    biggest = Organization.objects.filter(kind=Organization.Kind.UNIT_COMMITTEE).order_by("-pk").first()
+    yield "home (provincial staff, headline)", "sheng", reverse("branches:home")
+    yield "coverage, province (provincial staff)", "sheng", reverse("training:coverage")
+    yield COLD + "coverage, province (provincial staff)", "sheng", reverse("training:coverage")
+    yield (
+        COLD + "drill-down unit (provincial staff)",
+        "sheng",
+        reverse("training:coverage-org", args=[biggest.pk]),
+    )
+    yield "coverage, province, tier=unit", "sheng", reverse("training:coverage") + "?tier=unit"
+    yield "drill-down unit (provincial staff)", "sheng", reverse("training:coverage-org", args=[biggest.pk])
+    yield "drill-down unit (unit staff)", "danwei", reverse("training:coverage-org", args=[unit.pk])
+    yield "drill-down branch (unit staff)", "danwei", reverse("training:coverage-org", args=[branch.pk])
+    yield "branch hours (secretary)", "shuji", reverse("training:coverage-org", args=[branch.pk])
+    yield "event list (provincial staff)", "sheng", reverse("training:event-list")
+    event = TrainingEvent.objects.filter(tier=Tier.UNIT, organizer=unit).first()
+    yield "event detail (unit staff)", "danwei", reverse("training:event-detail", args=[event.pk])
+
+
+COLD = "cold cache: "
+
+
+def bench_pages(repeat):
+    clients = {}
+    print(f"{'page':45} {'median ms':>10} {'queries':>8}")
+    for label, username, url in pages():
+        client = clients.setdefault(username, Client())
+        client.force_login(User.objects.get(username=username))
+        client.get(url)
+        timings = []
+        for _ in range(repeat):
+            if label.startswith(COLD):
+                selectors.bump_data_version()  # what a recorded attendance does
+            started = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+        if label.startswith(COLD):
+            selectors.bump_data_version()
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        status = "" if response.status_code == 200 else f" (HTTP {response.status_code})"
+        print(f"{label:45} {statistics.median(timings):10.1f} {len(queries):8d}{status}")
+
+
+def sheet_of(members):
+    workbook = Workbook(write_only=True)
+    ws = workbook.create_sheet()
+    ws.append(["姓名", "支部", "党员编号", "学时"])
+    for i, (pk, name, branch) in enumerate(members):
+        if i % 50 == 0:
+            ws.append([name + "某", branch, None, 8])  # unknown
+        elif i % 3 == 0:
+            ws.append([name, None, pk, 6])  # by member number
+        else:
+            ws.append([name, branch, None, None])
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def bench_import(rows=5000):
+    root = Organization.objects.get(parent__isnull=True)
+    admin = User.objects.get(username="admin")
+    today = timezone.localdate()
+    event = services.event_create(
+        user=admin,
+        tier=Tier.PROVINCIAL,
+        organizer=root,
+        title="基准测试导入",
+        start_on=today,
+        end_on=today,
+        hours=8,
+        mode="in_person",
+        audience="all_members",
+    )
+    members = list(
+        Member.objects.filter(state=Member.State.ACTIVE)
+        .order_by("pk")
+        .values_list("pk", "name", "branch__name")[:rows]
+    )
+    content = sheet_of(members)
+    try:
+        for attempt in ("first import", "same sheet again"):
+            started = time.perf_counter()
+            job = imports.import_start(
+                event=event, user=admin, upload=SimpleUploadedFile("s.xlsx", content), max_bytes=50_000_000
+            )
+            job = AttendanceImport.objects.get(pk=job.pk)
+            if job.status == AttendanceImport.Status.UPLOADED:  # no on_commit outside a request: run it
+                tasks.import_preview(job.pk)
+            job.refresh_from_db()
+            previewed = time.perf_counter()
+            imports.import_confirm(job=job, user=admin)
+            tasks.import_confirm(job.pk)
+            job.refresh_from_db()
+            done = time.perf_counter()
+            print(
+                f"import {rows} rows, {attempt}: preview {previewed - started:.1f}s, confirm {done - previewed:.1f}s,"
+                f" counts {job.preview['counts']}, result {job.result}"
+            )
+    finally:
+        member_ids = list(Attendance.objects.filter(event=event).values_list("member_id", flat=True))
+        event.delete()
+        services.refresh_member_years(member_ids, years={today.year})
+
+
+def bench_headline(repeat):
+    user = User.objects.get(username="sheng")
+    today = timezone.localdate()
+    for cold in (False, True):
+        timings = []
+        for _ in range(repeat):
+            if cold:
+                selectors.bump_data_version()
+            user = User.objects.get(username="sheng")
+            started = time.perf_counter()
+            figures = selectors.headline(user, year=today.year, today=today)
+            timings.append((time.perf_counter() - started) * 1000)
+        label = f"headline panel alone{' (cold cache)' if cold else ''}"
+        print(f"{label:45} {statistics.median(timings):10.1f}          {figures['ever'].percent}% ever")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--skip-import", action="store_true")
+    args = parser.parse_args()
+    bench_pages(args.repeat)
+    bench_headline(args.repeat)
+    if not args.skip_import:
+        bench_import()
+
+
+if __name__ == "__main__":
+    main()

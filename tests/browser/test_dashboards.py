@@ -1,0 +1,81 @@
+"""Journey: provincial staff open the quality dashboard (charts drawn, no console errors,
+axe clean), drill into a unit, open a branch's health report and print it (A4)."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from assessments import default_edition
+from assessments.models import Dimension, Edition, Item, Tier
+from dashboards import services
+from dashboards.periods import QUARTER, YEAR, Period
+from tests.browser.axe import assert_no_serious_axe_violations
+from tests.dashboards.conftest import YEAR as Y
+from tests.dashboards.conftest import build_known_tree
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def known_tree(tree):
+    # The transactional test database is flushed, so load the default edition again.
+    return build_known_tree(tree, default_edition.load(Edition, Dimension, Item, Tier))
+
+
+def watch_errors(page):
+    """Console errors and failed responses (the browser's own /favicon.ico request aside; a
+    missing resource shows in the console without its URL, so responses name it)."""
+    errors = []
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None
+        ),
+    )
+    return errors
+
+
+def test_dashboard_drill_down_and_health_report(page, login, shot, output_path, known_tree, personas):
+    services.build(
+        [Period(Y, YEAR), Period(Y - 1, YEAR)] + [Period(Y, QUARTER, q) for q in range(1, 5)], rebuild=True
+    )
+    errors = watch_errors(page)
+    login(page, personas["provincial"], f"/dashboards/?year={Y}")
+    page.wait_for_url("**/dashboards/org/**")
+    expect(page.locator("h1")).to_contain_text("党建质量稳步提升看板")
+    for chart_id in ("tiers", "scores", "dimensions", "reports", "life", "renewal"):
+        chart = page.locator(f"#chart-{chart_id}")
+        expect(chart).to_have_attribute("data-rendered", "1")
+        expect(chart.locator("svg")).to_have_count(1)
+    expect(page.locator('[data-chart-empty="training_coverage"]')).to_contain_text("暂无数据")
+    expect(page.locator("#unit-groups")).to_contain_text("党政机关")
+    shot(page, "01-province-dashboard")
+    assert_no_serious_axe_violations(page)
+
+    page.locator("#heatmap a.drill", has_text="甲厅机关党委").click()
+    expect(page.locator("h1")).to_contain_text("甲厅机关党委")
+    expect(page.locator("#heatmap")).to_contain_text("甲厅第一党支部")
+    expect(page.locator("#heatmap")).not_to_contain_text("乙厅第一党支部")
+    expect(page.locator("#chart-scores")).to_have_attribute("data-rendered", "1")
+    shot(page, "02-unit-drill-down")
+    assert_no_serious_axe_violations(page)
+
+    page.locator("#heatmap a", has_text="甲厅第一党支部").click()
+    expect(page.locator("h1")).to_contain_text("甲厅第一党支部 支部建设体检表")
+    expect(page.locator("#dim-table")).to_contain_text("基本职责")
+    assert_no_serious_axe_violations(page)
+    page.emulate_media(media="print")
+    shot(page, "03-health-report-print")
+    page.pdf(path=str(Path(output_path) / "03-health-report-print.pdf"), format="A4", print_background=True)
+    assert page.evaluate("document.documentElement.scrollHeight") < 1123 * 1.05  # one A4 page (96 dpi)
+    assert errors == []

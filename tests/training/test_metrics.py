@@ -1,0 +1,136 @@
+"""Each coverage metric of domain.md §9.2 at its boundaries."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.db.models import Q
+
+from branches.models import Post
+from branches.policy import policy_set
+from training import selectors
+from training.models import Tier
+
+from .conftest import YEAR
+
+pytestmark = pytest.mark.django_db
+TODAY = date(YEAR, 12, 31)
+
+
+def unit_metrics(tree, tier="", today=TODAY):
+    return selectors.coverage(
+        branch_q=Q(path__startswith=tree["unit_a"].path), key="unit", year=YEAR, tier=tier, today=today
+    )[tree["unit_a"].pk]
+
+
+def branch_metrics(tree, key, tier=""):
+    return selectors.coverage(
+        branch_q=Q(path__startswith=tree["root"].path), key="branch", year=YEAR, tier=tier, today=TODAY
+    )[tree[key].pk]
+
+
+def test_committee_hours_exactly_56_is_compliant(tree, people, make_event, attend):
+    secretary, officer = people["branch_a"]["members"][:2]
+    event = make_event(hours="60")
+    attend(event, secretary, 56)
+    attend(event, officer, "55.5")
+    ratio = branch_metrics(tree, "branch_a")["committee_hours_compliance"]
+    assert (ratio.met, ratio.total) == (1, 2)
+    missing = [p.member for p in selectors.missing_committee(Q(pk=tree["branch_a"].pk), year=YEAR)]
+    assert missing == [officer]
+
+
+def test_member_hours_exactly_32_is_compliant(tree, people, make_event, attend):
+    members = people["branch_b"]["members"]
+    event = make_event(tier=Tier.BRANCH, organizer=tree["branch_b"], hours="40")
+    attend(event, members[0], 32)
+    attend(event, members[1], "31.5")
+    ratio = branch_metrics(tree, "branch_b")["member_hours_compliance"]
+    assert (ratio.met, ratio.total) == (1, 3)
+
+
+def test_hours_threshold_is_a_policy(tree, people, make_event, attend):
+    policy_set(key="training.member_min_hours", value=30)
+    attend(make_event(hours="31"), people["branch_b"]["members"][1], 31)
+    assert branch_metrics(tree, "branch_b")["member_hours_compliance"].met == 1
+
+
+def test_hours_of_other_years_do_not_count(tree, people, make_event, attend):
+    attend(make_event(hours="40", end_on=date(YEAR - 1, 12, 31)), people["branch_b"]["members"][1])
+    assert branch_metrics(tree, "branch_b")["member_hours_compliance"].met == 0
+
+
+def test_rotation_needs_a_concentrated_session(tree, people, make_event, attend):
+    attend(make_event(tier=Tier.BRANCH, organizer=tree["branch_a"]), people["branch_a"]["secretary"])
+    assert unit_metrics(tree)["secretary_rotation_coverage"].met == 0
+    attend(make_event(tier=Tier.UNIT), people["branch_b"]["secretary"])
+    ratio = unit_metrics(tree)["secretary_rotation_coverage"]
+    assert (ratio.met, ratio.total) == (1, 2)
+    assert [
+        p.member for p in selectors.missing_secretaries(Q(path__startswith=tree["unit_a"].path), year=YEAR)
+    ] == [people["branch_a"]["secretary"]]
+
+
+def test_tier_filter_counts_only_that_tier(tree, people, make_event, attend):
+    attend(make_event(tier=Tier.UNIT), people["branch_b"]["secretary"])
+    assert unit_metrics(tree, tier=Tier.PROVINCIAL)["secretary_rotation_coverage"].met == 0
+    assert unit_metrics(tree, tier=Tier.UNIT)["secretary_rotation_coverage"].met == 1
+
+
+def test_standard_training_coverage_counts_branches(tree, people, make_event, attend):
+    attend(make_event(tier=Tier.UNIT), people["branch_a"]["secretary"])  # not on the standard
+    attend(make_event(tier=Tier.UNIT, standard=True, title="标准化"), people["branch_b"]["secretary"])
+    attend(
+        make_event(tier=Tier.UNIT, standard=True, title="标准化2"), people["branch_a"]["members"][2]
+    )  # not the secretary
+    ratio = unit_metrics(tree)["standard_training_coverage"]
+    assert (ratio.met, ratio.total) == (1, 2)
+    missing = list(selectors.missing_standard_branches(Q(path__startswith=tree["unit_a"].path), year=YEAR))
+    assert missing == [tree["branch_a"]]
+
+
+@pytest.fixture
+def new_secretary(people):
+    """branch_a gets a new secretary (first post ever) on 1 February."""
+    term = people["branch_a"]["term"]
+    Post.objects.filter(term=term, role=Post.Role.SECRETARY).update(ended_on=date(YEAR, 1, 31))
+    member = people["branch_a"]["members"][3]
+    Post.objects.create(term=term, member=member, role=Post.Role.SECRETARY, started_on=date(YEAR, 2, 1))
+    return member
+
+
+@pytest.mark.parametrize(("day", "on_time"), [(183, True), (184, False)])
+def test_induction_on_day_183_is_on_time_day_184_is_late(
+    tree, new_secretary, make_event, attend, day, on_time
+):
+    attend(
+        make_event(
+            tier=Tier.PROVINCIAL, organizer=tree["root"], end_on=date(YEAR, 2, 1) + timedelta(days=day)
+        ),
+        new_secretary,
+    )
+    ratio = unit_metrics(tree)["new_secretary_induction_on_time"]
+    assert (ratio.met, ratio.total) == (int(on_time), 1)
+    late = list(
+        selectors.late_new_secretaries(Q(path__startswith=tree["unit_a"].path), year=YEAR, today=TODAY)
+    )
+    assert [p.member for p in late] == ([] if on_time else [new_secretary])
+
+
+def test_induction_window_still_open_is_not_counted(tree, new_secretary):
+    assert unit_metrics(tree, today=date(YEAR, 5, 1))["new_secretary_induction_on_time"].total == 0
+    assert unit_metrics(tree, today=TODAY)["new_secretary_induction_on_time"].total == 1
+
+
+def test_reelected_secretary_is_not_new(tree, people):
+    # branch_a's secretary already held the post in the previous term: no induction owed.
+    assert unit_metrics(tree)["new_secretary_induction_on_time"].total == 0
+
+
+def test_member_page_requirements(tree, people, make_event, attend):
+    secretary = people["branch_a"]["secretary"]
+    attend(make_event(hours="20"), secretary)
+    rows = {m.pk: m for m in selectors.branch_members_hours(tree["branch_a"], year=YEAR)}
+    assert rows[secretary.pk].required == 56
+    assert rows[secretary.pk].still_required == 36
+    plain = people["branch_a"]["members"][4]
+    assert (rows[plain.pk].required, rows[plain.pk].still_required) == (32, 32)

@@ -1,0 +1,497 @@
+"""Scoped reads: coverage metrics (domain.md §9.2), drill-down lists and a member's hours.
+
+Every metric is one grouped query over the viewer's scope, keyed by unit or by branch, so
+a page costs the same number of queries for 4 units or 124. Hours come from the
+MemberYearHours roll-up (one row per member, year and tier).
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from branches import permissions
+from branches.models import Member, Organization, Post, Term
+from branches.permissions import Action
+from branches.policy import policy_all
+
+from .models import CONCENTRATED_TIERS, Attendance, MemberYearHours, Tier, TrainingEvent
+
+METRICS = (
+    ("secretary_rotation_coverage", _("书记年度轮训覆盖率")),
+    ("new_secretary_induction_on_time", _("新任书记6个月内任职培训率")),
+    ("committee_hours_compliance", _("支委委员学时达标率")),
+    ("member_hours_compliance", _("党员学时达标率")),
+    ("standard_training_coverage", _("书记参加标准化专题培训的支部占比")),
+)
+
+
+@dataclass
+class Ratio:
+    met: int = 0
+    total: int = 0
+
+    @property
+    def value(self):
+        return self.met / self.total if self.total else None
+
+    @property
+    def percent(self):
+        value = self.value
+        return None if value is None else round(100 * value, 1)
+
+    @property
+    def missing(self):
+        return self.total - self.met
+
+
+@dataclass
+class CoverageRow:
+    org: Organization
+    metrics: dict = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["metrics"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _tier_key(tier):
+    return tier if tier in Tier.values else MemberYearHours.ALL
+
+
+def _hours_relation(prefix, year, tier):
+    return FilteredRelation(
+        f"{prefix}training_years",
+        condition=Q(
+            **{f"{prefix}training_years__year": year, f"{prefix}training_years__tier": _tier_key(tier)}
+        ),
+    )
+
+
+def current_secretary_posts():
+    return Post.objects.filter(
+        role=Post.Role.SECRETARY,
+        ended_on__isnull=True,
+        term__status=Term.Status.ACTIVE,
+        term__branch__is_active=True,
+    )
+
+
+def _induction_attended(year_tier, days):
+    """Exists: the post's member attended a concentrated training within ``days`` of starting."""
+    events = Q(event__tier__in=CONCENTRATED_TIERS)
+    if year_tier in Tier.values:
+        events &= Q(event__tier=year_tier)
+    return Exists(
+        Attendance.objects.filter(
+            events,
+            member_id=OuterRef("member_id"),
+            status=Attendance.Status.ATTENDED,
+            event__end_on__gte=OuterRef("started_on"),
+            event__end_on__lte=OuterRef("started_on") + Value(timedelta(days=days)),
+        )
+    )
+
+
+def first_secretary_posts():
+    """Secretary posts whose member held no earlier secretary post: the "new secretaries"."""
+    earlier = Post.objects.filter(
+        member_id=OuterRef("member_id"), role=Post.Role.SECRETARY, started_on__lt=OuterRef("started_on")
+    )
+    return Post.objects.filter(role=Post.Role.SECRETARY).exclude(Exists(earlier))
+
+
+def _induction(branch_ids, post_key, year, tier, today, days):
+    """[(key, on time, counted)] for secretary posts started in ``year``: three plain queries
+    (the posts, earlier secretary posts of the same people, their concentrated training)
+    joined here, which stays fast where one correlated query makes the planner struggle."""
+    posts = list(
+        Post.objects.filter(role=Post.Role.SECRETARY, term__branch__in=branch_ids, started_on__year=year)
+        .order_by()
+        .values_list("pk", "member_id", "started_on", post_key)
+    )
+    member_ids = {member_id for _pk, member_id, _s, _k in posts}
+    first_start = {}
+    for member_id, started_on in (
+        Post.objects.filter(role=Post.Role.SECRETARY, member_id__in=member_ids)
+        .order_by()
+        .values_list("member_id", "started_on")
+    ):
+        first_start[member_id] = min(started_on, first_start.get(member_id, started_on))
+    events = Q(event__tier__in=CONCENTRATED_TIERS)
+    if tier in Tier.values:
+        events &= Q(event__tier=tier)
+    trained = {}
+    for member_id, end_on in (
+        Attendance.objects.filter(
+            events, member_id__in=member_ids, status=Attendance.Status.ATTENDED, event__end_on__year__gte=year
+        )
+        .order_by()
+        .values_list("member_id", "event__end_on")
+    ):
+        trained.setdefault(member_id, []).append(end_on)
+    counts = {}
+    for _pk, member_id, started_on, key_id in posts:
+        if first_start[member_id] < started_on:
+            continue  # held a secretary post before: not new
+        on_time = any(
+            started_on <= day <= started_on + timedelta(days=days) for day in trained.get(member_id, ())
+        )
+        if not on_time and started_on >= today - timedelta(days=days):
+            continue  # window still open
+        met, total = counts.get(key_id, (0, 0))
+        counts[key_id] = (met + on_time, total + 1)
+    return [(key_id, met, total) for key_id, (met, total) in counts.items()]
+
+
+# Scopes with at least this many branches keep their figures in the cache; a training write
+# bumps the data version (so recorded attendance shows at once) and roster or committee
+# changes made elsewhere show within COVERAGE_CACHE_SECONDS.
+COVERAGE_CACHE_FROM = 300
+COVERAGE_CACHE_SECONDS = 300
+DATA_VERSION_KEY = "training:data-version"
+
+
+def bump_data_version():
+    try:
+        cache.incr(DATA_VERSION_KEY)
+    except ValueError:
+        cache.set(DATA_VERSION_KEY, 1, None)
+
+
+def coverage(*, branch_q, key, year, tier="", today, policy=None):
+    """Metrics per key ("unit" or "branch") for branches matching ``branch_q`` (an Organization Q).
+
+    Returns {key_id: {metric: Ratio}}: at most seven queries whatever the number of branches,
+    one (plus a cache read) when a large scope's figures are cached.
+    """
+    policy = policy or policy_all()
+    branches = Organization.objects.filter(branch_q, kind=Organization.Kind.BRANCH, is_active=True)
+    branch_key = "unit_id" if key == "unit" else "pk"
+    # 1. branches (denominator of standard coverage)
+    branch_totals = dict(
+        branches.values(k=F(branch_key)).annotate(n=Count("pk")).order_by().values_list("k", "n")
+    )
+
+    def compute():
+        return _coverage(branches, branch_totals, key, year, tier, today, policy)
+
+    if sum(branch_totals.values()) < COVERAGE_CACHE_FROM:
+        raw = compute()
+    else:
+        thresholds = [policy[k] for k in sorted(policy) if k.startswith("training.")]
+        digest = hashlib.sha1(f"{branch_q}|{thresholds}|{sorted(branch_totals.items())}".encode()).hexdigest()
+        version = cache.get(DATA_VERSION_KEY, 0)
+        raw = cache.get_or_set(
+            f"training:coverage:{version}:{today}:{key}:{year}:{tier}:{digest}",
+            compute,
+            COVERAGE_CACHE_SECONDS,
+        )
+    return {
+        key_id: {metric: Ratio(*pair) for metric, pair in metrics.items()} for key_id, metrics in raw.items()
+    }
+
+
+def _coverage(branches, branch_totals, key, year, tier, today, policy):
+    member_min = policy["training.member_min_hours"]
+    committee_min = policy["training.committee_min_hours"]
+    days = policy["training.induction_max_days"]
+    out = {}
+
+    def put(key_id, metric, met, total):
+        out.setdefault(key_id, {name: (0, 0) for name, _label in METRICS})[metric] = (met, total)
+
+    post_key = "term__branch__unit_id" if key == "unit" else "term__branch_id"
+    branch_ids = branches.values("pk")
+    secretary = Q(role=Post.Role.SECRETARY)
+
+    # 2. current committee posts: distinct members with ≥ 56 hours; among them the
+    # secretaries with ≥ 1 concentrated session (rotation) and with training on the standard
+    posts = (
+        Post.objects.filter(
+            ended_on__isnull=True, term__status=Term.Status.ACTIVE, term__branch__in=branch_ids
+        )
+        .annotate(yh=_hours_relation("member__", year, tier))
+        .values(k=F(post_key))
+        .annotate(
+            total=Count("member_id", distinct=True),
+            ok=Count("member_id", distinct=True, filter=Q(yh__hours__gte=committee_min)),
+            secretaries=Count("pk", filter=secretary),
+            rotated=Count("pk", filter=secretary & Q(yh__concentrated__gte=1)),
+            standard=Count("term__branch_id", distinct=True, filter=secretary & Q(yh__standard=True)),
+        )
+        .order_by()
+    )
+    standard = {}
+    for row in posts:
+        put(row["k"], "committee_hours_compliance", row["ok"], row["total"])
+        if row["secretaries"]:
+            put(row["k"], "secretary_rotation_coverage", row["rotated"], row["secretaries"])
+        standard[row["k"]] = row["standard"]
+    for key_id, total in branch_totals.items():
+        put(key_id, "standard_training_coverage", standard.get(key_id, 0), total)
+
+    # 3. members with ≥ 32 hours
+    member_key = "branch__unit_id" if key == "unit" else "branch_id"
+    members = (
+        Member.objects.filter(state=Member.State.ACTIVE, branch__in=branch_ids)
+        .annotate(yh=_hours_relation("", year, tier))
+        .values(k=F(member_key))
+        .annotate(total=Count("pk"), ok=Count("pk", filter=Q(yh__hours__gte=member_min)))
+        .order_by()
+    )
+    for row in members:
+        put(row["k"], "member_hours_compliance", row["ok"], row["total"])
+
+    # 4–6. new secretaries who started this year: trained within the induction window. Those
+    # whose window is still open and who are not trained yet are not counted either way.
+    for key_id, met, total in _induction(branch_ids, post_key, year, tier, today, days):
+        put(key_id, "new_secretary_induction_on_time", met, total)
+    return out
+
+
+def scope_branch_q(user, action=Action.VIEW):
+    return permissions.scope_q(user, action)
+
+
+def unit_coverage(user, *, year, tier="", today):
+    """Rows per unit committee in the viewer's scope, plus the scope-wide totals."""
+    results = coverage(branch_q=scope_branch_q(user), key="unit", year=year, tier=tier, today=today)
+    units = Organization.objects.filter(pk__in=list(results)).order_by("path")
+    rows = [CoverageRow(org=unit, metrics=results[unit.pk]) for unit in units]
+    return rows, _totals(results.values())
+
+
+def branch_coverage(user, parent, *, year, tier="", today):
+    """Rows per branch under ``parent`` (a unit or general branch) the viewer sees."""
+    branch_q = scope_branch_q(user) & Q(path__startswith=parent.path)
+    results = coverage(branch_q=branch_q, key="branch", year=year, tier=tier, today=today)
+    branches = Organization.objects.filter(pk__in=list(results)).order_by("path")
+    rows = [CoverageRow(org=branch, metrics=results[branch.pk]) for branch in branches]
+    return rows, _totals(results.values())
+
+
+def _totals(results):
+    totals = {name: Ratio() for name, _label in METRICS}
+    for metrics in results:
+        for name, ratio in metrics.items():
+            totals[name] = Ratio(totals[name].met + ratio.met, totals[name].total + ratio.total)
+    return totals
+
+
+def headline(user, *, year, today):
+    """Share of grassroots organizations (branches) whose secretary was trained on the standard:
+    this year, and ever (the current secretary attended such training in any year)."""
+    branch_q = scope_branch_q(user)
+    this_year = _totals(coverage(branch_q=branch_q, key="unit", year=year, today=today).values())[
+        "standard_training_coverage"
+    ]
+    branches = Organization.objects.filter(branch_q, kind=Organization.Kind.BRANCH, is_active=True)
+
+    def ever():
+        trained_ever = MemberYearHours.objects.filter(
+            member_id=OuterRef("member_id"), tier=MemberYearHours.ALL, standard=True
+        )
+        covered = (
+            current_secretary_posts()
+            .filter(Exists(trained_ever), term__branch__in=branches.values("pk"))
+            .values("term__branch_id")
+            .distinct()
+            .count()
+        )
+        return covered
+
+    if this_year.total < COVERAGE_CACHE_FROM:
+        covered = ever()
+    else:
+        version = cache.get(DATA_VERSION_KEY, 0)
+        digest = hashlib.sha1(f"{branch_q}|{this_year.total}".encode()).hexdigest()
+        covered = cache.get_or_set(f"training:ever:{version}:{today}:{digest}", ever, COVERAGE_CACHE_SECONDS)
+    return {"year": this_year, "ever": Ratio(covered, this_year.total)}
+
+
+# --- drill-down: the people missing -------------------------------------------------------------
+
+
+def _hours_sq(year, tier):
+    return Coalesce(
+        MemberYearHours.objects.filter(
+            member_id=OuterRef("member_id"), year=year, tier=_tier_key(tier)
+        ).values("hours")[:1],
+        Value(Decimal("0")),
+    )
+
+
+def missing_secretaries(branch_q, *, year, tier=""):
+    """Current secretaries without a concentrated training this year."""
+    return (
+        current_secretary_posts()
+        .filter(term__branch__in=Organization.objects.filter(branch_q).values("pk"))
+        .annotate(yh=_hours_relation("member__", year, tier))
+        .exclude(yh__concentrated__gte=1)
+        .select_related("member", "term__branch")
+        .order_by("term__branch__path", "member__name")
+    )
+
+
+def missing_standard_branches(branch_q, *, year, tier=""):
+    """Active branches whose current secretary did not attend training on the standard."""
+    trained = MemberYearHours.objects.filter(
+        member_id=OuterRef("member_id"), year=year, tier=_tier_key(tier), standard=True
+    )
+    branches = Organization.objects.filter(branch_q, kind=Organization.Kind.BRANCH, is_active=True)
+    covered = (
+        current_secretary_posts()
+        .filter(Exists(trained), term__branch__in=branches.values("pk"))
+        .values("term__branch_id")
+    )
+    return branches.exclude(pk__in=covered).select_related("unit").order_by("path")
+
+
+def missing_committee(branch_q, *, year, tier="", policy=None):
+    """Committee posts whose holder has fewer than the committee hours this year."""
+    minimum = (policy or policy_all())["training.committee_min_hours"]
+    return (
+        Post.objects.filter(
+            ended_on__isnull=True,
+            term__status=Term.Status.ACTIVE,
+            term__branch__in=Organization.objects.filter(branch_q).values("pk"),
+        )
+        .annotate(hours=_hours_sq(year, tier))
+        .filter(hours__lt=minimum)
+        .select_related("member", "term__branch")
+        .order_by("term__branch__path", "member__name", "role")
+    )
+
+
+def late_new_secretaries(branch_q, *, year, tier="", today, policy=None):
+    """New secretaries of this year not trained within the induction window (window closed)."""
+    days = (policy or policy_all())["training.induction_max_days"]
+    return (
+        first_secretary_posts()
+        .filter(
+            term__branch__in=Organization.objects.filter(branch_q).values("pk"),
+            started_on__year=year,
+            started_on__lt=today - timedelta(days=days),
+        )
+        .annotate(on_time=_induction_attended(tier, days))
+        .filter(on_time=False)
+        .select_related("member", "term__branch")
+        .order_by("started_on")
+    )
+
+
+def branch_members_hours(branch, *, year, tier="", policy=None):
+    """Every active member of a branch with their hours, requirement and what is still missing."""
+    policy = policy or policy_all()
+    committee_ids = set(
+        Post.objects.filter(
+            ended_on__isnull=True, term__status=Term.Status.ACTIVE, term__branch=branch
+        ).values_list("member_id", flat=True)
+    )
+    members = list(
+        Member.objects.filter(branch=branch, state=Member.State.ACTIVE)
+        .annotate(yh=_hours_relation("", year, tier))
+        .annotate(
+            hours=Coalesce(F("yh__hours"), Value(Decimal("0"))),
+            sessions=Coalesce(F("yh__concentrated"), Value(0)),
+            standard=Coalesce(F("yh__standard"), Value(False)),
+        )
+        .order_by("name", "pk")
+    )
+    for member in members:
+        member.is_committee = member.pk in committee_ids
+        member.required = policy[
+            "training.committee_min_hours" if member.is_committee else "training.member_min_hours"
+        ]
+        member.still_required = max(Decimal(member.required) - member.hours, Decimal("0"))
+        member.needs_session = member.is_committee and member.sessions < 1
+    return members
+
+
+def member_attendance(member, *, year):
+    return (
+        Attendance.objects.filter(member=member, event__end_on__year=year)
+        .select_related("event", "event__organizer")
+        .order_by("event__start_on")
+    )
+
+
+def event_list(user, *, year=None, tier=""):
+    events = TrainingEvent.objects.filter(permissions.scope_q(user, Action.VIEW, "organizer__"))
+    if year:
+        events = events.filter(end_on__year=year)
+    if tier in Tier.values:
+        events = events.filter(tier=tier)
+
+    def counted(**status):
+        rows = Attendance.objects.filter(event=OuterRef("pk"), **status).order_by().values("event")
+        return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
+
+    # Counted per row of the page only (subqueries), not by grouping every event in scope.
+    return (
+        events.select_related("organizer")
+        .annotate(enrolled=counted(), attended=counted(status=Attendance.Status.ATTENDED))
+        .order_by("-start_on", "-pk")
+    )
+
+
+def member_hours_by_year(member_ids, year, tier=""):
+    """{member_id: hours} from the roll-up (for rules and the secretary's page)."""
+    return dict(
+        MemberYearHours.objects.filter(
+            member_id__in=list(member_ids), year=year, tier=_tier_key(tier)
+        ).values_list("member_id", "hours")
+    )
+
+
+def secretary_trained(branch_ids, *, start, end):
+    """{branch_id: (secretary attended a concentrated training in [start, end], on the standard)}."""
+    posts = list(
+        current_secretary_posts()
+        .filter(term__branch_id__in=list(branch_ids))
+        .values_list("term__branch_id", "member_id")
+    )
+    attended = Attendance.objects.filter(
+        member_id__in=[member for _b, member in posts],
+        status=Attendance.Status.ATTENDED,
+        event__tier__in=CONCENTRATED_TIERS,
+        event__end_on__gte=start,
+        event__end_on__lte=end,
+    ).values_list("member_id", "event__is_standard")
+    sessions, standard = set(), set()
+    for member_id, is_standard in attended:
+        sessions.add(member_id)
+        if is_standard:
+            standard.add(member_id)
+    return {branch: (member in sessions, member in standard) for branch, member in posts}
+
+
+def year_choices(today):
+    return list(range(today.year, today.year - 4, -1))
+
+
+def default_year(value, today):
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return today.year
+    return year if 2000 <= year <= today.year + 1 else today.year
+
+
+def branch_hours_compliance(branch_ids, *, year, minimum):
+    """{branch_id: (members with ≥ ``minimum`` hours in ``year``, active members)} in one query."""
+    rows = (
+        Member.objects.filter(state=Member.State.ACTIVE, branch_id__in=list(branch_ids))
+        .annotate(yh=_hours_relation("", year, ""))
+        .values("branch_id")
+        .annotate(total=Count("pk"), ok=Count("pk", filter=Q(yh__hours__gte=minimum)))
+    )
+    return {row["branch_id"]: (row["ok"], row["total"]) for row in rows}
