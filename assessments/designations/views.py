@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from branches import permissions
 from branches.flow import NOT_DONE, error_messages, run_form
+from branches.http import version_from
 from branches.models import Organization
 from branches.permissions import Action, branch_permission_required, get_object_for_user, staff_required
 
@@ -127,11 +128,10 @@ def act(request, pk, action):
     designation = _designation(request, pk)
     if not access.can_decide(request.user, designation.branch):
         raise PermissionDenied
-    version = request.POST.get("version", "")
-    if not version.isdigit() or action not in {"approve", "reject", "revoke", "renew"}:
+    if action not in {"approve", "reject", "revoke", "renew"}:
         messages.error(request, _("请求无效，请刷新页面后再试。"))
         return redirect(designation)
-    common = {"designation": designation, "user": request.user, "version": int(version)}
+    common = {"designation": designation, "user": request.user, "version": version_from(request)}
     try:
         if action == "approve":
             services.designation_approve(**common, note=request.POST.get("note", ""))
@@ -320,7 +320,7 @@ def follow_up_detail(request, pk):
                 lambda data: services.follow_up_reassess(
                     follow_up=follow_up,
                     user=request.user,
-                    version=int(request.POST.get("version") or 0),
+                    version=version_from(request),
                     score=data["score"],
                     note=data["remark"],
                 ),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from branches import permissions
 from branches import selectors as branch_selectors
 from branches.flow import NOT_DONE, run_form
+from branches.http import version_from
 from branches.models import Organization
 from branches.permissions import Action, get_object_for_user, staff_required
 
@@ -121,7 +122,7 @@ def question_detail(request, pk):
                     question=question,
                     user=request.user,
                     answer=data["answer"],
-                    version=int(request.POST.get("version") or 0),
+                    version=version_from(request),
                 ),
             )
         elif action == "merge":
