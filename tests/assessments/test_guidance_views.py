@@ -257,3 +257,38 @@ def test_query_count_does_not_grow(client_for, world, tree, personas, url):
     small = count_queries(client, url)
     grow(tree["unit_b"], personas["outsider"], 12, prefix="再扩展")
     assert count_queries(client, url) == small
+
+
+HOSTILE = ["NaN", "-inf", "9" * 40, "0001-01-01", "9999-12-31", "x" * 5000, "\u202e", ""]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_input_never_answers_500(client_for, world, personas, value):
+    client = client_for(personas["provincial"])
+    follow_up = reverse("designations:follow-up", args=[world["follow_up"].pk])
+    question = reverse("guidance:question", args=[world["question"].pk])
+    posts = [
+        (follow_up, {"action": "plan", "description": value, "deadline": value}),
+        (follow_up, {"action": "check_in", "held_on": value, "note": value}),
+        (follow_up, {"action": "reassess", "score": value, "remark": value, "version": value}),
+        (question, {"action": "answer", "answer": value, "version": value}),
+        (question, {"action": "merge", "into": value}),
+        (question, {"action": "publish", "question_text": value}),
+        (reverse("designations:override", args=[world["lagging"].pk]), {"grade": value, "reason": value}),
+        (reverse("designations:classify"), {"year": value}),
+        (reverse("designations:act", args=[world["designation"].pk, "approve"]), {"version": value}),
+        (
+            reverse("designations:act", args=[world["designation"].pk, "revoke"]),
+            {"version": value, "reason": value},
+        ),
+    ]
+    for url, data in posts:
+        assert client.post(url, data).status_code < 500, (url, data)
+    for url in (
+        f"{reverse('designations:overview')}?year={value}&grade={value}&unit={value}&page={value}",
+        f"{reverse('designations:follow-ups')}?status={value}&unit={value}",
+        f"{reverse('guidance:faq')}?q={value[:200]}&dimension={value}",
+        f"{reverse('guidance:experiences')}?q={value[:200]}",
+        f"{reverse('designations:public')}?kind={value}&dimension={value}",
+    ):
+        assert client.get(url).status_code < 500, url
