@@ -279,6 +279,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "branches.rectifications.tasks.rectification_reminder_sweep",
         "schedule": crontab(hour=8, minute=45),
     },
+    # Guidance (示范引领、分类指导): designation expiry reviews, lagging follow-up reminders
+    # (re-assessment due/overdue, overdue plan items); once per (object, stage).
+    "guidance-sweep": {
+        "task": "assessments.designations.tasks.guidance_sweep",
+        "schedule": crontab(hour=8, minute=50),
+    },
     # Monthly-report reminders (due in 2 days / overdue); daily, idempotent, catches up if missed.
     "report-reminders": {
         "task": "branches.reports.tasks.report_reminder_sweep",

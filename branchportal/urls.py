@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("branches.urls")),
     path("assessments/", include("assessments.urls")),
+    path("designations/", include("assessments.designations.urls")),
+    path("guidance/", include("assessments.guidance.urls")),
     path("renewals/", include("branches.renewals.urls")),
     path("duty-review/", include("assessments.duty_review.urls")),
     path("training/", include("training.urls")),

@@ -257,3 +257,18 @@ def default_year(today=None):
     """Cycles run from November to January: before July the current cycle is last year's."""
     today = today or date.today()
     return today.year if today.month >= 7 else today.year - 1
+
+
+def grades_in_year(org_ids, year):
+    """{organization id: grade code} of the published 述职评议 results of ``year`` (override
+    first); the source the designation criteria and the yearly classification read."""
+    rows = DutyReport.objects.filter(
+        organization_id__in=org_ids, cycle__year=year, cycle__status=Status.PUBLISHED
+    ).exclude(status=DutyReport.Status.VACANT)
+    return {
+        org_id: override or computed
+        for org_id, override, computed in rows.values_list(
+            "organization_id", "override_grade", "computed_grade"
+        )
+        if override or computed
+    }

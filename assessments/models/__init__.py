@@ -5,6 +5,16 @@ keeps its models in its own module here and re-exports them below, so ``assessme
 stays the one import path.
 """
 
+from .designations import (
+    CheckIn,
+    Classification,
+    ClassificationChange,
+    Designation,
+    DesignationEvidence,
+    DesignationReminder,
+    FollowUp,
+    FollowUpReminder,
+)
 from .duty_review import (
     DutyAttachment,
     DutyBallot,
@@ -16,6 +26,7 @@ from .duty_review import (
     DutyVote,
     Grade,
 )
+from .guidance import Experience, ExperienceAttachment, Faq, Question
 from .observation import (
     InterviewAnswer,
     InterviewQuestion,
@@ -75,6 +86,18 @@ __all__ = [
     "VisitMember",
     "VisitPhoto",
     "VisitReminder",
+    "CheckIn",
+    "Classification",
+    "ClassificationChange",
+    "Designation",
+    "DesignationEvidence",
+    "DesignationReminder",
+    "Experience",
+    "ExperienceAttachment",
+    "Faq",
+    "FollowUp",
+    "FollowUpReminder",
+    "Question",
     "POINTS",
     "Dimension",
     "Edition",

@@ -7,6 +7,7 @@ from assessments.models import (
     InterviewAnswer,
     InterviewQuestion,
     LookCheck,
+    ObservationRound,
     ObserverScore,
     RecordCheck,
     Rectification,
@@ -190,3 +191,16 @@ def branch_annual(user, branch):
         .order_by("-round__year", "-pk")
         .first()
     )
+
+
+def observed_totals_in_year(branch_ids, year):
+    """{branch id: observed total} from the published regular visits of ``year``'s rounds; the
+    source the yearly classification mixes in."""
+    rows = Visit.objects.filter(
+        branch_id__in=branch_ids,
+        kind=Visit.Kind.REGULAR,
+        round__year=year,
+        round__status__in=[ObservationRound.Status.PUBLISHED, ObservationRound.Status.CLOSED],
+        observed_total__isnull=False,
+    )
+    return dict(rows.values_list("branch_id", "observed_total"))

@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from assessments import demo as assessments_demo
+from assessments.designations import demo as guidance_demo
 from assessments.duty_review import demo as duty_review_demo
 from assessments.observation import demo as observation_demo
 from branches.demo import DEMO_PASSWORD, DEMO_USERS, SCALES, seed_province
@@ -30,6 +31,7 @@ FEATURE_SEEDERS = [
     assessments_demo.seed,  # after the records: its rules pre-score from them
     observation_demo.seed,  # after the reviews: sampling and reference scores read them
     duty_review_demo.seed,  # after scores: reports read the year's results and grades
+    guidance_demo.seed,  # classes from the reviews above; follow-ups, designations, FAQs, library
     dashboards_demo.seed,  # after everything it summarizes: backfills history, builds snapshots
 ]
 

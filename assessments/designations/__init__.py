@@ -1,0 +1,1 @@
+"""Demonstration and pilot branches, yearly classification and lagging-branch follow-up."""

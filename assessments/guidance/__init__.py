@@ -1,0 +1,1 @@
+"""Questions answered (→ FAQ) and the experience library (经验做法)."""
