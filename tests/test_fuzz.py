@@ -20,9 +20,10 @@ from django.urls import get_resolver
 from django.urls.resolvers import URLResolver
 
 from assessments import services as assessment_services
-from branches import services as branch_services
 from branches.renewals import services as renewal_services
 from branches.reports import services as report_services
+from notifications.registry import register_notice_type
+from notifications.services import notify
 from tests.assessments.conftest import (
     edition,  # noqa: F401  (fixture)
     staff_branch,
@@ -137,8 +138,8 @@ def _url(name, pattern, prefix, objects):
     converters = pattern.pattern.converters
     kwargs = {}
     short = name.split(":")[-1]
-    for arg in converters:
-        if arg == "org_id":
+    for arg, converter in converters.items():
+        if arg in ("org_id", "branch_id"):
             kwargs[arg] = objects["branch"].pk
         elif arg == "term_id":
             kwargs[arg] = _first_pk("branches.Term")
@@ -151,8 +152,12 @@ def _url(name, pattern, prefix, objects):
         elif arg == "pk":
             label = next((model for fragment, model in PK_MODELS if fragment in short), None)
             kwargs[arg] = _first_pk(label) if label else 999999
+        elif arg in STR_ARGS.get(short, {}):
+            kwargs[arg] = STR_ARGS[short][arg]
+        elif converter.regex == "[0-9]+":
+            kwargs[arg] = 999999  # an id this world has no row for: the page must answer 404
         else:
-            kwargs[arg] = STR_ARGS.get(short, {}).get(arg, "x")
+            kwargs[arg] = "x"
     from django.urls import reverse
 
     return reverse(name, kwargs=kwargs)
@@ -210,9 +215,8 @@ def world(tree, personas, edition, settings, tmp_path):  # noqa: F811
         version=renewal.version,
         document=SimpleUploadedFile("r.pdf", b"%PDF-1.4 request"),
     )
-    branch_services.notification_send(
-        recipients=[personas["secretary"]], kind="test", title="通知", dedupe_key="fuzz"
-    )
+    register_notice_type("fuzz", title="通知")
+    notify(recipients=[personas["secretary"]], kind="fuzz", params={}, dedupe_key="fuzz", email=False)
     return {"branch": branch}
 
 

@@ -210,6 +210,7 @@ def test_an_approved_early_renewal_moves_the_countdown_and_opens_the_procedure(
     services.post_assign(term=term, member=member, role=Post.Role.SECRETARY, started_on=term.elected_on)
     advanced_to = today + timedelta(days=60)
     login(page, live_server, "secretary")
+    page.get_by_role("button", name="组织生活", exact=True).click()  # the menu group
     page.get_by_role("link", name="换届", exact=True).click()
     expect(page.locator("#countdown")).to_contain_text(str((term.ends_on - today).days))
     assert page.get_by_role("link", name="换届请示").count() == 0  # nothing to do a year ahead

@@ -8,10 +8,10 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from branches.models import Member, Organization
+from tests.browser.axe import assert_no_serious_axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path("/work/helpers/shots/i11")
-AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe-core" / "axe.min.js"
 
 
 def login(page, live_server, username):
@@ -26,17 +26,6 @@ def login(page, live_server, username):
 def shot(page, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def assert_accessible(page):
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate("async () => (await axe.run(document)).violations")
-    serious = [
-        (v["id"], v["impact"], [(n["target"], n["failureSummary"]) for n in v["nodes"]][:3])
-        for v in violations
-    ]
-    serious = [v for v in serious if v[1] in ("serious", "critical")]
-    assert serious == []
 
 
 def fill(path, rows_by_sheet):
@@ -68,9 +57,10 @@ def member_row(branch, number, name, gender="男", status="正式党员"):
 def test_unit_staff_onboard_branches_from_a_workbook(settings, live_server, page, tree, personas, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     login(page, live_server, "unit_staff")
+    page.get_by_role("button", name="组织", exact=True).click()  # the menu group
     page.get_by_role("link", name="表格导入").first.click()
     expect(page.get_by_role("heading", name="表格导入：组织、党员、届次和职务")).to_be_visible()
-    assert_accessible(page)
+    assert_no_serious_axe_violations(page)
     shot(page, "import_index")
     with page.expect_download() as download:
         page.click("#download-template")
@@ -102,7 +92,7 @@ def test_unit_staff_onboard_branches_from_a_workbook(settings, live_server, page
     expect(page.get_by_text("有 2 行错误，修改后才能导入")).to_be_visible()
     expect(page.get_by_text("预备党员没有被选举权，不能担任委员。")).to_be_visible()
     assert page.locator("#confirm-import").count() == 0
-    assert_accessible(page)
+    assert_no_serious_axe_violations(page)
     shot(page, "import_preview_with_errors")
 
     with page.expect_download() as download:
@@ -129,13 +119,13 @@ def test_unit_staff_onboard_branches_from_a_workbook(settings, live_server, page
     sheet_members = page.locator("section[data-sheet='党员']")
     expect(sheet_members.locator("[data-count=create]")).to_have_text("新建 8")
     assert Member.objects.count() == 0  # nothing written before the confirmation
-    assert_accessible(page)
+    assert_no_serious_axe_violations(page)
     shot(page, "import_preview_ok")
 
     page.click("#confirm-import")
     expect(page.locator("#import-result")).to_be_visible()
     expect(page.locator("#import-checks")).to_contain_text("COM-")
-    assert_accessible(page)
+    assert_no_serious_axe_violations(page)
     shot(page, "import_result")
     assert Member.objects.filter(branch__name="综合处党支部").count() == 5
 
@@ -150,4 +140,4 @@ def test_unit_staff_onboard_branches_from_a_workbook(settings, live_server, page
 
     page.goto(f"{live_server.url}/imports/")
     expect(page.locator("#import-jobs")).to_contain_text("已导入")
-    assert_accessible(page)
+    assert_no_serious_axe_violations(page)

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
         ("branches:org-tree", {"q": "支部\x00"}),
         ("branches:member-list", {"q": "\x00"}),
         ("branches:member-list", {"name": "a\x00b"}),
-        ("branches:notification-list", {"filter": "\x00"}),
+        ("notifications:list", {"filter": "\x00"}),
     ],
 )
 def test_nul_byte_in_a_search_box_is_a_400_page(personas, client_for, name, params):
