@@ -119,6 +119,7 @@ class Column:
     choices: tuple = ()  # (value, label) pairs for CHOICE columns
     hint: str = ""  # shown as the header cell's comment in the template
     width: int = 14
+    aliases: tuple = ()  # other headers accepted for this column (e.g. 所在支部 for 支部)
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,14 @@ class SheetSpec:
     columns: tuple
     key: tuple  # column keys making a row's stable key
     notes: str = ""  # the notes row of the template (how rows are matched, what is required)
+    any_of: tuple = ()  # column keys of which at least one must be in the header
+    first_sheet: bool = False  # read the workbook's first sheet when none has this name
+
+    def worksheet(self, workbook):
+        """This sheet of an open workbook, or None."""
+        if self.name in workbook.sheetnames:
+            return workbook[self.name]
+        return workbook.worksheets[0] if self.first_sheet and workbook.worksheets else None
 
     def column(self, key):
         return next(c for c in self.columns if c.key == key)
@@ -150,6 +159,7 @@ class RowResult:
     changes: list = field(default_factory=list)  # (header, old, new)
     errors: list = field(default_factory=list)  # (header, message)
     data: object = None  # the spec's own payload for apply (not stored)
+    tag: str = ""  # the spec's finer kind of row (e.g. ambiguous / unknown), counted in the preview
 
 
 @dataclass
@@ -176,10 +186,15 @@ class Plan:
         errors = {}
         for name, sheet in self.sheets.items():
             counts = dict.fromkeys(ACTIONS, 0)
+            tags = {}
             samples = {action: [] for action in ACTIONS}
             for result in sheet.results:
                 counts[result.action] += 1
+                if result.tag:
+                    tags[result.tag] = tags.get(result.tag, 0) + 1
                 entry = {"row": result.row, "key": result.key, "label": result.label}
+                if result.tag:
+                    entry["tag"] = result.tag
                 if result.action == "update":
                     entry["changes"] = [[str(h), _show(o), _show(n)] for h, o, n in result.changes]
                 if result.action == "error":
@@ -189,7 +204,7 @@ class Plan:
                         samples["error"].append(entry)
                 elif len(samples[result.action]) < SAMPLES:
                     samples[result.action].append(entry)
-            sheets.append({"name": name, "counts": counts, "samples": samples})
+            sheets.append({"name": name, "counts": counts, "tags": tags, "samples": samples})
         return {
             "sheets": sheets,
             "notes": [[str(title), [str(line) for line in lines]] for title, lines in self.notes],
@@ -205,6 +220,15 @@ class ImportSpec:
     title = ""
     sheets = ()
     filename = "template.xlsx"
+    # A partial import writes the rows without errors and skips the others (a sign-in sheet
+    # lists guests who are no members); otherwise one error blocks the whole import.
+    partial = False
+
+    def job_url(self, job):
+        """Where a job of this kind is shown (the generic job page unless the spec has its own)."""
+        from django.urls import reverse
+
+        return reverse("imports:job", args=[job.pk])
 
     def plan(self, rows, *, job, progress, final=False):  # pragma: no cover - abstract
         """Classify ``rows`` ({sheet name: [Row]}) without writing; return a ``Plan``.
@@ -385,7 +409,7 @@ def merged_ranges(worksheet):
 
 
 def _header_positions(sheet_spec, header_cells):
-    wanted = {str(c.header): c for c in sheet_spec.columns}
+    wanted = {str(name): c for c in sheet_spec.columns for name in (c.header, *c.aliases)}
     positions = {}
     for index, value in enumerate(header_cells):
         text = clean_text(value).replace("*", "").replace("＊", "").strip()
@@ -409,6 +433,14 @@ def _find_header(worksheet, sheet_spec):
         raise FileError(
             _("工作表“%(sheet)s”缺少必填列：%(columns)s。请使用下载的模板，不要修改表头。")
             % {"sheet": sheet_spec.name, "columns": "、".join(missing)}
+        )
+    if sheet_spec.any_of and not any(key in positions for key in sheet_spec.any_of):
+        raise FileError(
+            _("工作表“%(sheet)s”需要以下列之一：%(columns)s。")
+            % {
+                "sheet": sheet_spec.name,
+                "columns": "、".join(str(sheet_spec.column(key).header) for key in sheet_spec.any_of),
+            }
         )
     return number, positions
 
@@ -542,8 +574,7 @@ def read_workbook(file, spec, *, progress=None):
     """{sheet name: [Row, ...]} for every sheet of ``spec``; FileError if the file is unusable."""
     workbook = open_workbook(file)
     try:
-        names = set(workbook.sheetnames)
-        missing = [sheet.name for sheet in spec.sheets if sheet.name not in names]
+        missing = [sheet.name for sheet in spec.sheets if sheet.worksheet(workbook) is None]
         if missing:
             raise FileError(
                 _("缺少工作表：%(sheets)s。请使用下载的模板（不要修改工作表名称）。")
@@ -554,7 +585,7 @@ def read_workbook(file, spec, *, progress=None):
             part = (
                 progress.part(index / len(spec.sheets), (index + 1) / len(spec.sheets)) if progress else None
             )
-            result[sheet_spec.name] = read_sheet(workbook[sheet_spec.name], sheet_spec, progress=part)
+            result[sheet_spec.name] = read_sheet(sheet_spec.worksheet(workbook), sheet_spec, progress=part)
         return result
     finally:
         workbook.close()
@@ -707,8 +738,8 @@ def apply_job(job_id):
     try:
         with transaction.atomic():
             plan = _read_and_plan(job, spec, progress.part(0, 0.4), final=True)
-            if plan.error_count:
-                raise PlanRejected(plan)
+            if _error_rows(plan.to_json()) != (_error_rows(job.preview) if spec.partial else {}):
+                raise PlanRejected(plan)  # new errors since the preview: write nothing
             with history_context(user=job.uploaded_by, reason=job.label):
                 result = spec.apply(plan, job=job, progress=progress.part(0.4, 1.0, _("正在写入")))
     except PlanRejected as rejected:
@@ -733,6 +764,11 @@ def apply_job(job_id):
     else:
         _finish(job, status=ImportJob.Status.DONE, result=result, applied_at=timezone.now(), message="")
     return job.status
+
+
+def _error_rows(preview):
+    """{sheet: {row numbers with errors}} of a stored preview."""
+    return {sheet: set(rows) for sheet, rows in (preview or {}).get("errors", {}).items() if rows}
 
 
 def _finish(job, **fields):
@@ -824,11 +860,11 @@ def error_workbook(job):
         source = open_workbook(handle)
         try:
             for sheet_spec in spec.sheets:
-                if sheet_spec.name not in source.sheetnames:
+                worksheet = sheet_spec.worksheet(source)
+                if worksheet is None:
                     continue
                 sheet_errors = errors.get(sheet_spec.name, {})
                 target = output.create_sheet(sheet_spec.name)
-                worksheet = source[sheet_spec.name]
                 header_row, positions = _find_header(worksheet, sheet_spec)
                 width = max(max(positions.values()) + 1, len(sheet_spec.columns))
                 for index in range(width):
