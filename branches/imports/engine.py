@@ -28,8 +28,9 @@ sign-in sheet import registers its own). The engine gives every import the same 
   transaction is open) and read back with ``job_progress(job)``.
 * **Workbooks**: ``template_workbook(spec)`` (one sheet per ``SheetSpec``: a notes row, the
   Chinese headers, list validation for choice and yes/no columns) and
-  ``error_workbook(job)`` (the uploaded rows with an added 错误说明 column). Every string is
-  written as a text cell, so values starting with = + - @ are never formulas.
+  ``error_workbook(job)`` (the uploaded rows with an added 错误说明 column). Cells are written
+  with the shared safe helpers of ``branches/xlsx.py`` (``set_safe``, ``safe_cell``): every
+  string is a text cell, so values starting with = + - @ are never formulas.
 
 A spec in brief::
 
@@ -73,11 +74,12 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from branches.xlsx import safe_cell, set_safe
 
 logger = logging.getLogger(__name__)
 
@@ -782,22 +784,6 @@ def _finish(job, **fields):
 # --- writing workbooks ---------------------------------------------------------------------------
 
 
-def text_cell(sheet, value, **style):
-    """A write-only cell; strings are always text cells, so '=…', '+…', '-…', '@…' stay inert."""
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-    for name, setting in style.items():
-        setattr(cell, name, setting)
-    return cell
-
-
-def _set_text(cell, value):
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-
-
 def template_workbook(spec):
     """The blank template of ``spec`` as .xlsx bytes, in Chinese whatever the UI language."""
     with translation.override(TEMPLATE_LANGUAGE):
@@ -810,12 +796,12 @@ def _template_workbook(spec):
     bold = Font(bold=True)
     for sheet_spec in spec.sheets:
         sheet = workbook.create_sheet(sheet_spec.name)
-        _set_text(sheet.cell(row=1, column=1), sheet_spec.notes)
+        set_safe(sheet.cell(row=1, column=1), sheet_spec.notes)
         sheet.cell(row=1, column=1).alignment = Alignment(wrap_text=True, vertical="top")
         sheet.row_dimensions[1].height = 15 * max(2, sheet_spec.notes.count("\n") + 1)
         for index, column in enumerate(sheet_spec.columns, start=1):
             cell = sheet.cell(row=2, column=index)
-            _set_text(cell, f"{column.header}*" if column.required else str(column.header))
+            set_safe(cell, f"{column.header}*" if column.required else str(column.header))
             cell.font = bold
             if column.hint:
                 cell.comment = Comment(str(column.hint), "模板")
@@ -881,14 +867,14 @@ def error_workbook(job):
                         continue
                     last = max(last, number)
                     row = [
-                        text_cell(target, _plain(value, kind))
+                        safe_cell(target, _plain(value, kind))
                         for value, kind in zip(cells, kinds, strict=True)
                     ]
                     if number == header_row:
-                        row.append(text_cell(target, _("错误说明"), font=Font(bold=True)))
+                        row.append(safe_cell(target, _("错误说明"), font=Font(bold=True)))
                     elif str(number) in sheet_errors:
                         message = "；".join(f"{column}：{text}" for column, text in sheet_errors[str(number)])
-                        row.append(text_cell(target, message, fill=red))
+                        row.append(safe_cell(target, message, fill=red))
                     target.append(row)
         finally:
             source.close()
