@@ -207,3 +207,33 @@ def test_secretary_of_another_branch_cannot_import(personas, event):
     with pytest.raises(PermissionDenied):
         imports.import_start(event=event, user=personas["secretary"], upload=sheet([]))
     assert not ImportJob.objects.exists()
+
+
+def test_a_row_that_stops_matching_after_the_preview_writes_nothing(
+    people, personas, rows, event, django_capture_on_commit_callbacks
+):
+    """Partial import: the skipped rows are those of the preview; a new error rolls all back."""
+    user = personas["unit_staff"]
+    job = start(event, user, sheet(rows), django_capture_on_commit_callbacks)
+    member = people["branch_a"]["members"][0]
+    member.name = "改了名"
+    member.save()
+    job = confirm(job, user, django_capture_on_commit_callbacks)
+    assert job.status == ImportJob.Status.PREVIEW and "未写入任何数据" in job.message
+    assert imports.counts(job)["unknown"] == 4  # rows 2 and 8 name the renamed member
+    assert not Attendance.objects.exists()
+
+
+def test_organizing_is_decided_by_branches_permissions(tree, personas):
+    from branches import permissions
+
+    staff, secretary = personas["unit_staff"], personas["secretary"]
+    assert permissions.can_organize(staff, tree["unit_a"]) and permissions.can_organize(
+        staff, tree["branch_a"]
+    )
+    assert not permissions.can_organize(staff, tree["root"])
+    assert permissions.can_organize(secretary, tree["branch_a"])
+    assert not permissions.can_organize(secretary, tree["unit_a"])
+    assert not permissions.can_organize(secretary, tree["branch_b"])
+    with pytest.raises(PermissionDenied):
+        permissions.require_organize(personas["outsider"], tree["branch_a"])
