@@ -276,3 +276,37 @@ def test_pages_render_in_both_languages(client_for, tree, people, personas, unit
         assert client.get(url, HTTP_ACCEPT_LANGUAGE=language).status_code == 200
     html = client.get(reverse("training:coverage"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert ("Training coverage" in html) == (language == "en")
+
+
+def test_the_engine_job_page_sends_a_sign_in_sheet_to_its_event_page(client_for, personas, job):
+    client = client_for(personas["unit_staff"])
+    response = client.get(reverse("imports:job", args=[job.pk]))
+    assert response.status_code == 302
+    assert response.url == reverse("training:import-detail", args=[job.pk])
+    progress = client.get(reverse("imports:job-progress", args=[job.pk]))
+    assert progress.status_code == 200  # the engine's polled progress serves every kind
+
+
+def test_import_page_queries_do_not_grow_with_the_sheet(
+    client_for, people, personas, unit_event, job, django_capture_on_commit_callbacks
+):
+    client = client_for(personas["unit_staff"])
+    url = reverse("training:import-detail", args=[job.pk])
+    small = count_queries(client, url), count_queries(client, url + "?show=matched")
+    workbook = Workbook()
+    workbook.active.append(["姓名", "支部"])
+    for member in people["branch_a"]["members"] + people["branch_b"]["members"]:
+        workbook.active.append([member.name, member.branch.name])
+    for i in range(30):
+        workbook.active.append([f"访客{i}", "某支部"])
+    buffer = BytesIO()
+    workbook.save(buffer)
+    with django_capture_on_commit_callbacks(execute=True):
+        big = imports.import_start(
+            event=unit_event,
+            user=personas["unit_staff"],
+            upload=SimpleUploadedFile("b.xlsx", buffer.getvalue()),
+        )
+    assert imports.counts(ImportJob.objects.get(pk=big.pk))["matched"] == 8
+    url = reverse("training:import-detail", args=[big.pk])
+    assert (count_queries(client, url), count_queries(client, url + "?show=matched")) == small
