@@ -18,6 +18,14 @@ sign-in sheet import registers its own). The engine gives every import the same 
   ``update`` (with ``changes``: column, old → new), ``unchanged`` or ``error`` (``errors``:
   column, message) — without writing anything. ``Plan.to_json`` is the stored preview:
   counts per sheet, samples of each action, every error, and the spec's notes.
+* **Matching headers**: a ``Column`` may accept ``aliases`` (所在支部 for 支部); a ``SheetSpec``
+  may require ``any_of`` several columns, and with ``first_sheet`` reads a workbook's first
+  sheet whatever its name (a sign-in sheet is not made from our template). A ``RowResult``
+  may carry a ``tag`` (the spec's finer kind: matched / ambiguous / unknown), counted per sheet
+  in the preview (``tags``).
+* **Partial imports** (``ImportSpec.partial``): rows with errors are skipped instead of
+  blocking the import; confirming writes the others, unless the re-plan finds errors on other
+  rows than the preview did (then nothing is written).
 * **Writing** (``ImportSpec.apply``) runs only after the uploader confirms, inside one
   transaction opened by ``apply_job``, which re-plans against the current database first:
   any error then (data changed since the preview, or a service refusing a row) rolls
@@ -53,6 +61,8 @@ Around the engine, ``branches/imports/services.py`` (``import_job_create(kind=�
 ``import_job_confirm``, ``import_job_cancel``), ``tasks.py`` and the job pages
 (``imports:job`` with progress, preview, confirm, result and ``imports:job-errors``) are
 generic: another import adds its own upload page and template download, and reuses the rest.
+``ImportJob.params`` (JSON) tells a spec what an upload is for (``{"event": 12}``) and
+``ImportSpec.job_url`` sends ``imports:job`` to the spec's own page (``training/imports.py``).
 """
 
 import gzip

@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 class ImportJob(models.Model):
     """One uploaded workbook: parsed into a preview, then confirmed and written, or not.
 
-    ``kind`` names the import spec (``onboarding``, later ``training``…); ``preview`` and
-    ``result`` are JSON written by the engine (see the engine's module docstring).
+    ``kind`` names the import spec (``onboarding``, ``training``); ``params`` is what the spec
+    needs to know about the upload (the training event); ``preview`` and ``result`` are JSON
+    written by the engine (see the engine's module docstring).
     """
 
     class Status(models.TextChoices):
