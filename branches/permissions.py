@@ -305,6 +305,23 @@ def require(user: AnyUser, action: str, organization: Organization | None) -> No
         raise PermissionDenied
 
 
+def can_organize(user: AnyUser, organization: Organization) -> bool:
+    """Whether ``user`` may organize events (training, study sessions) for ``organization``.
+
+    Committee staff organize for the committees they supervise; for a branch, whoever
+    supervises it or records its activities (its secretary) does.
+    """
+    if organization.kind == Organization.Kind.BRANCH and can(user, Action.RECORD_ACTIVITY, organization):
+        return True
+    return can(user, Action.SUPERVISE, organization)
+
+
+def require_organize(user: AnyUser, organization: Organization) -> None:
+    """Raise PermissionDenied unless ``can_organize`` (services organizing for a user)."""
+    if not can_organize(user, organization):
+        raise PermissionDenied
+
+
 def require_any(user: AnyUser, action: str) -> None:
     """Raise PermissionDenied unless ``user`` may do ``action`` somewhere (e.g. any export)."""
     if not is_admin(user) and not scope_paths(user, action):

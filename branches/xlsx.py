@@ -1,9 +1,10 @@
 """The one Excel export helper: write-only streamed workbooks, safe cells, one filename encoding.
 
 - Write-only (rows stream; a province-sized export stays small in memory).
-- Safe cells: a string starting with ``=``, ``+``, ``-``, ``@``, tab or CR is stored as text,
-  never a formula (CSV/formula injection); characters Excel cannot hold are removed, so an
-  export never fails on a stray control character.
+- Safe cells (``safe_value``, ``set_safe``, ``safe_cell``; also used by the import engine's
+  templates and error workbooks): every string is stored as text, so one starting with ``=``,
+  ``+``, ``-``, ``@``, tab or CR is never a formula (CSV/formula injection); characters Excel
+  cannot hold are removed, so a workbook never fails on a stray control character.
 - Bold header row; optional bold preamble rows above it (a title, a header block).
 - ``xlsx_response`` names the download with RFC 5987 ``filename*`` (Chinese names work in
   every browser) plus an ASCII fallback.
@@ -42,20 +43,31 @@ def safe_value(value):
     return ILLEGAL_CHARACTERS_RE.sub("", str(value))
 
 
-def _cell(sheet, value, *, font=None, wrap=False):
+def set_safe(cell, value):
+    """Store ``safe_value(value)`` in a cell (write-only or not): strings always as text, so
+    values starting with = + - @ are never formulas; dates get a date format."""
     value = safe_value(value)
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    cell.value = value
+    if isinstance(value, str):
         cell.data_type = "s"  # text, not a formula
     elif isinstance(value, datetime):
         cell.number_format = "yyyy-mm-dd hh:mm"
     elif isinstance(value, date):
         cell.number_format = "yyyy-mm-dd"
-    if font is not None:
-        cell.font = font
-    if wrap:
-        cell.alignment = WRAP
     return cell
+
+
+def safe_cell(sheet, value, **style):
+    """A write-only cell holding ``value`` safely; ``style``: font, fill, alignment…"""
+    cell = set_safe(WriteOnlyCell(sheet), value)
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
+
+
+def _cell(sheet, value, *, font=None, wrap=False):
+    style = {"font": font} if font is not None else {}
+    return safe_cell(sheet, value, **style, **({"alignment": WRAP} if wrap else {}))
 
 
 def xlsx_bytes(

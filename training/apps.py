@@ -12,4 +12,4 @@ class TrainingConfig(AppConfig):
     verbose_name = _("培训")
 
     def ready(self):
-        from . import notices, panels, policy  # noqa: F401  (notice types, home panels, policy keys)
+        from . import imports, notices, panels, policy  # noqa: F401  (import spec, notice types, panels, policy)

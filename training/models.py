@@ -179,56 +179,6 @@ class MemberYearHours(models.Model):
         return f"{self.member_id} {self.year} {self.tier}: {self.hours}"
 
 
-class AttendanceImport(models.Model):
-    """One upload of a sign-in sheet: parsed and matched into a preview, then confirmed.
-
-    Isolated stand-in for the shared ImportJob of the spreadsheet import engine: the lead maps
-    it onto that engine at merge (see training/imports.py).
-    """
-
-    class Status(models.TextChoices):
-        UPLOADED = "uploaded", _("已上传")
-        PREVIEWING = "previewing", _("正在解析")
-        PREVIEWED = "previewed", _("待确认")
-        IMPORTING = "importing", _("正在导入")
-        DONE = "done", _("已导入")
-        FAILED = "failed", _("失败")
-
-    event = models.ForeignKey(TrainingEvent, on_delete=models.CASCADE, related_name="imports")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    filename = models.CharField(max_length=200)
-    content = models.BinaryField()
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
-    total = models.PositiveIntegerField(default=0)
-    processed = models.PositiveIntegerField(default=0)
-    # {"counts": {...}, "rows": [...]} built by the preview; "result" counts after confirming.
-    preview = models.JSONField(default=dict, blank=True)
-    result = models.JSONField(default=dict, blank=True)
-    error_workbook = models.BinaryField(null=True, blank=True)
-    message = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("签到表导入")
-        verbose_name_plural = _("签到表导入")
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self):
-        return f"{self.event} · {self.filename}"
-
-    def get_absolute_url(self):
-        return reverse("training:import-detail", args=[self.pk])
-
-    @property
-    def percent(self):
-        return int(100 * self.processed / self.total) if self.total else 0
-
-    @property
-    def running(self):
-        return self.status in (self.Status.UPLOADED, self.Status.PREVIEWING, self.Status.IMPORTING)
-
-
 class SecretaryTrainingReminder(models.Model):
     """Claim that a new secretary's reminder stage went out; unique per (member, stage)."""
 

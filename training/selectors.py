@@ -11,6 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -495,3 +496,36 @@ def branch_hours_compliance(branch_ids, *, year, minimum):
         .annotate(total=Count("pk"), ok=Count("pk", filter=Q(yh__hours__gte=minimum)))
     )
     return {row["branch_id"]: (row["ok"], row["total"]) for row in rows}
+
+
+# --- access: which events a user sees and for which organizations they organize ----------------
+# (who may organize is ``branches.permissions.can_organize``; outside the organizer's view every
+# training URL answers 404)
+
+
+def organizer_choices(user):
+    """Organizations the user may organize for: committees in their supervision scope and the
+    branches where they record activities (their own branch for a secretary)."""
+    committees = Q(permissions.scope_q(user, Action.SUPERVISE)) & ~Q(
+        kind__in=[Organization.Kind.BRANCH, Organization.Kind.PARTY_CELL]
+    )
+    own_branches = Q(permissions.scope_q(user, Action.RECORD_ACTIVITY)) & Q(kind=Organization.Kind.BRANCH)
+    return Organization.objects.filter(committees | own_branches, is_active=True).order_by("path")
+
+
+def events_for(user):
+    return TrainingEvent.objects.filter(permissions.scope_q(user, Action.VIEW, "organizer__"))
+
+
+def get_event(user, pk, *, manage=False):
+    """The event if the user sees its organizer (else 404); 403 when managing is not allowed."""
+    event = permissions.get_object_for_user(
+        TrainingEvent.objects.select_related("organizer"),
+        user=user,
+        action=Action.VIEW,
+        org_field="organizer",
+        pk=pk,
+    )
+    if manage and not permissions.can_organize(user, event.organizer):
+        raise PermissionDenied
+    return event

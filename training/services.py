@@ -3,15 +3,16 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
 
+from branches import permissions
 from branches.models import Member
 
-from . import access, selectors
+from . import selectors
 from .models import (
     CONCENTRATED_TIERS,
     TIER_ORGANIZER_KINDS,
@@ -24,7 +25,7 @@ from .models import (
 EVENT_FIELDS = ("tier", "organizer", "title", "start_on", "end_on", "hours", "mode", "audience", "has_test")
 
 
-def _validate_event(*, user, tier, organizer, start_on, end_on, hours, **_other):
+def _validate_event(*, tier, organizer, start_on, end_on, hours, **_other):
     if tier not in Tier.values:
         raise ValidationError(_("请选择培训层级。"))
     if organizer.kind not in TIER_ORGANIZER_KINDS[tier]:
@@ -32,8 +33,6 @@ def _validate_event(*, user, tier, organizer, start_on, end_on, hours, **_other)
             _("%(tier)s培训的主办组织不能是%(kind)s。")
             % {"tier": Tier(tier).label, "kind": organizer.get_kind_display()}
         )
-    if not access.may_organize(user, organizer):
-        raise PermissionDenied
     if end_on < start_on:
         raise ValidationError(_("结束日期不能早于开始日期。"))
     if hours is None or Decimal(hours) <= 0:
@@ -42,7 +41,8 @@ def _validate_event(*, user, tier, organizer, start_on, end_on, hours, **_other)
 
 @transaction.atomic
 def event_create(*, user, tags=(), **fields):
-    _validate_event(user=user, **fields)
+    permissions.require_organize(user, fields["organizer"])
+    _validate_event(**fields)
     event = TrainingEvent(created_by=user, **{key: fields[key] for key in EVENT_FIELDS if key in fields})
     event.is_standard = any(tag.is_standard for tag in tags)
     event.save()
@@ -52,10 +52,10 @@ def event_create(*, user, tags=(), **fields):
 
 @transaction.atomic
 def event_update(*, event, user, tags=(), **fields):
-    if not access.may_organize(user, event.organizer):
-        raise PermissionDenied
+    permissions.require_organize(user, event.organizer)
     merged = {key: fields.get(key, getattr(event, key)) for key in EVENT_FIELDS}
-    _validate_event(user=user, **merged)
+    permissions.require_organize(user, merged["organizer"])
+    _validate_event(**merged)
     old_year = event.end_on.year
     for key, value in merged.items():
         setattr(event, key, value)
@@ -77,8 +77,7 @@ def eligible_members(event):
 @transaction.atomic
 def enrol(*, event, user, member_ids=(), branch=None):
     """Enrol members (or every active member of ``branch``); already enrolled ones stay as they are."""
-    if not access.may_organize(user, event.organizer):
-        raise PermissionDenied
+    permissions.require_organize(user, event.organizer)
     members = eligible_members(event)
     if branch is not None:
         if not branch.path.startswith(event.organizer.path):
@@ -116,8 +115,7 @@ def attendance_record(*, event, user, entries):
     Absent or merely enrolled people are credited no hours; attended ones the given hours
     (the event's hours when left blank). Returns the number of rows changed.
     """
-    if not access.may_organize(user, event.organizer):
-        raise PermissionDenied
+    permissions.require_organize(user, event.organizer)
     rows = {a.pk: a for a in event.attendances.filter(pk__in=list(entries))}
     if len(rows) != len(entries):
         raise ValidationError(_("参训记录不属于本班次。"))
@@ -139,8 +137,7 @@ def attendance_record(*, event, user, entries):
 
 @transaction.atomic
 def attendance_remove(*, attendance, user):
-    if not access.may_organize(user, attendance.event.organizer):
-        raise PermissionDenied
+    permissions.require_organize(user, attendance.event.organizer)
     member_id, year = attendance.member_id, attendance.event.end_on.year
     attendance.delete()
     refresh_member_years([member_id], years={year})

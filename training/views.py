@@ -1,6 +1,5 @@
-"""Thin views: access through training.access / branches.permissions, writes through services."""
+"""Thin views: access through branches.permissions / training.selectors, writes through services."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -14,14 +13,16 @@ from django.views.decorators.http import require_POST
 
 from branches import permissions
 from branches import selectors as branch_selectors
-from branches.models import Member, Organization
+from branches.imports import engine
+from branches.imports import services as import_services
+from branches.models import ImportJob, Member, Organization
 from branches.org_views import _form_flow
 from branches.permissions import Action, branch_permission_required
 from branches.xlsx import CONTENT_TYPE, attachment_disposition
 
-from . import access, imports, selectors, services
+from . import imports, selectors, services
 from .forms import EventForm, ImportForm
-from .models import Attendance, AttendanceImport, Tier
+from .models import Attendance, Tier
 
 PAGE_SIZE = 50
 
@@ -49,14 +50,14 @@ def event_list(request):
         "training/event_list.html",
         {
             "page_obj": page,
-            "can_create": access.organizer_choices(request.user).exists(),
+            "can_create": selectors.organizer_choices(request.user).exists(),
             **_filters(today, year, tier),
         },
     )
 
 
 def event_create(request):
-    organizers = access.organizer_choices(request.user)
+    organizers = selectors.organizer_choices(request.user)
     if not organizers.exists():
         raise PermissionDenied
 
@@ -75,8 +76,10 @@ def event_create(request):
 
 
 def event_edit(request, pk):
-    event = access.get_event(request.user, pk, manage=True)
-    form = EventForm(request.POST or None, instance=event, organizers=access.organizer_choices(request.user))
+    event = selectors.get_event(request.user, pk, manage=True)
+    form = EventForm(
+        request.POST or None, instance=event, organizers=selectors.organizer_choices(request.user)
+    )
 
     def save(data):
         tags = data.pop("tags")
@@ -87,7 +90,7 @@ def event_edit(request, pk):
 
 
 def event_detail(request, pk):
-    event = access.get_event(request.user, pk)
+    event = selectors.get_event(request.user, pk)
     attendances = event.attendances.select_related("member__branch__unit").order_by(
         "member__branch__path", "member__name"
     )
@@ -99,16 +102,16 @@ def event_detail(request, pk):
             "event": event,
             "tags": list(event.tags.all()),
             "page_obj": page,
-            "can_manage": access.may_organize(request.user, event.organizer),
+            "can_manage": permissions.can_organize(request.user, event.organizer),
             "statuses": Attendance.Status.choices,
-            "imports": list(event.imports.order_by("-created_at")[:5]),
+            "imports": list(imports.jobs_for_event(event)[:5]),
         },
     )
 
 
 def member_picker(request, pk):
     """htmx: members and branches in the organizer's scope matching the search text."""
-    event = access.get_event(request.user, pk, manage=True)
+    event = selectors.get_event(request.user, pk, manage=True)
     query = (request.GET.get("q") or "").strip()
     members, branches = [], []
     if query:
@@ -138,7 +141,7 @@ def member_picker(request, pk):
 
 @require_POST
 def event_enrol(request, pk):
-    event = access.get_event(request.user, pk, manage=True)
+    event = selectors.get_event(request.user, pk, manage=True)
     branch = None
     if request.POST.get("branch"):
         branch = get_object_or_404(
@@ -167,7 +170,7 @@ def _int(value):
 
 @require_POST
 def event_attendance(request, pk):
-    event = access.get_event(request.user, pk, manage=True)
+    event = selectors.get_event(request.user, pk, manage=True)
     entries = {}
     for attendance_id in request.POST.getlist("row"):
         key = _int(attendance_id)
@@ -187,75 +190,78 @@ def event_attendance(request, pk):
     return redirect(f"{event.get_absolute_url()}?page={_int(page)}" if page else event.get_absolute_url())
 
 
-# --- sign-in sheet import -------------------------------------------------------------------------
+# --- sign-in sheet import (the engine's job pages, with the event around them) ----------------------
 
 
 def import_upload(request, pk):
-    event = access.get_event(request.user, pk, manage=True)
+    event = selectors.get_event(request.user, pk, manage=True)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            job = imports.import_start(
-                event=event,
-                user=request.user,
-                upload=form.cleaned_data["file"],
-                max_bytes=settings.UPLOAD_MAX_BYTES,
-            )
+            job = imports.import_start(event=event, user=request.user, upload=form.cleaned_data["file"])
         except ValidationError as error:
             form.add_error("file", error.messages)
         else:
-            return redirect(job)
+            return redirect(imports.spec.job_url(job))
     return render(request, "training/import_upload.html", {"event": event, "form": form})
 
 
 def _get_job(request, pk):
-    job = get_object_or_404(AttendanceImport.objects.select_related("event__organizer"), pk=pk)
-    if not permissions.can(request.user, Action.VIEW, job.event.organizer):
-        raise Http404
-    if not access.may_organize(request.user, job.event.organizer):
-        raise PermissionDenied
-    return job
+    """A sign-in sheet job of an event the viewer may manage (404 outside its organizer's scope)."""
+    job = get_object_or_404(ImportJob, pk=pk, kind=imports.KIND)
+    event = selectors.get_event(request.user, job.params.get("event"), manage=True)
+    return job, event
 
 
 def import_detail(request, pk):
-    job = _get_job(request, pk)
-    status_filter = request.GET.get("show") or "problems"
-    rows = [imports.RowOutcome.from_json(item) for item in job.preview.get("rows", [])]
-    if status_filter == "problems":
-        rows = [row for row in rows if row.status != imports.MATCHED]
-    elif status_filter in imports.STATUS_LABELS:
-        rows = [row for row in rows if row.status == status_filter]
-    page = Paginator(rows, 100).get_page(request.GET.get("page"))
-    template = "training/_import_progress.html" if request.htmx else "training/import_detail.html"
+    job, event = _get_job(request, pk)
+    show = request.GET.get("show") or "problems"
+    rows = []
+    if job.status == ImportJob.Status.PREVIEW:
+        samples = job.preview["sheets"][0]["samples"] if job.preview.get("sheets") else {}
+        problems = samples.get("error", [])
+        matched = [row for action in ("create", "update", "unchanged") for row in samples.get(action, [])]
+        if show == "problems":
+            rows = problems
+        elif show == imports.MATCHED:
+            rows = sorted(matched, key=lambda row: row["row"])
+        elif show in imports.STATUS_LABELS:
+            rows = [row for row in problems if row.get("tag") == show]
+    percent, note = engine.job_progress(job)
     return render(
         request,
-        template,
+        "training/import_detail.html",
         {
             "job": job,
-            "event": job.event,
-            "page_obj": page,
-            "show": status_filter,
+            "event": event,
+            "page_obj": Paginator(rows, 100).get_page(request.GET.get("page")),
+            "show": show,
             "labels": imports.STATUS_LABELS,
-            "counts": job.preview.get("counts", {}),
+            "counts": imports.counts(job),
+            "percent": percent,
+            "note": note,
+            "can_confirm": job.status == ImportJob.Status.PREVIEW
+            and import_services.confirmable(job)
+            and job.uploaded_by_id == request.user.pk,
         },
     )
 
 
 @require_POST
 def import_confirm(request, pk):
-    job = _get_job(request, pk)
+    job, _event = _get_job(request, pk)
     try:
         imports.import_confirm(job=job, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    return redirect(job)
+    return redirect("training:import-detail", pk=job.pk)
 
 
 def import_errors(request, pk):
-    job = _get_job(request, pk)
-    if not job.error_workbook:
+    job, _event = _get_job(request, pk)
+    if job.status != ImportJob.Status.PREVIEW or not job.preview.get("error_count"):
         raise Http404
-    response = HttpResponse(bytes(job.error_workbook), content_type=CONTENT_TYPE)
+    response = HttpResponse(engine.error_workbook(job), content_type=CONTENT_TYPE)
     response["Content-Disposition"] = attachment_disposition(_("未导入的行") + ".xlsx")
     return response
 

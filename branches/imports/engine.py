@@ -18,6 +18,14 @@ sign-in sheet import registers its own). The engine gives every import the same 
   ``update`` (with ``changes``: column, old → new), ``unchanged`` or ``error`` (``errors``:
   column, message) — without writing anything. ``Plan.to_json`` is the stored preview:
   counts per sheet, samples of each action, every error, and the spec's notes.
+* **Matching headers**: a ``Column`` may accept ``aliases`` (所在支部 for 支部); a ``SheetSpec``
+  may require ``any_of`` several columns, and with ``first_sheet`` reads a workbook's first
+  sheet whatever its name (a sign-in sheet is not made from our template). A ``RowResult``
+  may carry a ``tag`` (the spec's finer kind: matched / ambiguous / unknown), counted per sheet
+  in the preview (``tags``).
+* **Partial imports** (``ImportSpec.partial``): rows with errors are skipped instead of
+  blocking the import; confirming writes the others, unless the re-plan finds errors on other
+  rows than the preview did (then nothing is written).
 * **Writing** (``ImportSpec.apply``) runs only after the uploader confirms, inside one
   transaction opened by ``apply_job``, which re-plans against the current database first:
   any error then (data changed since the preview, or a service refusing a row) rolls
@@ -28,8 +36,9 @@ sign-in sheet import registers its own). The engine gives every import the same 
   transaction is open) and read back with ``job_progress(job)``.
 * **Workbooks**: ``template_workbook(spec)`` (one sheet per ``SheetSpec``: a notes row, the
   Chinese headers, list validation for choice and yes/no columns) and
-  ``error_workbook(job)`` (the uploaded rows with an added 错误说明 column). Every string is
-  written as a text cell, so values starting with = + - @ are never formulas.
+  ``error_workbook(job)`` (the uploaded rows with an added 错误说明 column). Cells are written
+  with the shared safe helpers of ``branches/xlsx.py`` (``set_safe``, ``safe_cell``): every
+  string is a text cell, so values starting with = + - @ are never formulas.
 
 A spec in brief::
 
@@ -52,6 +61,8 @@ Around the engine, ``branches/imports/services.py`` (``import_job_create(kind=�
 ``import_job_confirm``, ``import_job_cancel``), ``tasks.py`` and the job pages
 (``imports:job`` with progress, preview, confirm, result and ``imports:job-errors``) are
 generic: another import adds its own upload page and template download, and reuses the rest.
+``ImportJob.params`` (JSON) tells a spec what an upload is for (``{"event": 12}``) and
+``ImportSpec.job_url`` sends ``imports:job`` to the spec's own page (``training/imports.py``).
 """
 
 import gzip
@@ -73,11 +84,12 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from branches.xlsx import safe_cell, set_safe
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +131,7 @@ class Column:
     choices: tuple = ()  # (value, label) pairs for CHOICE columns
     hint: str = ""  # shown as the header cell's comment in the template
     width: int = 14
+    aliases: tuple = ()  # other headers accepted for this column (e.g. 所在支部 for 支部)
 
 
 @dataclass(frozen=True)
@@ -127,6 +140,14 @@ class SheetSpec:
     columns: tuple
     key: tuple  # column keys making a row's stable key
     notes: str = ""  # the notes row of the template (how rows are matched, what is required)
+    any_of: tuple = ()  # column keys of which at least one must be in the header
+    first_sheet: bool = False  # read the workbook's first sheet when none has this name
+
+    def worksheet(self, workbook):
+        """This sheet of an open workbook, or None."""
+        if self.name in workbook.sheetnames:
+            return workbook[self.name]
+        return workbook.worksheets[0] if self.first_sheet and workbook.worksheets else None
 
     def column(self, key):
         return next(c for c in self.columns if c.key == key)
@@ -150,6 +171,7 @@ class RowResult:
     changes: list = field(default_factory=list)  # (header, old, new)
     errors: list = field(default_factory=list)  # (header, message)
     data: object = None  # the spec's own payload for apply (not stored)
+    tag: str = ""  # the spec's finer kind of row (e.g. ambiguous / unknown), counted in the preview
 
 
 @dataclass
@@ -176,10 +198,15 @@ class Plan:
         errors = {}
         for name, sheet in self.sheets.items():
             counts = dict.fromkeys(ACTIONS, 0)
+            tags = {}
             samples = {action: [] for action in ACTIONS}
             for result in sheet.results:
                 counts[result.action] += 1
+                if result.tag:
+                    tags[result.tag] = tags.get(result.tag, 0) + 1
                 entry = {"row": result.row, "key": result.key, "label": result.label}
+                if result.tag:
+                    entry["tag"] = result.tag
                 if result.action == "update":
                     entry["changes"] = [[str(h), _show(o), _show(n)] for h, o, n in result.changes]
                 if result.action == "error":
@@ -189,7 +216,7 @@ class Plan:
                         samples["error"].append(entry)
                 elif len(samples[result.action]) < SAMPLES:
                     samples[result.action].append(entry)
-            sheets.append({"name": name, "counts": counts, "samples": samples})
+            sheets.append({"name": name, "counts": counts, "tags": tags, "samples": samples})
         return {
             "sheets": sheets,
             "notes": [[str(title), [str(line) for line in lines]] for title, lines in self.notes],
@@ -205,6 +232,15 @@ class ImportSpec:
     title = ""
     sheets = ()
     filename = "template.xlsx"
+    # A partial import writes the rows without errors and skips the others (a sign-in sheet
+    # lists guests who are no members); otherwise one error blocks the whole import.
+    partial = False
+
+    def job_url(self, job):
+        """Where a job of this kind is shown (the generic job page unless the spec has its own)."""
+        from django.urls import reverse
+
+        return reverse("imports:job", args=[job.pk])
 
     def plan(self, rows, *, job, progress, final=False):  # pragma: no cover - abstract
         """Classify ``rows`` ({sheet name: [Row]}) without writing; return a ``Plan``.
@@ -385,7 +421,7 @@ def merged_ranges(worksheet):
 
 
 def _header_positions(sheet_spec, header_cells):
-    wanted = {str(c.header): c for c in sheet_spec.columns}
+    wanted = {str(name): c for c in sheet_spec.columns for name in (c.header, *c.aliases)}
     positions = {}
     for index, value in enumerate(header_cells):
         text = clean_text(value).replace("*", "").replace("＊", "").strip()
@@ -409,6 +445,14 @@ def _find_header(worksheet, sheet_spec):
         raise FileError(
             _("工作表“%(sheet)s”缺少必填列：%(columns)s。请使用下载的模板，不要修改表头。")
             % {"sheet": sheet_spec.name, "columns": "、".join(missing)}
+        )
+    if sheet_spec.any_of and not any(key in positions for key in sheet_spec.any_of):
+        raise FileError(
+            _("工作表“%(sheet)s”需要以下列之一：%(columns)s。")
+            % {
+                "sheet": sheet_spec.name,
+                "columns": "、".join(str(sheet_spec.column(key).header) for key in sheet_spec.any_of),
+            }
         )
     return number, positions
 
@@ -542,8 +586,7 @@ def read_workbook(file, spec, *, progress=None):
     """{sheet name: [Row, ...]} for every sheet of ``spec``; FileError if the file is unusable."""
     workbook = open_workbook(file)
     try:
-        names = set(workbook.sheetnames)
-        missing = [sheet.name for sheet in spec.sheets if sheet.name not in names]
+        missing = [sheet.name for sheet in spec.sheets if sheet.worksheet(workbook) is None]
         if missing:
             raise FileError(
                 _("缺少工作表：%(sheets)s。请使用下载的模板（不要修改工作表名称）。")
@@ -554,7 +597,7 @@ def read_workbook(file, spec, *, progress=None):
             part = (
                 progress.part(index / len(spec.sheets), (index + 1) / len(spec.sheets)) if progress else None
             )
-            result[sheet_spec.name] = read_sheet(workbook[sheet_spec.name], sheet_spec, progress=part)
+            result[sheet_spec.name] = read_sheet(sheet_spec.worksheet(workbook), sheet_spec, progress=part)
         return result
     finally:
         workbook.close()
@@ -707,8 +750,8 @@ def apply_job(job_id):
     try:
         with transaction.atomic():
             plan = _read_and_plan(job, spec, progress.part(0, 0.4), final=True)
-            if plan.error_count:
-                raise PlanRejected(plan)
+            if _error_rows(plan.to_json()) != (_error_rows(job.preview) if spec.partial else {}):
+                raise PlanRejected(plan)  # new errors since the preview: write nothing
             with history_context(user=job.uploaded_by, reason=job.label):
                 result = spec.apply(plan, job=job, progress=progress.part(0.4, 1.0, _("正在写入")))
     except PlanRejected as rejected:
@@ -735,6 +778,11 @@ def apply_job(job_id):
     return job.status
 
 
+def _error_rows(preview):
+    """{sheet: {row numbers with errors}} of a stored preview."""
+    return {sheet: set(rows) for sheet, rows in (preview or {}).get("errors", {}).items() if rows}
+
+
 def _finish(job, **fields):
     for name, value in fields.items():
         setattr(job, name, value)
@@ -744,22 +792,6 @@ def _finish(job, **fields):
 
 
 # --- writing workbooks ---------------------------------------------------------------------------
-
-
-def text_cell(sheet, value, **style):
-    """A write-only cell; strings are always text cells, so '=…', '+…', '-…', '@…' stay inert."""
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-    for name, setting in style.items():
-        setattr(cell, name, setting)
-    return cell
-
-
-def _set_text(cell, value):
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
 
 
 def template_workbook(spec):
@@ -774,12 +806,12 @@ def _template_workbook(spec):
     bold = Font(bold=True)
     for sheet_spec in spec.sheets:
         sheet = workbook.create_sheet(sheet_spec.name)
-        _set_text(sheet.cell(row=1, column=1), sheet_spec.notes)
+        set_safe(sheet.cell(row=1, column=1), sheet_spec.notes)
         sheet.cell(row=1, column=1).alignment = Alignment(wrap_text=True, vertical="top")
         sheet.row_dimensions[1].height = 15 * max(2, sheet_spec.notes.count("\n") + 1)
         for index, column in enumerate(sheet_spec.columns, start=1):
             cell = sheet.cell(row=2, column=index)
-            _set_text(cell, f"{column.header}*" if column.required else str(column.header))
+            set_safe(cell, f"{column.header}*" if column.required else str(column.header))
             cell.font = bold
             if column.hint:
                 cell.comment = Comment(str(column.hint), "模板")
@@ -824,11 +856,11 @@ def error_workbook(job):
         source = open_workbook(handle)
         try:
             for sheet_spec in spec.sheets:
-                if sheet_spec.name not in source.sheetnames:
+                worksheet = sheet_spec.worksheet(source)
+                if worksheet is None:
                     continue
                 sheet_errors = errors.get(sheet_spec.name, {})
                 target = output.create_sheet(sheet_spec.name)
-                worksheet = source[sheet_spec.name]
                 header_row, positions = _find_header(worksheet, sheet_spec)
                 width = max(max(positions.values()) + 1, len(sheet_spec.columns))
                 for index in range(width):
@@ -845,14 +877,14 @@ def error_workbook(job):
                         continue
                     last = max(last, number)
                     row = [
-                        text_cell(target, _plain(value, kind))
+                        safe_cell(target, _plain(value, kind))
                         for value, kind in zip(cells, kinds, strict=True)
                     ]
                     if number == header_row:
-                        row.append(text_cell(target, _("错误说明"), font=Font(bold=True)))
+                        row.append(safe_cell(target, _("错误说明"), font=Font(bold=True)))
                     elif str(number) in sheet_errors:
                         message = "；".join(f"{column}：{text}" for column, text in sheet_errors[str(number)])
-                        row.append(text_cell(target, message, fill=red))
+                        row.append(safe_cell(target, message, fill=red))
                     target.append(row)
         finally:
             source.close()

@@ -12,8 +12,11 @@ from .tasks import import_apply, import_preview
 
 
 @transaction.atomic
-def import_job_create(*, kind, upload, user, organization=None):
-    """Store an uploaded workbook and queue its preview; refuses files that are no .xlsx."""
+def import_job_create(*, kind, upload, user, organization=None, params=None):
+    """Store an uploaded workbook and queue its preview; refuses files that are no .xlsx.
+
+    ``params`` (JSON) tells the spec what the upload is for, e.g. ``{"event": 12}``.
+    """
     if upload is None:
         raise ValidationError(_("请选择要上传的 Excel 文件。"))
     if upload.size > settings.UPLOAD_MAX_BYTES:
@@ -24,7 +27,13 @@ def import_job_create(*, kind, upload, user, organization=None):
         if upload.name.lower().endswith(".xls"):
             raise ValidationError(_("这是旧版 Excel（.xls）文件。请在 Excel 中“另存为” .xlsx 格式后再上传。"))
         raise ValidationError(_("只能上传 Excel 工作簿（.xlsx）。请使用下载的模板填写后上传。"))
-    job = ImportJob(kind=kind, uploaded_by=user, organization=organization, original_name=upload.name[:200])
+    job = ImportJob(
+        kind=kind,
+        uploaded_by=user,
+        organization=organization,
+        original_name=upload.name[:200],
+        params=params or {},
+    )
     job.file.save(f"{kind}.xlsx", upload, save=False)
     job.save()
     transaction.on_commit(lambda: import_preview.delay(job.pk))
@@ -33,10 +42,13 @@ def import_job_create(*, kind, upload, user, organization=None):
 
 @transaction.atomic
 def import_job_confirm(*, job, user):
-    """Start writing a previewed job; only the uploader, only once, only without errors."""
+    """Start writing a previewed job; only the uploader, only once, only without errors
+    (a partial import: only when some rows can be written; the rows with errors are skipped)."""
     if job.uploaded_by_id != user.pk:
         raise ValidationError(_("只有上传人可以确认导入。"))
-    if (job.preview or {}).get("error_count"):
+    if not confirmable(job):
+        if engine.get_spec(job.kind).partial:
+            raise ValidationError(_("没有可导入的行。"))
         raise ValidationError(_("表格中还有错误，请下载错误清单修改后重新上传。"))
     claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW).update(
         status=ImportJob.Status.APPLYING, progress=0, message=""
@@ -46,6 +58,18 @@ def import_job_confirm(*, job, user):
     transaction.on_commit(lambda: import_apply.delay(job.pk))
     job.refresh_from_db()
     return job
+
+
+def confirmable(job):
+    """Whether a previewed job's rows may be written (errors allowed in a partial import)."""
+    preview = job.preview or {}
+    if engine.get_spec(job.kind).partial:
+        return any(
+            sheet["counts"][action]
+            for sheet in preview.get("sheets", ())
+            for action in ("create", "update", "unchanged")
+        )
+    return not preview.get("error_count")
 
 
 @transaction.atomic

@@ -3,8 +3,8 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,9 +21,15 @@ def _require_importer(request):
 
 
 def _job_for(request, pk):
-    """The job if it is the viewer's own (admins: any); 404 otherwise."""
-    _require_importer(request)
-    return get_object_or_404(selectors.import_jobs_for(request.user), pk=pk)
+    """The job if it is the viewer's own (admins: any); 404 otherwise (403 for non-importers).
+
+    Uploaders of other kinds of import (a branch secretary's sign-in sheet) reach their own jobs.
+    """
+    job = selectors.import_jobs_for(request.user).filter(pk=pk).first()
+    if job is None:
+        _require_importer(request)
+        raise Http404
+    return job
 
 
 def _xlsx(content, filename):
@@ -58,6 +64,9 @@ def import_upload(request):
 
 def import_job(request, pk):
     job = _job_for(request, pk)
+    own_page = engine.get_spec(job.kind).job_url(job)
+    if own_page != request.path:
+        return redirect(own_page)  # an import with its own page (e.g. a training sign-in sheet)
     percent, note = engine.job_progress(job)
     sheets = []
     for sheet in (job.preview or {}).get("sheets", []):
@@ -75,7 +84,7 @@ def import_job(request, pk):
             "result": job.result or {},
             "notes": (job.preview or {}).get("notes", []),
             "can_confirm": job.status == job.Status.PREVIEW
-            and not job.preview.get("error_count")
+            and services.confirmable(job)
             and job.uploaded_by_id == request.user.pk,
         },
     )

@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 class ImportJob(models.Model):
     """One uploaded workbook: parsed into a preview, then confirmed and written, or not.
 
-    ``kind`` names the import spec (``onboarding``, later ``training``…); ``preview`` and
-    ``result`` are JSON written by the engine (see the engine's module docstring).
+    ``kind`` names the import spec (``onboarding``, ``training``); ``params`` is what the spec
+    needs to know about the upload (the training event); ``preview`` and ``result`` are JSON
+    written by the engine (see the engine's module docstring).
     """
 
     class Status(models.TextChoices):
@@ -45,6 +46,7 @@ class ImportJob(models.Model):
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(_("进度"), default=0)
     message = models.TextField(_("说明"), blank=True)
+    params = models.JSONField(_("参数"), default=dict, blank=True)  # what the upload is for (spec's own)
     preview = models.JSONField(_("预览"), default=dict, blank=True)
     result = models.JSONField(_("结果"), default=dict, blank=True)
     created_at = models.DateTimeField(_("上传时间"), default=timezone.now)

@@ -29,3 +29,19 @@ def test_chinese_filename_is_encoded_once_with_rfc5987():
     assert "filename*=UTF-8''%E5%85%9A%E5%91%98%E5%90%8D%E5%86%8C.xlsx" in header
     response = xlsx_response("名册.xlsx", title="x", headers=["h"], rows=[])
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_set_safe_on_an_ordinary_cell_keeps_formula_like_text_inert():
+    """The import engine's templates write ordinary (not write-only) cells through set_safe."""
+    from openpyxl import Workbook
+
+    from branches.xlsx import set_safe
+
+    workbook = Workbook()
+    for column, value in enumerate(['=HYPERLINK("x")', "+86", "bad\x07", 5], start=1):
+        set_safe(workbook.active.cell(row=1, column=column), value)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    row = next(load_workbook(BytesIO(buffer.getvalue())).active.iter_rows())
+    assert [c.data_type for c in row[:3]] == ["s", "s", "s"]
+    assert [c.value for c in row] == ['=HYPERLINK("x")', "+86", "bad", 5]

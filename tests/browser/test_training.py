@@ -51,6 +51,8 @@ def unit(tree, personas):
     secretary.name = "王书记"
     secretary.user = personas["secretary"]
     secretary.save()
+    out["branch_a"][1].number = "A-02"
+    out["branch_a"][1].save()
     return out
 
 
@@ -59,7 +61,7 @@ def sign_in_sheet(tmp_path, tree, unit):
     ws = workbook.active
     ws.append(["姓名", "支部", "党员编号", "学时"])
     ws.append(["王书记", tree["branch_a"].name, None, None])
-    ws.append([unit["branch_a"][1].name, None, unit["branch_a"][1].pk, 12])
+    ws.append([unit["branch_a"][1].name, None, "A-02", 12])  # the roster number (Member.number)
     ws.append(["查无此人", tree["branch_a"].name, None, None])
     path = tmp_path / "签到表.xlsx"
     buffer = BytesIO()
@@ -106,7 +108,11 @@ def test_staff_create_event_import_sheet_and_coverage_changes_secretary_sees_hou
     expect(page.locator("#import-counts")).to_contain_text("已匹配")
     expect(page.locator("#import-counts .stat-value").first).to_have_text("2")
     expect(page.get_by_text("查无此人")).to_be_visible()
+    expect(page.locator("#import-rows")).to_contain_text("未找到")
     check(page, "04-import-preview")
+    with page.expect_download() as download:
+        page.locator("#download-errors").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
     page.get_by_role("button", name="确认导入 2 条已匹配记录").click()
     expect(page.locator("#import-result")).to_contain_text("新增 2 条")
     check(page, "05-import-done")

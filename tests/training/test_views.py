@@ -1,14 +1,18 @@
 """Every training page: scope (404 outside, 403 visible but not allowed), and constant queries."""
 
 from datetime import date
+from io import BytesIO
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from openpyxl import Workbook
 
-from branches.models import Post, Term
+from branches.models import ImportJob, Post, Term
 from tests.conftest import count_queries
 from tests.factories import MemberFactory, make_org
-from training.models import Attendance, AttendanceImport, Tier, TrainingEvent
+from training import imports
+from training.models import Attendance, Tier, TrainingEvent
 
 from .conftest import YEAR
 
@@ -24,19 +28,23 @@ def unit_event(make_event, people, attend):
 
 
 @pytest.fixture
-def job(unit_event, personas):
-    return AttendanceImport.objects.create(
-        event=unit_event,
-        uploaded_by=personas["unit_staff"],
-        filename="a.xlsx",
-        content=b"",
-        status=AttendanceImport.Status.PREVIEWED,
-        preview={
-            "counts": {"matched": 0, "ambiguous": 0, "unknown": 1, "invalid": 0},
-            "rows": [[2, {"name": "某人"}, "unknown", None, "未找到"]],
-        },
-        error_workbook=b"x",
-    )
+def job(unit_event, personas, django_capture_on_commit_callbacks, settings, tmp_path):
+    """A previewed sign-in sheet of ``unit_event`` with one unknown row."""
+    settings.MEDIA_ROOT = tmp_path
+    workbook = Workbook()
+    workbook.active.append(["姓名", "支部"])
+    workbook.active.append(["某人", "某支部"])
+    buffer = BytesIO()
+    workbook.save(buffer)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = imports.import_start(
+            event=unit_event,
+            user=personas["unit_staff"],
+            upload=SimpleUploadedFile("a.xlsx", buffer.getvalue()),
+        )
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PREVIEW and imports.counts(job)["unknown"] == 1
+    return job
 
 
 def pages(tree, people, unit_event, job):
@@ -268,3 +276,37 @@ def test_pages_render_in_both_languages(client_for, tree, people, personas, unit
         assert client.get(url, HTTP_ACCEPT_LANGUAGE=language).status_code == 200
     html = client.get(reverse("training:coverage"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert ("Training coverage" in html) == (language == "en")
+
+
+def test_the_engine_job_page_sends_a_sign_in_sheet_to_its_event_page(client_for, personas, job):
+    client = client_for(personas["unit_staff"])
+    response = client.get(reverse("imports:job", args=[job.pk]))
+    assert response.status_code == 302
+    assert response.url == reverse("training:import-detail", args=[job.pk])
+    progress = client.get(reverse("imports:job-progress", args=[job.pk]))
+    assert progress.status_code == 200  # the engine's polled progress serves every kind
+
+
+def test_import_page_queries_do_not_grow_with_the_sheet(
+    client_for, people, personas, unit_event, job, django_capture_on_commit_callbacks
+):
+    client = client_for(personas["unit_staff"])
+    url = reverse("training:import-detail", args=[job.pk])
+    small = count_queries(client, url), count_queries(client, url + "?show=matched")
+    workbook = Workbook()
+    workbook.active.append(["姓名", "支部"])
+    for member in people["branch_a"]["members"] + people["branch_b"]["members"]:
+        workbook.active.append([member.name, member.branch.name])
+    for i in range(30):
+        workbook.active.append([f"访客{i}", "某支部"])
+    buffer = BytesIO()
+    workbook.save(buffer)
+    with django_capture_on_commit_callbacks(execute=True):
+        big = imports.import_start(
+            event=unit_event,
+            user=personas["unit_staff"],
+            upload=SimpleUploadedFile("b.xlsx", buffer.getvalue()),
+        )
+    assert imports.counts(ImportJob.objects.get(pk=big.pk))["matched"] == 8
+    url = reverse("training:import-detail", args=[big.pk])
+    assert (count_queries(client, url), count_queries(client, url + "?show=matched")) == small
