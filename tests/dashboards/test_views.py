@@ -216,3 +216,12 @@ def test_province_rolls_units_up_by_unit_group(client_for, known_tree, personas)
     assert rows["党政机关"][:2] == ["1", "82.5"]  # one unit; mean of 95 and 70
     assert rows["政法机关"][:2] == ["1", "50.0"]
     assert rows["党政机关"][2] == "—"  # P10 does not roll up
+
+
+def test_health_report_names_failing_checks_without_their_codes(client_for, built, personas):
+    page = client_for(personas["secretary"]).get(
+        reverse("dashboards:branch-report", args=[built["branch_a"].pk])
+    )
+    html = page.content.decode()
+    assert page.context["failing_checks"], "the fixture branch should fail some set-up check"
+    assert "COM-0" not in html and "ORG-0" not in html
