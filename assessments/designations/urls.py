@@ -8,6 +8,7 @@ urlpatterns = [
     path("manage/", views.manage_list, name="list"),
     path("nominate/", views.nominate, name="nominate"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/evidence/<int:doc_pk>/", views.evidence_download, name="evidence"),
     path("<int:pk>/<str:action>/", views.act, name="act"),
     path("classification/", views.overview, name="overview"),
     path("classification/run/", views.classify, name="classify"),

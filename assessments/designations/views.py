@@ -6,12 +6,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from branches import permissions
+from branches import permissions, uploads
 from branches.flow import NOT_DONE, error_messages, run_form
 from branches.http import version_from
 from branches.models import Organization
@@ -98,6 +98,12 @@ def _designation(request, pk):
         org_field="branch",
         pk=pk,
     )
+
+
+def evidence_download(request, pk, doc_pk):
+    """A nomination's evidence file, for whoever may open the designation."""
+    doc = get_object_or_404(_designation(request, pk).evidence, pk=doc_pk)
+    return uploads.serve(doc.file, filename=doc.original_name)
 
 
 def detail(request, pk):

@@ -13,4 +13,9 @@ urlpatterns = [
     path("experiences/", views.experience_list, name="experiences"),
     path("experiences/new/", views.experience_new, name="experience-new"),
     path("experiences/<int:pk>/", views.experience_detail, name="experience"),
+    path(
+        "experiences/<int:pk>/attachments/<int:attachment_pk>/",
+        views.experience_attachment,
+        name="experience-attachment",
+    ),
 ]

@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from branches import permissions
+from branches import permissions, uploads
 from branches import selectors as branch_selectors
 from branches.flow import NOT_DONE, run_form
 from branches.http import version_from
@@ -204,6 +204,13 @@ def experience_detail(request, pk):
             "attachments": list(experience.attachments.all()),
         },
     )
+
+
+def experience_attachment(request, pk, attachment_pk):
+    """An attachment of a published experience (the library is open to every signed-in user)."""
+    experience = get_object_or_404(Experience, pk=pk)
+    attachment = get_object_or_404(experience.attachments, pk=attachment_pk)
+    return uploads.serve(attachment.file, filename=attachment.original_name)
 
 
 @staff_required

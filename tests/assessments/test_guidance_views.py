@@ -292,3 +292,35 @@ def test_hostile_input_never_answers_500(client_for, world, personas, value):
         f"{reverse('designations:public')}?kind={value}&dimension={value}",
     ):
         assert client.get(url).status_code < 500, url
+
+
+def test_evidence_and_library_attachments_download_within_scope(
+    client_for, tree, personas, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    designation = designation_services.designation_nominate(
+        branch=tree["branch_b"],
+        kind="pilot",
+        reason="试点",
+        user=personas["unit_staff"],
+        files=[SimpleUploadedFile("推荐材料.pdf", b"%PDF-1.4 evidence")],
+    )
+    experience = guidance_services.experience_publish(
+        user=personas["unit_staff"],
+        title="台账模板",
+        summary="样表",
+        files=[SimpleUploadedFile("样表.pdf", b"%PDF-1.4 sample")],
+    )
+    doc, attachment = designation.evidence.get(), experience.attachments.get()
+    evidence_url = reverse("designations:evidence", args=[designation.pk, doc.pk])
+    library_url = reverse("guidance:experience-attachment", args=[experience.pk, attachment.pk])
+    response = client_for(personas["unit_staff"]).get(evidence_url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 evidence"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert client_for(personas["outsider"]).get(evidence_url).status_code == 404
+    response = client_for(personas["outsider"]).get(library_url)  # the library is open to all
+    assert response.status_code == 200 and response["X-Content-Type-Options"] == "nosniff"
+    other = reverse("guidance:experience-attachment", args=[experience.pk, attachment.pk + 999])
+    assert client_for(personas["secretary"]).get(other).status_code == 404
