@@ -227,3 +227,34 @@ def test_appraisal_good_share(tree):
 
 def test_no_feature_data_means_no_feature_rows(tree, edition):
     assert not set(FEATURE_KEYS) & keys_of(values(Y25))
+
+
+def test_each_feature_compute_is_a_constant_few_queries(tree, edition):
+    """Same number of queries (at most two) with data on one branch and on all three."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    G = Classification.Grade
+    branches = [tree[k] for k in ("branch_a", "branch_b", "branch_c")]
+    ids = [b.pk for b in branches]
+
+    def counts():
+        found = {}
+        for key in FEATURE_KEYS:
+            with CaptureQueriesContext(connection) as ctx:
+                registry.get(key).compute(Y25, ids)
+            found[key] = len(ctx)
+        return found
+
+    def add(branch):
+        attended(secretary(branch), Tier.UNIT, tree["unit_a"], date(Y, 3, 2))
+        classify(branch, Y - 1, G.LAGGING)
+        classify(branch, Y, G.MIDDLE)
+
+    add(branches[0])
+    registry.get("training_coverage")  # discovery outside the count
+    small = counts()
+    for branch in branches[1:]:
+        add(branch)
+    assert counts() == small
+    assert max(small.values()) <= 2
