@@ -6,7 +6,9 @@ Discovered by dashboards.registry (no import of it). Both read the classes in fo
 
 from collections import defaultdict
 
-from assessments.models.designations import Classification
+from django.db.models import Exists, OuterRef
+
+from assessments.models.designations import Classification, FollowUp
 
 Grade = Classification.Grade
 
@@ -22,15 +24,27 @@ def _grades(years, branch_ids):
 
 
 def lagging_conversion(period, branch_ids):
-    """Per branch classified 后进 last year and classified this year: (1 if now 中间 or 先进, 1)."""
-    grades = _grades((period.year - 1, period.year), branch_ids)
-    before, now = grades[period.year - 1], grades[period.year]
-    values = {
-        branch_id: (1 if now[branch_id] != Grade.LAGGING else 0, 1)
-        for branch_id, grade in before.items()
-        if grade == Grade.LAGGING and branch_id in now
-    }
-    return values or None
+    """Per branch classified 后进 last year: (1 if it reached 中间 or better within 12 months, 1) —
+    classified 中间/先进 this year or its follow-up closed by re-assessment at 中间/先进, as on
+    the designations page (selectors.lagging_conversion). None until this year is classified
+    or a follow-up converted. One grouped query."""
+    better = [Grade.ADVANCED, Grade.MIDDLE]
+    classified_now = Classification.objects.filter(branch=OuterRef("branch_id"), year=period.year)
+    reassessed = FollowUp.objects.filter(
+        classification=OuterRef("pk"), status=FollowUp.Status.CLOSED, reassessed_grade__in=better
+    )
+    rows = list(
+        Classification.objects.filter(year=period.year - 1, grade=Grade.LAGGING, branch_id__in=branch_ids)
+        .annotate(
+            now=Exists(classified_now),
+            converted=Exists(classified_now.filter(grade__in=better)) | Exists(reassessed),
+            reassessed=Exists(reassessed),
+        )
+        .values_list("branch_id", "now", "converted", "reassessed")
+    )
+    if not any(now or reassessed for _b, now, _c, reassessed in rows):
+        return None
+    return {branch_id: (1 if converted else 0, 1) for branch_id, _n, converted, _r in rows}
 
 
 def advanced_increment(period, branch_ids):

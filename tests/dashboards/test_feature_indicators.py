@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from assessments.models.designations import Classification
+from assessments.models.designations import Classification, FollowUp
 from assessments.models.duty_review import DutyCycle, DutyReport, Grade
 from assessments.models.observation import ObservationRound, Visit
 from branches.models import Post, Term
@@ -125,6 +125,30 @@ def test_lagging_conversion(classes):
     assert (t["branch_c"].pk, "lagging_conversion") not in v  # was not 后进 last year
     assert v[(t["unit_a"].pk, "lagging_conversion")] == 50
     assert v[(t["root"].pk, "lagging_conversion")] == 50
+
+
+def test_lagging_conversion_by_reassessment_before_the_year_is_classified(tree):
+    """2026 is not classified yet: a 后进 branch of 2025 whose follow-up was closed by a
+    re-assessment at 中间 counts as converted (as on the designations page); b's is still open."""
+    G = Classification.Grade
+    a, b = tree["branch_a"], tree["branch_b"]
+    for branch in (a, b):
+        classify(branch, Y, G.LAGGING)
+    for branch, status in ((a, FollowUp.Status.CLOSED), (b, FollowUp.Status.OPEN)):
+        FollowUp.objects.create(
+            branch=branch,
+            classification=Classification.objects.get(branch=branch, year=Y),
+            contact_leader_name="王局长",
+            reassess_due=date(Y + 1, 6, 30),
+            status=status,
+            reassessed_grade=G.MIDDLE if status == FollowUp.Status.CLOSED else "",
+        )
+    v = values(Period(Y + 1, YEAR))
+    assert v[(a.pk, "lagging_conversion")] == 100
+    assert v[(b.pk, "lagging_conversion")] == 0
+    assert v[(tree["root"].pk, "lagging_conversion")] == 50
+    FollowUp.objects.update(status=FollowUp.Status.OPEN, reassessed_grade="")
+    assert "lagging_conversion" not in keys_of(values(Period(Y + 1, YEAR)))
 
 
 def test_advanced_increment(classes):
