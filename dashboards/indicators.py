@@ -505,7 +505,7 @@ register(
     )
 )
 
-# Placeholders: registered now so pages, targets and exports know them; each feature provides
+# Registered here so pages, targets and exports know them; each feature provides
 # the compute function in its own ``indicators`` module (see registry.py).
 register(
     Indicator(

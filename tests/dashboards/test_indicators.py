@@ -100,7 +100,7 @@ def test_no_data_means_no_row_never_a_number(tree, edition):
     assert not any(key in ("training_coverage", "reliability_gap") for _org, key in v)
 
 
-def test_placeholders_are_registered_without_source():
+def test_feature_indicators_are_registered_here():
     keys = {i.key: i for i in registry.all_indicators()}
     for key in (
         "training_coverage",
@@ -109,7 +109,7 @@ def test_placeholders_are_registered_without_source():
         "reliability_gap",
         "appraisal_good_share",
     ):
-        assert not keys[key].has_source
+        assert keys[key].group == "features"
 
 
 def test_checks_only_for_the_open_period(known_tree):
