@@ -29,6 +29,7 @@ run: install
 # Runs on PostgreSQL + Redis when DATABASE_URL / REDIS_URL are set (CI sets both).
 test: install
 	.venv/bin/ruff check .
+	.venv/bin/mypy
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc

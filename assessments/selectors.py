@@ -6,6 +6,7 @@ every list costs the same number of queries whatever its length.
 
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import (
     Case,
@@ -32,7 +33,7 @@ from branches.permissions import Action
 from . import rules
 from .models import Dimension, Edition, Evidence, Item, ItemScore, Review, ScoreChange, Tier
 
-POINTS = DecimalField(max_digits=6, decimal_places=1)
+POINTS: "DecimalField[Decimal, Decimal]" = DecimalField(max_digits=6, decimal_places=1)
 
 
 def _sum_scores(**filters):
@@ -197,7 +198,7 @@ def review_for_page(review):
         .annotate(s=Coalesce(Sum("score"), Value(Decimal(0)), output_field=POINTS))
         .values_list("item__dimension_id", "s")
     )
-    dimensions = []
+    dimensions: list[dict[str, Any]] = []
     for row in scores:
         item = row.item
         row.self_score = self_scores.get(item.code)

@@ -6,6 +6,7 @@ message in the user's language when a business rule is broken.
 
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -24,7 +25,7 @@ from .policy import policy_get
 Kind = Organization.Kind
 
 # (user, reason) stamped on every history record written inside ``history_context``.
-_HISTORY = ContextVar("branches_history_context", default=None)
+_HISTORY: ContextVar[tuple[Any, str] | None] = ContextVar("branches_history_context", default=None)
 
 
 @contextmanager
@@ -221,12 +222,14 @@ def organization_move(*, organization, new_parent, user=None):
         )
     Organization.objects.filter(path__startswith=old_path).update(**changes)
     organization.refresh_from_db()
+    old_parent = current.parent
+    assert old_parent is not None  # the root (no parent) was refused above
     Organization.history.bulk_history_create(
         [organization],
         update=True,
         default_user=user,
         default_change_reason=_("从 %(old)s 移动到 %(new)s")
-        % {"old": current.parent.name, "new": new_parent.name},
+        % {"old": old_parent.name, "new": new_parent.name},
     )
     return organization
 
@@ -237,7 +240,7 @@ def member_rules(member):
     Pure Python (no queries): the import checks tens of thousands of rows with it, and the
     database constraints enforce the same facts again on write.
     """
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if member.birth_date and member.joined_on and member.joined_on <= member.birth_date:
         errors.setdefault("joined_on", []).append(_("入党日期必须晚于出生日期。"))
     if member.full_since and member.joined_on and member.full_since < member.joined_on:

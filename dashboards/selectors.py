@@ -1,7 +1,9 @@
 """Reads for the dashboard pages. They read snapshots only (a constant number of queries)."""
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -52,7 +54,7 @@ def default_year(today=None):
 
 def _series(rows):
     """{indicator: {period key: value}} from (indicator, kind, year, no, value) rows."""
-    series = defaultdict(dict)
+    series: defaultdict[str, dict[str, float | None]] = defaultdict(dict)
     for key, kind, year, number, value in rows:
         series[key][Period(year, kind, number).key] = value
     return series
@@ -93,6 +95,7 @@ class Kpi:
             if self.previous is None:
                 return None
             return self.value > self.previous if higher else self.value < self.previous
+        assert target.value is not None  # required of VALUE targets (target_value_required)
         return self.value >= target.value if higher else self.value <= target.value
 
 
@@ -105,6 +108,7 @@ def dashboard(org, *, year):
             "indicator", "period_kind", "year", "period_no", "value"
         )
     )
+    children: list[Mapping[str, Any]]
     if org.kind == Kind.WORK_COMMITTEE:
         children = list(
             Organization.objects.filter(kind=Kind.UNIT_COMMITTEE, is_active=True)
@@ -117,7 +121,8 @@ def dashboard(org, *, year):
             .order_by("path")
             .values("pk", "name")
         )
-    heat, parts = defaultdict(dict), defaultdict(dict)
+    heat: defaultdict[int, dict[str, float | None]] = defaultdict(dict)
+    parts: defaultdict[int, dict[str, tuple[Any, ...]]] = defaultdict(dict)
     for org_id, key, value, num, den, sample in Snapshot.objects.filter(
         organization_id__in=[c["pk"] for c in children],
         period_kind=YEAR,
@@ -162,7 +167,7 @@ def branch_report(branch, *, today=None):
     rows = Snapshot.objects.filter(organization_id__in=orgs, year__in=[year - 1, year]).values_list(
         "organization_id", "indicator", "period_kind", "year", "period_no", "value"
     )
-    found = defaultdict(dict)
+    found: defaultdict[tuple[int | None, str], dict[Period, float | None]] = defaultdict(dict)
     for org_id, key, kind, y, number, value in rows:
         found[(org_id, key)][Period(y, kind, number)] = value
     # Latest year with a branch score; compare its dimensions with the unit and the province.

@@ -7,7 +7,7 @@ MemberYearHours roll-up (one row per member, year and tier).
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -119,7 +119,7 @@ def _induction(branch_ids, post_key, year, tier, today, days):
         .values_list("pk", "member_id", "started_on", post_key)
     )
     member_ids = {member_id for _pk, member_id, _s, _k in posts}
-    first_start = {}
+    first_start: dict[int, date] = {}
     for member_id, started_on in (
         Post.objects.filter(role=Post.Role.SECRETARY, member_id__in=member_ids)
         .order_by()
@@ -129,7 +129,7 @@ def _induction(branch_ids, post_key, year, tier, today, days):
     events = Q(event__tier__in=CONCENTRATED_TIERS)
     if tier in Tier.values:
         events &= Q(event__tier=tier)
-    trained = {}
+    trained: dict[int, list[date]] = {}
     for member_id, end_on in (
         Attendance.objects.filter(
             events, member_id__in=member_ids, status=Attendance.Status.ATTENDED, event__end_on__year__gte=year
@@ -138,7 +138,7 @@ def _induction(branch_ids, post_key, year, tier, today, days):
         .values_list("member_id", "event__end_on")
     ):
         trained.setdefault(member_id, []).append(end_on)
-    counts = {}
+    counts: dict[int, tuple[int, int]] = {}
     for _pk, member_id, started_on, key_id in posts:
         if first_start[member_id] < started_on:
             continue  # held a secretary post before: not new
@@ -204,7 +204,7 @@ def _coverage(branches, branch_totals, key, year, tier, today, policy):
     member_min = policy["training.member_min_hours"]
     committee_min = policy["training.committee_min_hours"]
     days = policy["training.induction_max_days"]
-    out = {}
+    out: dict[int, dict[str, tuple[int, int]]] = {}
 
     def put(key_id, metric, met, total):
         out.setdefault(key_id, {name: (0, 0) for name, _label in METRICS})[metric] = (met, total)
@@ -408,12 +408,17 @@ def branch_members_hours(branch, *, year, tier="", policy=None):
         .order_by("name", "pk")
     )
     for member in members:
-        member.is_committee = member.pk in committee_ids
-        member.required = policy[
-            "training.committee_min_hours" if member.is_committee else "training.member_min_hours"
-        ]
-        member.still_required = max(Decimal(member.required) - member.hours, Decimal("0"))
-        member.needs_session = member.is_committee and member.sessions < 1
+        is_committee = member.pk in committee_ids
+        required = policy["training.committee_min_hours" if is_committee else "training.member_min_hours"]
+        # Per-row figures read by the template, set on the instance like annotations.
+        figures = {
+            "is_committee": is_committee,
+            "required": required,
+            "still_required": max(Decimal(required) - member.hours, Decimal("0")),
+            "needs_session": is_committee and member.sessions < 1,
+        }
+        for name, value in figures.items():
+            setattr(member, name, value)
     return members
 
 

@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -169,7 +170,7 @@ def refresh_member_years(member_ids, *, years=None):
         .order_by()
     )
     rows = {}
-    totals = defaultdict(lambda: [Decimal("0"), 0, False])
+    totals: defaultdict[tuple[int, int], list[Any]] = defaultdict(lambda: [Decimal("0"), 0, False])
     for item in grouped:
         key = (item["member_id"], item["year"])
         rows[(*key, item["event__tier"])] = (item["hours"], item["sessions"], item["standard"] > 0)

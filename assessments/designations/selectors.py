@@ -49,7 +49,7 @@ def demonstration_secretaries(*, today=None):
 
 def live_designations(branch_ids):
     """{branch_id: [approved designation kinds]} for badges."""
-    found = {}
+    found: dict[int, list[str]] = {}
     for branch_id, kind in Designation.objects.filter(
         branch_id__in=branch_ids, status=Designation.Status.APPROVED
     ).values_list("branch_id", "kind"):

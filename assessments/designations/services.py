@@ -8,6 +8,7 @@ UPDATEs on (status, version). Services acting for a user check access first.
 import uuid
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
@@ -246,7 +247,8 @@ def designation_sweep(*, today=None):
                     kind="designation_expiring",
                     params={
                         "branch": r.designation.branch.name,
-                        "until": r.designation.valid_until.isoformat(),
+                        # claimed rows come from designations filtered on valid_until__lte: not NULL
+                        "until": r.designation.valid_until.isoformat(),  # type: ignore[union-attr]
                     },
                     link=r.designation.get_absolute_url(),
                     organization=r.designation.branch,
@@ -290,7 +292,7 @@ def year_results(branch_ids, year):
             kind=Review.Kind.SELF
         )
     ).order_by("branch_id", "kind", "-period_no", "-pk")
-    found = {}
+    found: dict[int, dict[str, Any]] = {}
     for review in reviews.values("branch_id", "total", "vetoed"):
         found.setdefault(review["branch_id"], review)
     return found
@@ -554,10 +556,10 @@ def follow_up_sweep(*, today=None):
         ).values("pk", "source_id", "deadline")
         deadlines = {}
         for item in plan:
+            follow_up_id = item["source_id"]
+            assert follow_up_id is not None  # filtered on source_id__in above
             rows.append(
-                FollowUpReminder(
-                    follow_up_id=item["source_id"], stage=f"plan_overdue:{item['pk']}", claim=token
-                )
+                FollowUpReminder(follow_up_id=follow_up_id, stage=f"plan_overdue:{item['pk']}", claim=token)
             )
             deadlines[(item["source_id"], item["pk"])] = item["deadline"]
         FollowUpReminder.objects.bulk_create(rows, ignore_conflicts=True)
@@ -573,6 +575,8 @@ def follow_up_sweep(*, today=None):
             follow_up = r.follow_up
             stage, _sep, item_id = r.stage.partition(":")
             due = deadlines.get((follow_up.pk, int(item_id))) if item_id else follow_up.reassess_due
+            # A plan_overdue row is claimed only in the run that read its deadline (deadline__lt).
+            assert due is not None
             recipients = list(staff[follow_up.branch_id])
             if follow_up.contact_leader is not None:
                 recipients.append(follow_up.contact_leader)

@@ -142,7 +142,7 @@ def cycle_counts(cycle):
 
 def vote_counts(cycle):
     """{report id: {grade: n}} for the whole cycle in one grouped query."""
-    counts = defaultdict(dict)
+    counts: defaultdict[int, dict[str, int]] = defaultdict(dict)
     rows = (
         DutyVote.objects.filter(report__cycle=cycle)
         .values_list("report_id", "grade")
@@ -187,9 +187,10 @@ def ballot_reports(cycle):
 
 def reminders_due(*, today, days_before):
     """(report, stage) pairs whose reminder is due today and not yet sent."""
-    sent = DutyReminder.objects.values_list("report_id", "stage")
     sent = set(
-        sent.filter(report__cycle__status=Status.OPEN, report__cycle__due_on__gte=today - timedelta(days=1))
+        DutyReminder.objects.values_list("report_id", "stage").filter(
+            report__cycle__status=Status.OPEN, report__cycle__due_on__gte=today - timedelta(days=1)
+        )
     )
     reports = DutyReport.objects.filter(
         cycle__status=Status.OPEN,
@@ -218,7 +219,7 @@ def latest_grades(org_ids):
         else None
     )
     if reports is None:  # SQLite: no DISTINCT ON
-        result = {}
+        result: dict[int, DutyReport] = {}
         for report in (
             DutyReport.objects.filter(organization_id__in=org_ids, cycle__status=Status.PUBLISHED)
             .exclude(status=DutyReport.Status.VACANT)

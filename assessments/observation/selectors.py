@@ -1,5 +1,7 @@
 """Reads for the observation pages, scoped to the viewer; each a constant number of queries."""
 
+from decimal import Decimal
+
 from django.db.models import Count, F, Prefetch, Q, Sum
 
 from assessments import selectors as assessment_selectors
@@ -17,7 +19,7 @@ from assessments.models import (
     VisitMember,
 )
 from branches import permissions
-from branches.models import Activity, Member, MonthlyReport, RectificationItem, Term
+from branches.models import Activity, Member, MonthlyReport, Organization, RectificationItem, Term
 from branches.permissions import Action
 
 from . import access
@@ -57,7 +59,7 @@ def results(user, round_, *, group=None, unit=None):
 
 def unit_gaps(visits):
     """Mean absolute reliability gap per unit: [(unit, mean gap, branches)], from result rows."""
-    by_unit = {}
+    by_unit: dict[Organization, list[Decimal]] = {}
     for visit in visits:
         if visit.observed_total is None or visit.reference_total is None:
             continue
@@ -174,7 +176,8 @@ def interviews(visit):
     answers = {(a.member_id, a.question_id): a.passed for a in InterviewAnswer.objects.filter(visit=visit)}
     people = [members[pk] for pk in visit.interviewees if pk in members]
     for person in people:
-        person.qa = [(q, answers.get((person.pk, q.pk))) for q in questions]
+        # Read by the interview template; set on the instance like an annotation.
+        person.qa = [(q, answers.get((person.pk, q.pk))) for q in questions]  # type: ignore[attr-defined]
     return people
 
 

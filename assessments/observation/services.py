@@ -41,7 +41,7 @@ from assessments.models import (
     VisitReminder,
 )
 from assessments.services import round_half
-from branches.models import Member, Organization, Post, RoleAssignment, SourceKind
+from branches.models import Member, Organization, Post, RoleAssignment, SourceKind, User
 from branches.policy import policy_all
 from branches.rectifications.services import rectification_create
 from notifications.services import Notice, notify, notify_many
@@ -162,7 +162,7 @@ def groups_propose(*, round_):
 
 def current_groups(round_):
     """Unit ids per group, in group order."""
-    groups = {g.pk: [] for g in round_.groups.order_by("number")}
+    groups: dict[int, list[int]] = {g.pk: [] for g in round_.groups.order_by("number")}
     for unit_id, group_id in round_.units.values_list("unit_id", "group_id"):
         if group_id in groups:
             groups[group_id].append(unit_id)
@@ -298,11 +298,11 @@ def visits_schedule(*, round_):
     unit_rows = {ru.unit_id: ru for ru in round_.units.all()}
     days = _working_days(round_.window_start, round_.window_end)
     sample = list(round_.sample.select_related("branch").order_by("unit__path", "order"))
-    totals = {}
+    totals: dict[int, int] = {}
     for row in sample:
         visitor = observed_by[unit_rows[row.unit_id].group_id]
         totals[visitor] = totals.get(visitor, 0) + 1
-    per_group = {}
+    per_group: dict[int, int] = {}
     visits = []
     for row in sample:
         host_group = unit_rows[row.unit_id].group_id
@@ -330,7 +330,7 @@ def visits_schedule(*, round_):
 def _default_teams(round_, visits, unit_rows):
     leaders = dict(round_.groups.values_list("pk", "leader_id"))
     conflicts = set(round_.declarations.values_list("user_id", "unit_id"))
-    by_group = {}
+    by_group: dict[int, list[RoundUnit]] = {}
     for ru in unit_rows.values():
         if ru.observer_id:
             by_group.setdefault(ru.group_id, []).append(ru)
@@ -347,12 +347,14 @@ def _default_teams(round_, visits, unit_rows):
             )
             seen.add(leaders[visit.group_id])
         for ru in by_group.get(visit.group_id, []):
-            if ru.observer_id in seen or (ru.observer_id, unit) in conflicts:
+            observer_id = ru.observer_id
+            assert observer_id is not None  # by_group holds only units with an observer
+            if observer_id in seen or (observer_id, unit) in conflicts:
                 continue
-            seen.add(ru.observer_id)
+            seen.add(observer_id)
             team.append(
                 VisitMember(
-                    visit=visit, user_id=ru.observer_id, role=VisitMember.Role.OBSERVER, unit_id=ru.unit_id
+                    visit=visit, user_id=observer_id, role=VisitMember.Role.OBSERVER, unit_id=ru.unit_id
                 )
             )
     VisitMember.objects.bulk_create(team)
@@ -471,7 +473,7 @@ def _notify_member(member):
 def round_start(*, round_):
     """Visits scheduled → in progress: the team is notified of every visit."""
     _advance(round_, Status.SCHEDULED, Status.IN_PROGRESS)
-    teams = {}
+    teams: dict[Visit, list[User]] = {}
     for member in VisitMember.objects.filter(visit__round=round_).select_related("visit__branch", "user"):
         teams.setdefault(member.visit, []).append(member.user)
     notify_many(
@@ -515,6 +517,7 @@ def reminder_sweep(*, today=None, now=None):
     ).values_list("pk", "date")
     rows = []
     for pk, day in visits:
+        assert day is not None  # date__gte above excludes NULL
         left = (day - today).days
         due = [d for d in offsets if left <= d]
         if due:
@@ -527,7 +530,7 @@ def reminder_sweep(*, today=None, now=None):
         visit_date__gte=today,
     ).update(status=VisitReminder.Status.SENDING, claim=token, claimed_at=now)
     reminders = list(VisitReminder.objects.filter(claim=token).select_related("visit__branch"))
-    teams = {}
+    teams: dict[int, list[User]] = {}
     for visit_id, user in (
         (m.visit_id, m.user)
         for m in VisitMember.objects.filter(visit__in=[r.visit_id for r in reminders]).select_related("user")
@@ -793,12 +796,12 @@ def _visit_results(round_, visits, values):
     autos = {}
     for row in VisitItem.objects.filter(visit__in=visits):
         autos[(row.visit_id, row.item_id)] = row
-    scores = {}
+    scores: dict[tuple[int, int], dict[int, Decimal | None]] = {}
     for visit_id, member_id, item_id, score in ObserverScore.objects.filter(
         member__visit__in=visits, member__role__in=[VisitMember.Role.LEADER, VisitMember.Role.OBSERVER]
     ).values_list("member__visit_id", "member_id", "item_id", "score"):
         scores.setdefault((visit_id, item_id), {})[member_id] = score
-    scorers = {}
+    scorers: dict[int, list[int]] = {}
     for visit_id, member_id in VisitMember.objects.filter(
         visit__in=visits, role__in=[VisitMember.Role.LEADER, VisitMember.Role.OBSERVER]
     ).values_list("visit_id", "pk"):
@@ -890,7 +893,7 @@ def round_publish(*, round_, published_on=None, by=None):
             ]
         )
     overall = scoring.competition_ranks(visits, lambda v: v.observed_total)
-    by_group = {}
+    by_group: dict[int | None, list[Visit]] = {}
     for visit in visits:
         by_group.setdefault(visit.host_group_id, []).append(visit)
     in_group = {}
@@ -925,10 +928,12 @@ def round_publish(*, round_, published_on=None, by=None):
 
 def _computed_percent(round_, visits):
     """{visit: year-round data score} = computed AUTO/SEMI points as a share of their maximum, ×100."""
-    earned, possible = {}, {}
+    earned: dict[int, Decimal] = {}
+    possible: dict[int, Decimal] = {}
     for visit_id, auto, points in VisitItem.objects.filter(
         visit__in=visits, auto_score__isnull=False
     ).values_list("visit_id", "auto_score", "item__points"):
+        assert auto is not None  # auto_score__isnull=False above
         earned[visit_id] = earned.get(visit_id, 0) + auto
         possible[visit_id] = possible.get(visit_id, 0) + points
     return {pk: (earned[pk] * 100 / possible[pk]).quantize(scoring.TWO) for pk in earned if possible.get(pk)}
@@ -959,7 +964,7 @@ def _schedule_reinspections(round_, lagging, published_on, values):
 
 def _notify_hosts(round_, visits):
     """The host branches' secretaries hear that results are out (one notice per visit)."""
-    secretaries = {}
+    secretaries: dict[int, list[User]] = {}
     for assignment in RoleAssignment.objects.filter(
         role=RoleAssignment.Role.SECRETARY,
         organization_id__in=[v.branch_id for v in visits],

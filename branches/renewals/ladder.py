@@ -29,12 +29,12 @@ ORDER = [
     Stage.SUPERVISION,
     Stage.VIOLATION,
 ]
-RANK = {stage: index for index, stage in enumerate(ORDER)}
+RANK: dict[str, int] = {stage: index for index, stage in enumerate(ORDER)}
 
 SECRETARY, UNIT_STAFF, PROVINCIAL_STAFF = "secretary", "unit_staff", "provincial_staff"
 # Who hears of each stage: the branch secretary, the unit committee's staff and, from the
 # urgent reminder on, the working committee's (provincial) staff.
-RECIPIENTS = {
+RECIPIENTS: dict[str, tuple[str, ...]] = {
     Stage.FIRST: (SECRETARY, UNIT_STAFF),
     Stage.SECOND: (SECRETARY, UNIT_STAFF),
     Stage.URGENT: (SECRETARY, UNIT_STAFF, PROVINCIAL_STAFF),

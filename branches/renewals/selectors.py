@@ -205,8 +205,9 @@ def timeline(branch, term):
     )
     for reminder in reminders:
         key = f"term-reminder:{term.pk}:{reminder.stage}"
-        reminder.needs_ack = key in acks
-        reminder.acknowledged_at = acks.get(key)
+        # Read by the timeline template; set on the instance like an annotation.
+        reminder.needs_ack = key in acks  # type: ignore[attr-defined]
+        reminder.acknowledged_at = acks.get(key)  # type: ignore[attr-defined]
     postponements = list(Postponement.objects.filter(term=term).select_related("requested_by", "decided_by"))
     return {"renewal": renewal, "steps": steps, "reminders": reminders, "postponements": postponements}
 
@@ -282,14 +283,14 @@ def latest_reminders(terms):
 
     ``acknowledged`` is None when that rung needs no acknowledgement from the secretary.
     """
-    latest = {}
+    latest: dict[int, str] = {}
     for term_id, stage in TermReminder.objects.filter(
         term__in=terms, status=TermReminder.Status.SENT
     ).values_list("term_id", "stage"):
         if term_id not in latest or ladder.RANK[stage] > ladder.RANK[latest[term_id]]:
             latest[term_id] = stage
     keys = {f"term-reminder:{term_id}:{stage}": term_id for term_id, stage in latest.items()}
-    acks = {}
+    acks: dict[int, bool] = {}
     for key, at in Notification.objects.filter(requires_ack=True, dedupe_key__in=list(keys)).values_list(
         "dedupe_key", "acknowledged_at"
     ):

@@ -444,7 +444,7 @@ def renewal_sweep(*, today=None, now=None):
     supervision_days = values["renewal.supervision_deadline_days"]
 
     rows = selectors.terms_for_sweep(today=today, offsets=offsets)
-    sent_rank = {}
+    sent_rank: dict[int, int] = {}
     for term_id, stage in selectors.reminders_of_active_terms(today=today, offsets=offsets):
         sent_rank[term_id] = max(sent_rank.get(term_id, -1), ladder.RANK[stage])
     due = []

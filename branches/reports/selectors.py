@@ -165,7 +165,7 @@ def report_derived(branch, month, *, today):
     activities = list(
         Activity.objects.filter(branch=branch, held_on__range=(month, end)).order_by("held_on", "pk")
     )
-    by_kind = {}
+    by_kind: dict[str, int] = {}
     for activity in activities:
         by_kind[activity.get_kind_display()] = by_kind.get(activity.get_kind_display(), 0) + 1
     expected = sum(a.expected for a in activities)
