@@ -72,7 +72,8 @@ def table_fingerprint():
             if table in IGNORED_TABLES:
                 continue
             columns = {c.name for c in connection.introspection.get_table_description(cursor, table)}
-            max_id = "MAX(id)" if "id" in columns else "0"
+            # As text, so uuid keys (述职评议 votes are deliberately unordered) work too.
+            max_id = "MAX(CAST(id AS TEXT))" if "id" in columns else "0"
             cursor.execute(f'SELECT COUNT(*), {max_id} FROM "{table}"')  # noqa: S608 - table names from introspection
             result[table] = cursor.fetchone()
     return result

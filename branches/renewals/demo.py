@@ -114,7 +114,8 @@ def seed(*, scale, today):
 
     plans, postponements, to_complete = [], [], []
     for term in terms:
-        rng = random.Random(f"{SEED}-{term.pk}")
+        # Seeded by what the term is, not by its id, so the demo is the same whatever the sequences.
+        rng = random.Random(f"{SEED}-{term.branch.name}-{term.elected_on}")
         days_left = (term.ends_on - today).days
         full = full_by_branch.get(term.branch_id, [])
         if days_left < 0 and rng.random() < 0.3:
