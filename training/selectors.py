@@ -258,7 +258,9 @@ def _coverage(branches, branch_totals, key, year, tier, today, policy):
     return out
 
 
-def scope_branch_q(user, action=Action.VIEW):
+def scope_branch_q(user, action=Action.SUPERVISE):
+    """Coverage is a supervision view: branches the user supervises (a time-boxed VIEW grant,
+    e.g. on a branch an observer visits, does not make its unit part of the user's coverage)."""
     return permissions.scope_q(user, action)
 
 

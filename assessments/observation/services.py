@@ -321,6 +321,8 @@ def visits_schedule(*, round_):
             )
         )
     Visit.objects.bulk_create(visits)
+    for visit in visits:
+        draws_ensure(visit)  # drawn and stored now, so opening a step page never writes
     _default_teams(round_, visits, unit_rows)
     _computed_items(round_, visits)
     _advance(round_, Status.GROUPS_FIXED, Status.SCHEDULED)
@@ -960,6 +962,9 @@ def _schedule_reinspections(round_, lagging, published_on, values):
         ],
         ignore_conflicts=True,
     )
+    new = Visit.objects.filter(round=round_, kind=Visit.Kind.REINSPECTION, draw_seed__isnull=True)
+    for visit in new.select_related("round", "branch"):
+        draws_ensure(visit)  # see visits_schedule
 
 
 def _notify_hosts(round_, visits):

@@ -427,7 +427,6 @@ def visit_step(request, pk, step):
         else:
             messages.success(request, _("已保存。"))
         return redirect("observation:visit-step", visit.pk, step)
-    visit = services.draws_ensure(visit)
     items = selectors.visit_items(visit)
     context = {
         "visit": visit,

@@ -269,6 +269,9 @@ def test_random_draws_for_check_and_ask_are_stored_once(world, edition):
     branch_services.post_assign(
         term=term, member=committee_member, role="secretary", started_on=date(2025, 1, 1)
     )
+    assert visit.draw_seed is not None  # drawn when the visit was scheduled (a GET never writes)
+    Visit.objects.filter(pk=visit.pk).update(draw_seed=None, sample_months=[], interviewees=[])
+    visit.refresh_from_db()
     drawn = services.draws_ensure(visit)
     assert len(drawn.sample_months) == 3 and len(drawn.interviewees) == 3
     assert committee_member.pk not in drawn.interviewees  # committee members are never picked
