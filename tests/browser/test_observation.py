@@ -112,7 +112,7 @@ def test_round_from_groups_to_published_result(
     mobile.get_by_role("link", name="述").click()
     expect(mobile.locator("h1")).to_have_text("述：听取支部书记汇报")
     mobile.fill("#f-briefing", "书记汇报了全年工作，亮点是“支部+项目”。")
-    expect(mobile.locator(".save-state").first).to_contain_text("已保存")
+    expect(mobile.locator(".save-state").first).to_contain_text("已保存", timeout=15_000)
     assert "支部+项目" in Visit.objects.get(pk=visit.pk).briefing_note
     assert_no_serious_axe_violations(mobile)
     shot(mobile, "04-phone-shu")
@@ -121,12 +121,12 @@ def test_round_from_groups_to_published_result(
     expect(mobile.locator("h1")).to_have_text("看：现场查看")
     first_look = mobile.locator("fieldset").first
     first_look.locator("label.btn-outline-warning").click()
-    expect(first_look.locator(".save-state")).to_contain_text("已保存")
+    expect(first_look.locator(".save-state")).to_contain_text("已保存", timeout=15_000)
     # the connection drops while the observer types a note: kept on the phone, sent when back
     phone.set_offline(True)
     first_look.locator("input.form-control").fill("制度牌缺少党费收缴制度")
     first_look.locator("input.form-control").press("Tab")
-    expect(first_look.locator(".save-state")).to_contain_text("离线")
+    expect(first_look.locator(".save-state")).to_contain_text("离线", timeout=15_000)
     expect(mobile.locator("#pending-count")).to_contain_text("待补交")
     shot(mobile, "05-phone-kan-offline")
     phone.set_offline(False)
@@ -139,7 +139,7 @@ def test_round_from_groups_to_published_result(
     mobile.locator(".step-nav").get_by_role("link", name="查").click()
     expect(mobile.locator("#evidence-pack li").first).to_be_visible()
     mobile.locator("fieldset").first.locator("label.btn-outline-success").click()
-    expect(mobile.locator("fieldset .save-state").first).to_contain_text("已保存")
+    expect(mobile.locator("fieldset .save-state").first).to_contain_text("已保存", timeout=15_000)
     assert_no_serious_axe_violations(mobile)
     shot(mobile, "07-phone-cha")
 
@@ -147,7 +147,7 @@ def test_round_from_groups_to_published_result(
     cards = mobile.locator("section.card")
     expect(cards).to_have_count(3)  # 2–3 ordinary members drawn at random (policy: 3)
     cards.first.locator("fieldset").first.locator("label.btn-outline-success").click()
-    expect(cards.first.locator(".save-state").first).to_contain_text("已保存")
+    expect(cards.first.locator(".save-state").first).to_contain_text("已保存", timeout=15_000)
     assert_no_serious_axe_violations(mobile)
     shot(mobile, "08-phone-wen")
 
@@ -178,7 +178,7 @@ def test_round_from_groups_to_published_result(
     expect(mobile.locator(".alert-danger")).to_contain_text("必须填写理由")
     mobile.fill(f"#reason-{computed.item_id}", "纸质台账与系统记录不符")
     mobile.locator(f"#reason-{computed.item_id}").press("Tab")
-    expect(card).to_contain_text("已保存")
+    expect(card).to_contain_text("已保存", timeout=15_000)
     assert_no_serious_axe_violations(mobile)
     mobile.get_by_role("button", name="提交评分").click()
     expect(mobile.locator(".alert-success")).to_contain_text("评分已提交")
