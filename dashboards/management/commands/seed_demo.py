@@ -36,6 +36,15 @@ FEATURE_SEEDERS = [
 ]
 
 
+def analyze():
+    """Bulk loads leave the planner with empty statistics (it then picks nested loops over
+    thousands of rows, minutes per query at province scale) until autovacuum gets round to it;
+    each seeder reads what the previous one wrote, so refresh them after each."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 class Command(BaseCommand):
     help = "Build the demo province (deterministic and idempotent) and print the demo logins."
 
@@ -58,13 +67,10 @@ class Command(BaseCommand):
             # the first login.
             User.objects.filter(username__in=result["users_created"]).update(must_change_password=True)
             self.stdout.write("Demo users must change the shared password at their first login.")
+        analyze()
         for seed in FEATURE_SEEDERS:
             seed(scale=scale, today=today)
-        if connection.vendor == "postgresql":
-            # Bulk loads leave the planner with empty statistics (it then picks nested loops
-            # over thousands of rows) until autovacuum gets round to it.
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+            analyze()
         counts = Organization.objects.aggregate(
             units=Count("pk", filter=Q(kind=Organization.Kind.UNIT_COMMITTEE)),
             branches=Count("pk", filter=Q(kind=Organization.Kind.BRANCH)),
