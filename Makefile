@@ -32,10 +32,7 @@ test: install
 	.venv/bin/mypy
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest -q --ignore=tests/browser/test_observation.py; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; [ $$rc -eq 0 ] || exit $$rc
-	@# Own process: after other tests in the same process this journey's htmx autosave never
-	@# fires (alone it passes every time); the cause is still open, see the session 2 closing note.
-	$(PY) -m pytest -q tests/browser/test_observation.py
+	$(PY) -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
 
 lint: install
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

@@ -23,12 +23,23 @@
     return box.querySelector(".save-state");
   }
 
+  // Fields typed into (or ticked) before this deferred script ran: their input/change event
+  // reached no listener, so they are saved as soon as autosave is bound (below).
+  function editedBeforeBinding(el) {
+    if (el.disabled) return false;
+    if (el.type === "radio" || el.type === "checkbox") return el.checked && !el.defaultChecked;
+    if (el.type === "number" && el.value === "") return false;  // never blank a stored score
+    return el.value !== el.defaultValue;
+  }
+
+  var early = [];
   root.querySelectorAll(".autosave").forEach(function (el) {
     el.setAttribute("hx-post", url);
     el.setAttribute("hx-trigger", el.tagName === "TEXTAREA" || el.type === "text" || !el.type
       ? "input changed delay:800ms, change" : "change");
     el.setAttribute("hx-swap", "innerHTML");
     htmx.process(el);
+    if (editedBeforeBinding(el)) early.push(el);
   });
 
   document.body.addEventListener("htmx:configRequest", function (evt) {
@@ -70,6 +81,9 @@
         .catch(function () { /* still offline: keep it */ });
     });
   }
+  early.forEach(function (el) { htmx.trigger(el, "change"); });
+  root.dataset.autosaveReady = "true";
+
   window.addEventListener("online", flush);
   setInterval(function () { if (navigator.onLine) flush(); }, 15000);
   setPending(pending());

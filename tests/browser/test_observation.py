@@ -25,7 +25,7 @@ from assessments.models import (
     VisitMember,
 )
 from assessments.observation import services
-from tests.assessments.observation.conftest import build_world, fill_and_submit
+from tests.assessments.observation.conftest import build_world, fill_and_submit, scheduled_round
 from tests.browser.axe import assert_no_serious_axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -222,3 +222,55 @@ def test_round_from_groups_to_published_result(
     page.goto(f"{live_server.url}/orgs/{visit.branch_id}/")
     expect(page.locator("#annual-score")).to_contain_text("年度标准化得分")
     shot(page, "14-branch-page-annual")
+
+
+def test_a_note_typed_before_the_script_has_loaded_is_still_saved(live_server, browser, edition, login, shot):
+    """Step pages load htmx and observation.js with ``defer``, so a field can be typed into
+    before the script has bound autosave to it (slow phone network, loaded machine). That
+    ``input`` event reaches no listener; once bound, the script must still save the field. This
+    was the order-dependent journey failure of issue #12: the journey filled 述 as soon as the
+    heading showed, and now and then that was before observation.js had run."""
+    world = build_world(units=10, branches=1, members=5)
+    round_ = scheduled_round(world, edition)
+    visit = Visit.objects.filter(round=round_).order_by("pk").first()
+    member = visit.team.filter(role=VisitMember.Role.OBSERVER).select_related("user").first()
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
+    mobile = phone.new_page()
+    login(mobile, member.user, "/observation/")
+    held = []  # observation.js is held back until the observer has typed
+    mobile.route("**/static/js/observation.js", lambda route: held.append(route))
+    mobile.goto(f"{live_server.url}/observation/visits/{visit.pk}/shu/", wait_until="commit")
+    expect(mobile.locator("h1")).to_have_text("述：听取支部书记汇报")
+    mobile.fill("#f-briefing", "先到的文字")
+    assert mobile.evaluate("document.querySelector('#f-briefing').hasAttribute('hx-post')") is False
+    expect(mobile.locator("#f-briefing")).to_have_value("先到的文字")
+    mobile.wait_for_timeout(1000)  # the input event has long passed when the script arrives
+    _release(mobile, held, 0)
+    expect(mobile.locator(".save-state").first).to_contain_text("已保存", timeout=15_000)
+    assert Visit.objects.get(pk=visit.pk).briefing_note == "先到的文字"
+    shot(mobile, "early-typing-saved")
+    # a toggle tapped before the script has loaded (看): saved once bound
+    mobile.goto(f"{live_server.url}/observation/visits/{visit.pk}/kan/", wait_until="commit")
+    first_look = mobile.locator("fieldset").first
+    first_look.locator("label.btn-outline-success").click()
+    mobile.wait_for_timeout(1000)
+    _release(mobile, held, 1)
+    expect(first_look.locator(".save-state")).to_contain_text("已保存", timeout=15_000)
+    assert visit.looks.get().result == "pass"
+    # nothing touched: binding saves nothing (the saved fields render as their defaults)
+    mobile.goto(f"{live_server.url}/observation/visits/{visit.pk}/shu/", wait_until="commit")
+    _release(mobile, held, 2)
+    expect(mobile.locator(".observation-step[data-autosave-ready]")).to_have_count(1)
+    mobile.wait_for_timeout(1000)
+    expect(mobile.locator(".save-state").first).to_be_empty()
+    shot(mobile, "early-toggle-saved-then-nothing")
+
+
+def _release(page, held, index):
+    """Let the held observation.js request number ``index`` through (waiting for it to be made)."""
+    for _ in range(100):
+        if len(held) > index:
+            break
+        page.wait_for_timeout(100)
+    assert len(held) == index + 1
+    held[index].continue_()
