@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from branches import permissions
 from branches.models import Member, Organization, Post, Term
@@ -29,7 +30,47 @@ METRICS = (
     ("committee_hours_compliance", _("支委委员学时达标率")),
     ("member_hours_compliance", _("党员学时达标率")),
     ("standard_training_coverage", _("书记参加标准化专题培训的支部占比")),
+    ("provincial_cycle_coverage", _("书记按周期参加省级培训覆盖率")),
 )
+CYCLE_KEY = "training.provincial_cycle_years"
+
+
+def metric_columns(policy):
+    """METRICS with the provincial cycle's label naming its N (for table headers)."""
+    years = policy[CYCLE_KEY]
+    cycle_label = ngettext("近%(n)d年参加过省级培训的书记占比", "近%(n)d年参加过省级培训的书记占比", years)
+    return tuple(
+        (name, label if name != "provincial_cycle_coverage" else cycle_label % {"n": years})
+        for name, label in METRICS
+    )
+
+
+def cycle_window(year, today, years):
+    """(first day, last day) of the provincial cycle for coverage ``year``, both included.
+
+    The window ends on the reference day — ``today`` for the current (or a future) year,
+    31 December for a past year — and starts on the same calendar day ``years`` years earlier
+    (29 February → 28 February): training that ended exactly N years before the reference day
+    counts, one day earlier does not.
+    """
+    end = today if year >= today.year else date(year, 12, 31)
+    try:
+        start = end.replace(year=end.year - years)
+    except ValueError:
+        start = end.replace(year=end.year - years, day=28)
+    return start, end
+
+
+def provincial_trained_members(year, today, years):
+    """Members who attended a provincial-tier training ending within the cycle window
+    (a subquery: the page's queries use it as ``member_id IN (…)``, hashed once)."""
+    start, end = cycle_window(year, today, years)
+    return Attendance.objects.filter(
+        status=Attendance.Status.ATTENDED,
+        event__tier=Tier.PROVINCIAL,
+        event__end_on__gte=start,
+        event__end_on__lte=end,
+    ).values("member_id")
 
 
 @dataclass
@@ -212,6 +253,8 @@ def _coverage(branches, branch_totals, key, year, tier, today, policy):
     post_key = "term__branch__unit_id" if key == "unit" else "term__branch_id"
     branch_ids = branches.values("pk")
     secretary = Q(role=Post.Role.SECRETARY)
+    # the provincial cycle ignores the tier filter: it is about provincial training by definition
+    cycle_trained = provincial_trained_members(year, today, policy[CYCLE_KEY])
 
     # 2. current committee posts: distinct members with ≥ 56 hours; among them the
     # secretaries with ≥ 1 concentrated session (rotation) and with training on the standard
@@ -227,6 +270,7 @@ def _coverage(branches, branch_totals, key, year, tier, today, policy):
             secretaries=Count("pk", filter=secretary),
             rotated=Count("pk", filter=secretary & Q(yh__concentrated__gte=1)),
             standard=Count("term__branch_id", distinct=True, filter=secretary & Q(yh__standard=True)),
+            cycle=Count("pk", filter=secretary & Q(member_id__in=cycle_trained)),
         )
         .order_by()
     )
@@ -235,6 +279,7 @@ def _coverage(branches, branch_totals, key, year, tier, today, policy):
         put(row["k"], "committee_hours_compliance", row["ok"], row["total"])
         if row["secretaries"]:
             put(row["k"], "secretary_rotation_coverage", row["rotated"], row["secretaries"])
+            put(row["k"], "provincial_cycle_coverage", row["cycle"], row["secretaries"])
         standard[row["k"]] = row["standard"]
     for key_id, total in branch_totals.items():
         put(key_id, "standard_training_coverage", standard.get(key_id, 0), total)
@@ -264,18 +309,20 @@ def scope_branch_q(user, action=Action.SUPERVISE):
     return permissions.scope_q(user, action)
 
 
-def unit_coverage(user, *, year, tier="", today):
+def unit_coverage(user, *, year, tier="", today, policy=None):
     """Rows per unit committee in the viewer's scope, plus the scope-wide totals."""
-    results = coverage(branch_q=scope_branch_q(user), key="unit", year=year, tier=tier, today=today)
+    results = coverage(
+        branch_q=scope_branch_q(user), key="unit", year=year, tier=tier, today=today, policy=policy
+    )
     units = Organization.objects.filter(pk__in=list(results)).order_by("path")
     rows = [CoverageRow(org=unit, metrics=results[unit.pk]) for unit in units]
     return rows, _totals(results.values())
 
 
-def branch_coverage(user, parent, *, year, tier="", today):
+def branch_coverage(user, parent, *, year, tier="", today, policy=None):
     """Rows per branch under ``parent`` (a unit or general branch) the viewer sees."""
     branch_q = scope_branch_q(user) & Q(path__startswith=parent.path)
-    results = coverage(branch_q=branch_q, key="branch", year=year, tier=tier, today=today)
+    results = coverage(branch_q=branch_q, key="branch", year=year, tier=tier, today=today, policy=policy)
     branches = Organization.objects.filter(pk__in=list(results)).order_by("path")
     rows = [CoverageRow(org=branch, metrics=results[branch.pk]) for branch in branches]
     return rows, _totals(results.values())
@@ -339,6 +386,31 @@ def missing_secretaries(branch_q, *, year, tier=""):
         .filter(term__branch__in=Organization.objects.filter(branch_q).values("pk"))
         .annotate(yh=_hours_relation("member__", year, tier))
         .exclude(yh__concentrated__gte=1)
+        .select_related("member", "term__branch")
+        .order_by("term__branch__path", "member__name")
+    )
+
+
+def missing_cycle_secretaries(branch_q, *, year, today, policy=None):
+    """Current secretaries without a provincial-tier training in the cycle window, with the
+    end date of their last provincial training before its end (None: never)."""
+    years = (policy or policy_all())[CYCLE_KEY]
+    _start, end = cycle_window(year, today, years)
+    last = (
+        Attendance.objects.filter(
+            member_id=OuterRef("member_id"),
+            status=Attendance.Status.ATTENDED,
+            event__tier=Tier.PROVINCIAL,
+            event__end_on__lte=end,
+        )
+        .order_by("-event__end_on")
+        .values("event__end_on")[:1]
+    )
+    return (
+        current_secretary_posts()
+        .filter(term__branch__in=Organization.objects.filter(branch_q).values("pk"))
+        .exclude(member_id__in=provincial_trained_members(year, today, years))
+        .annotate(last_provincial=Subquery(last))
         .select_related("member", "term__branch")
         .order_by("term__branch__path", "member__name")
     )
