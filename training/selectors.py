@@ -193,52 +193,108 @@ def _induction(branch_ids, post_key, year, tier, today, days):
     return [(key_id, met, total) for key_id, (met, total) in counts.items()]
 
 
-# Scopes with at least this many branches keep their figures in the cache; a training write
-# bumps the data version (so recorded attendance shows at once) and roster or committee
-# changes made elsewhere show within COVERAGE_CACHE_SECONDS.
+# Scopes with at least this many branches keep their figures in the cache, one entry per unit.
+# A training write bumps the version of the units of the members written (so recorded
+# attendance shows at once and only those units are recomputed); roster or committee changes
+# made elsewhere show within COVERAGE_CACHE_SECONDS. bump_data_version() invalidates everything.
 COVERAGE_CACHE_FROM = 300
 COVERAGE_CACHE_SECONDS = 300
 DATA_VERSION_KEY = "training:data-version"
+EVER_VERSION_KEY = "training:ever-version"
+
+
+def _incr(key):
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, None)
 
 
 def bump_data_version():
-    try:
-        cache.incr(DATA_VERSION_KEY)
-    except ValueError:
-        cache.set(DATA_VERSION_KEY, 1, None)
+    _incr(DATA_VERSION_KEY)
+
+
+def unit_version_key(unit_id):
+    return f"training:unit-version:{unit_id}"
+
+
+def bump_unit_versions(unit_ids):
+    """Training recorded for members of these units: their cached figures are recomputed on the
+    next view, every other unit's stay cached."""
+    for unit_id in sorted(set(unit_ids), key=str):
+        _incr(unit_version_key(unit_id))
+    _incr(EVER_VERSION_KEY)
 
 
 def coverage(*, branch_q, key, year, tier="", today, policy=None):
     """Metrics per key ("unit" or "branch") for branches matching ``branch_q`` (an Organization Q).
 
-    Returns {key_id: {metric: Ratio}}: at most seven queries whatever the number of branches,
-    one (plus a cache read) when a large scope's figures are cached.
+    Returns {key_id: {metric: Ratio}}: at most six queries whatever the number of branches, one
+    (plus cache reads) when a large scope's figures are cached. Cached per unit: after a training
+    write the same grouped queries run for the units whose version moved only.
     """
     policy = policy or policy_all()
     branches = Organization.objects.filter(branch_q, kind=Organization.Kind.BRANCH, is_active=True)
     branch_key = "unit_id" if key == "unit" else "pk"
-    # 1. branches (denominator of standard coverage)
-    branch_totals = dict(
-        branches.values(k=F(branch_key)).annotate(n=Count("pk")).order_by().values_list("k", "n")
+    # 1. branches (denominator of standard coverage), with their unit
+    rows = list(
+        branches.values(k=F(branch_key), u=F("unit_id"))
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("k", "u", "n")
     )
-
-    def compute():
-        return _coverage(branches, branch_totals, key, year, tier, today, policy)
+    branch_totals: dict[int, int] = {}
+    by_unit: dict[int | None, list[tuple[int, int]]] = {}
+    for key_id, unit_id, n in rows:
+        branch_totals[key_id] = branch_totals.get(key_id, 0) + n
+        by_unit.setdefault(unit_id, []).append((key_id, n))
 
     if sum(branch_totals.values()) < COVERAGE_CACHE_FROM:
-        raw = compute()
+        raw = _coverage(branches, branch_totals, key, year, tier, today, policy)
     else:
-        thresholds = [policy[k] for k in sorted(policy) if k.startswith("training.")]
-        digest = hashlib.sha1(f"{branch_q}|{thresholds}|{sorted(branch_totals.items())}".encode()).hexdigest()
-        version = cache.get(DATA_VERSION_KEY, 0)
-        raw = cache.get_or_set(
-            f"training:coverage:{version}:{today}:{key}:{year}:{tier}:{digest}",
-            compute,
-            COVERAGE_CACHE_SECONDS,
-        )
+        raw = _cached_by_unit(branches, branch_q, by_unit, key, year, tier, today, policy)
     return {
         key_id: {metric: Ratio(*pair) for metric, pair in metrics.items()} for key_id, metrics in raw.items()
     }
+
+
+def _cached_by_unit(branches, branch_q, by_unit, key, year, tier, today, policy):
+    thresholds = [policy[k] for k in sorted(policy) if k.startswith("training.")]
+    scope = hashlib.sha1(f"{branch_q}|{thresholds}".encode()).hexdigest()
+    version = cache.get(DATA_VERSION_KEY, 0)
+    unit_versions = cache.get_many([unit_version_key(unit_id) for unit_id in by_unit])
+    entry_keys = {}
+    for unit_id, totals in by_unit.items():
+        unit_version = unit_versions.get(unit_version_key(unit_id), 0)
+        members = hashlib.sha1(str(sorted(totals)).encode()).hexdigest()
+        entry_keys[unit_id] = (
+            f"training:coverage:{version}:{unit_version}:{today}:{key}:{year}:{tier}:{scope}:{unit_id}:{members}"
+        )
+    found = cache.get_many(list(entry_keys.values()))
+    raw = {}
+    missing = []
+    for unit_id, entry_key in entry_keys.items():
+        if entry_key in found:
+            raw.update(found[entry_key])
+        else:
+            missing.append(unit_id)
+    if missing:
+        in_missing = Q(unit_id__in=[unit_id for unit_id in missing if unit_id is not None])
+        if None in missing:
+            in_missing |= Q(unit_id__isnull=True)
+        part_totals = {key_id: n for unit_id in missing for key_id, n in by_unit[unit_id]}
+        computed = _coverage(branches.filter(in_missing), part_totals, key, year, tier, today, policy)
+        cache.set_many(
+            {
+                entry_keys[unit_id]: {
+                    key_id: computed[key_id] for key_id, _n in by_unit[unit_id] if key_id in computed
+                }
+                for unit_id in missing
+            },
+            COVERAGE_CACHE_SECONDS,
+        )
+        raw.update(computed)
+    return raw
 
 
 def _coverage(branches, branch_totals, key, year, tier, today, policy):
@@ -361,7 +417,8 @@ def headline(user, *, year, today):
     if this_year.total < COVERAGE_CACHE_FROM:
         covered = ever()
     else:
-        version = cache.get(DATA_VERSION_KEY, 0)
+        versions = cache.get_many([DATA_VERSION_KEY, EVER_VERSION_KEY])
+        version = f"{versions.get(DATA_VERSION_KEY, 0)}.{versions.get(EVER_VERSION_KEY, 0)}"
         digest = hashlib.sha1(f"{branch_q}|{this_year.total}".encode()).hexdigest()
         covered = cache.get_or_set(f"training:ever:{version}:{today}:{digest}", ever, COVERAGE_CACHE_SECONDS)
     return {"year": this_year, "ever": Ratio(covered, this_year.total)}

@@ -194,3 +194,28 @@ def test_provincial_cycle_window_ends_today_in_the_current_year(tree, people, ma
 def test_cycle_window_from_29_february():
     assert selectors.cycle_window(2028, date(2028, 2, 29), 3) == (date(2025, 2, 28), date(2028, 2, 29))
     assert selectors.cycle_window(2024, date(2028, 2, 29), 3) == (date(2021, 12, 31), date(2024, 12, 31))
+
+
+def test_a_training_write_recomputes_only_its_units_figures(
+    tree, people, make_event, attend, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Large scopes are cached per unit; a write bumps the version of its members' units."""
+    from django.core.cache import cache
+
+    from training.models import MemberYearHours
+
+    monkeypatch.setattr(selectors, "COVERAGE_CACHE_FROM", 1)
+    cache.clear()
+
+    def member_ok(unit):
+        figures = selectors.coverage(branch_q=Q(), key="unit", year=YEAR, today=TODAY)
+        return figures[tree[unit].pk]["member_hours_compliance"].met
+
+    assert (member_ok("unit_a"), member_ok("unit_b")) == (0, 0)
+    # behind the cache's back (no service): unit_b's figure stays cached …
+    MemberYearHours.objects.create(member=people["branch_c"]["members"][1], year=YEAR, tier="all", hours=40)
+    with django_capture_on_commit_callbacks(execute=True):
+        attend(make_event(hours="40"), people["branch_a"]["members"][2])  # … a write in unit_a
+    assert (member_ok("unit_a"), member_ok("unit_b")) == (1, 0)
+    selectors.bump_data_version()  # everything recomputed
+    assert (member_ok("unit_a"), member_ok("unit_b")) == (1, 1)
