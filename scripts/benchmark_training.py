@@ -3,7 +3,8 @@
     DATABASE_URL=postgres://... .venv/bin/python manage.py seed_demo --scale province
     DATABASE_URL=postgres://... .venv/bin/python scripts/benchmark_training.py [--repeat 5]
 
-Pages: median wall time and queries of one request. Import: a 5,000-row sheet of members of a
+Pages: median wall time of a request with the figures cached (warm), right after a training write
+for members of one unit, and with every cached figure invalidated; the queries of one request. Import: a 5,000-row sheet of members of a
 unit (with some unknown and ambiguous rows) previewed and confirmed through the Celery tasks
 (eager here), then imported again (nothing changes); the event is removed afterwards.
 """
@@ -38,51 +39,77 @@ from training.models import Attendance, Tier, TrainingEvent  # noqa: E402
 
 
 def pages():
+    """(label, username, url, cold too): cold = right after a training write (the figures'
+    cache is invalidated through the data version, as a recorded attendance does)."""
     secretary = User.objects.get(username="shuji")
     branch = Organization.objects.filter(role_assignments__user=secretary).first()
     unit = branch.unit
     biggest = Organization.objects.filter(kind=Organization.Kind.UNIT_COMMITTEE).order_by("-pk").first()
-    yield "home (provincial staff, headline)", "sheng", reverse("branches:home")
-    yield "coverage, province (provincial staff)", "sheng", reverse("training:coverage")
-    yield COLD + "coverage, province (provincial staff)", "sheng", reverse("training:coverage")
+    yield "home (provincial staff, headline)", "sheng", reverse("branches:home"), True
+    yield "coverage, province (provincial staff)", "sheng", reverse("training:coverage"), True
+    yield "coverage, province, tier=unit", "sheng", reverse("training:coverage") + "?tier=unit", True
     yield (
-        COLD + "drill-down unit (provincial staff)",
+        "drill-down unit (provincial staff)",
         "sheng",
         reverse("training:coverage-org", args=[biggest.pk]),
+        True,
     )
-    yield "coverage, province, tier=unit", "sheng", reverse("training:coverage") + "?tier=unit"
-    yield "drill-down unit (provincial staff)", "sheng", reverse("training:coverage-org", args=[biggest.pk])
-    yield "drill-down unit (unit staff)", "danwei", reverse("training:coverage-org", args=[unit.pk])
-    yield "drill-down branch (unit staff)", "danwei", reverse("training:coverage-org", args=[branch.pk])
-    yield "branch hours (secretary)", "shuji", reverse("training:coverage-org", args=[branch.pk])
-    yield "event list (provincial staff)", "sheng", reverse("training:event-list")
+    yield "drill-down unit (unit staff)", "danwei", reverse("training:coverage-org", args=[unit.pk]), True
+    yield (
+        "drill-down branch (unit staff)",
+        "danwei",
+        reverse("training:coverage-org", args=[branch.pk]),
+        False,
+    )
+    yield "branch hours (secretary)", "shuji", reverse("training:coverage-org", args=[branch.pk]), False
+    yield "event list (provincial staff)", "sheng", reverse("training:event-list"), False
     event = TrainingEvent.objects.filter(tier=Tier.UNIT, organizer=unit).first()
-    yield "event detail (unit staff)", "danwei", reverse("training:event-detail", args=[event.pk])
+    yield "event detail (unit staff)", "danwei", reverse("training:event-detail", args=[event.pk]), False
 
 
-COLD = "cold cache: "
+def _median_ms(client, url, repeat, invalidate=None):
+    timings = []
+    for _ in range(repeat):
+        if invalidate:
+            invalidate()
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings), response
 
 
 def bench_pages(repeat):
+    """warm: figures cached; 1 unit: right after a training write for members of one unit (what
+    services.refresh_member_years does: only that unit's figures are recomputed); all: every
+    cached figure invalidated (bump_data_version; also what an expired cache costs)."""
+    one_unit = Organization.objects.filter(kind=Organization.Kind.UNIT_COMMITTEE).order_by("path").first()
+    invalidations = {
+        "1 unit": lambda: selectors.bump_unit_versions([one_unit.pk]),
+        "all": selectors.bump_data_version,
+    }
     clients = {}
-    print(f"{'page':45} {'median ms':>10} {'queries':>8}")
-    for label, username, url in pages():
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"{'page':42} {'warm ms':>8} {'1 unit':>8} {'all ms':>8} {'queries':>8} {'all q':>6}")
+    for label, username, url, cold_too in pages():
         client = clients.setdefault(username, Client())
         client.force_login(User.objects.get(username=username))
         client.get(url)
-        timings = []
-        for _ in range(repeat):
-            if label.startswith(COLD):
-                selectors.bump_data_version()  # what a recorded attendance does
-            started = time.perf_counter()
-            response = client.get(url)
-            timings.append((time.perf_counter() - started) * 1000)
-        if label.startswith(COLD):
-            selectors.bump_data_version()
+        warm, response = _median_ms(client, url, repeat)
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
+        cold = {name: "" for name in invalidations}
+        cold_queries = ""
+        if cold_too:
+            for name, invalidate in invalidations.items():
+                cold[name] = f"{_median_ms(client, url, repeat, invalidate)[0]:8.1f}"
+            selectors.bump_data_version()
+            with CaptureQueriesContext(connection) as captured:
+                client.get(url)
+            cold_queries = f"{len(captured):6d}"
         status = "" if response.status_code == 200 else f" (HTTP {response.status_code})"
-        print(f"{label:45} {statistics.median(timings):10.1f} {len(queries):8d}{status}")
+        print(
+            f"{label:42} {warm:8.1f} {cold['1 unit']:>8} {cold['all']:>8} {len(queries):8d} {cold_queries:>6}{status}"
+        )
 
 
 def sheet_of(members):

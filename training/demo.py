@@ -16,7 +16,7 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from branches.models import Member, Organization, Post, Term
@@ -118,8 +118,24 @@ def seed(*, scale, today):
             )
         created_events += n_events
         attendance_rows += n_rows
+    _analyze()
     bump_data_version()
     return {"events": created_events, "attendance": attendance_rows}
+
+
+def _analyze():
+    """Fresh planner statistics for the bulk-loaded rows and the tables their readers join.
+
+    The seeders after this one (assessment rules, dashboards) read training per branch; on
+    tables never analyzed (autovacuum off, or not yet round) the planner estimates a handful of
+    rows and picks a nested loop that compares every member with every roll-up row — at
+    province scale a query that runs for tens of minutes instead of well under a second.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (TrainingEvent, Attendance, MemberYearHours, Member, Post, Term, Organization):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _seed_unit(rng, unit, years, today, tags, provincial, members, posts, branches):

@@ -16,5 +16,15 @@ register("training.induction_max_days", 183, min=1, max=730, help=gettext_noop("
 register("training.new_secretary_reminder_months", 4, min=1, max=24)
 # … and a supervision notice (督办) to unit and provincial staff after this many.
 register("training.new_secretary_supervision_months", 6, min=1, max=24)
+# §9.2 provincial tier: each secretary trained at provincial level at least once per N years
+# (3 = one term). The window ends on the reference day (today, or 31 December of a past year)
+# and starts on the same calendar day N years earlier, both included.
+register(
+    "training.provincial_cycle_years",
+    3,
+    min=1,
+    max=10,
+    help=gettext_noop("书记参加省级培训的周期（年），每名书记每周期至少一次"),
+)
 # Target share of every coverage metric.
 register("training.coverage_target", 1.0, min=0.0, max=1.0)

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from branches import permissions
 from branches.models import Member, Organization, Post, Term
@@ -29,7 +30,47 @@ METRICS = (
     ("committee_hours_compliance", _("支委委员学时达标率")),
     ("member_hours_compliance", _("党员学时达标率")),
     ("standard_training_coverage", _("书记参加标准化专题培训的支部占比")),
+    ("provincial_cycle_coverage", _("书记按周期参加省级培训覆盖率")),
 )
+CYCLE_KEY = "training.provincial_cycle_years"
+
+
+def metric_columns(policy):
+    """METRICS with the provincial cycle's label naming its N (for table headers)."""
+    years = policy[CYCLE_KEY]
+    cycle_label = ngettext("近%(n)d年参加过省级培训的书记占比", "近%(n)d年参加过省级培训的书记占比", years)
+    return tuple(
+        (name, label if name != "provincial_cycle_coverage" else cycle_label % {"n": years})
+        for name, label in METRICS
+    )
+
+
+def cycle_window(year, today, years):
+    """(first day, last day) of the provincial cycle for coverage ``year``, both included.
+
+    The window ends on the reference day — ``today`` for the current (or a future) year,
+    31 December for a past year — and starts on the same calendar day ``years`` years earlier
+    (29 February → 28 February): training that ended exactly N years before the reference day
+    counts, one day earlier does not.
+    """
+    end = today if year >= today.year else date(year, 12, 31)
+    try:
+        start = end.replace(year=end.year - years)
+    except ValueError:
+        start = end.replace(year=end.year - years, day=28)
+    return start, end
+
+
+def provincial_trained_members(year, today, years):
+    """Members who attended a provincial-tier training ending within the cycle window
+    (a subquery: the page's queries use it as ``member_id IN (…)``, hashed once)."""
+    start, end = cycle_window(year, today, years)
+    return Attendance.objects.filter(
+        status=Attendance.Status.ATTENDED,
+        event__tier=Tier.PROVINCIAL,
+        event__end_on__gte=start,
+        event__end_on__lte=end,
+    ).values("member_id")
 
 
 @dataclass
@@ -152,52 +193,108 @@ def _induction(branch_ids, post_key, year, tier, today, days):
     return [(key_id, met, total) for key_id, (met, total) in counts.items()]
 
 
-# Scopes with at least this many branches keep their figures in the cache; a training write
-# bumps the data version (so recorded attendance shows at once) and roster or committee
-# changes made elsewhere show within COVERAGE_CACHE_SECONDS.
+# Scopes with at least this many branches keep their figures in the cache, one entry per unit.
+# A training write bumps the version of the units of the members written (so recorded
+# attendance shows at once and only those units are recomputed); roster or committee changes
+# made elsewhere show within COVERAGE_CACHE_SECONDS. bump_data_version() invalidates everything.
 COVERAGE_CACHE_FROM = 300
 COVERAGE_CACHE_SECONDS = 300
 DATA_VERSION_KEY = "training:data-version"
+EVER_VERSION_KEY = "training:ever-version"
+
+
+def _incr(key):
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, None)
 
 
 def bump_data_version():
-    try:
-        cache.incr(DATA_VERSION_KEY)
-    except ValueError:
-        cache.set(DATA_VERSION_KEY, 1, None)
+    _incr(DATA_VERSION_KEY)
+
+
+def unit_version_key(unit_id):
+    return f"training:unit-version:{unit_id}"
+
+
+def bump_unit_versions(unit_ids):
+    """Training recorded for members of these units: their cached figures are recomputed on the
+    next view, every other unit's stay cached."""
+    for unit_id in sorted(set(unit_ids), key=str):
+        _incr(unit_version_key(unit_id))
+    _incr(EVER_VERSION_KEY)
 
 
 def coverage(*, branch_q, key, year, tier="", today, policy=None):
     """Metrics per key ("unit" or "branch") for branches matching ``branch_q`` (an Organization Q).
 
-    Returns {key_id: {metric: Ratio}}: at most seven queries whatever the number of branches,
-    one (plus a cache read) when a large scope's figures are cached.
+    Returns {key_id: {metric: Ratio}}: at most six queries whatever the number of branches, one
+    (plus cache reads) when a large scope's figures are cached. Cached per unit: after a training
+    write the same grouped queries run for the units whose version moved only.
     """
     policy = policy or policy_all()
     branches = Organization.objects.filter(branch_q, kind=Organization.Kind.BRANCH, is_active=True)
     branch_key = "unit_id" if key == "unit" else "pk"
-    # 1. branches (denominator of standard coverage)
-    branch_totals = dict(
-        branches.values(k=F(branch_key)).annotate(n=Count("pk")).order_by().values_list("k", "n")
+    # 1. branches (denominator of standard coverage), with their unit
+    rows = list(
+        branches.values(k=F(branch_key), u=F("unit_id"))
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("k", "u", "n")
     )
-
-    def compute():
-        return _coverage(branches, branch_totals, key, year, tier, today, policy)
+    branch_totals: dict[int, int] = {}
+    by_unit: dict[int | None, list[tuple[int, int]]] = {}
+    for key_id, unit_id, n in rows:
+        branch_totals[key_id] = branch_totals.get(key_id, 0) + n
+        by_unit.setdefault(unit_id, []).append((key_id, n))
 
     if sum(branch_totals.values()) < COVERAGE_CACHE_FROM:
-        raw = compute()
+        raw = _coverage(branches, branch_totals, key, year, tier, today, policy)
     else:
-        thresholds = [policy[k] for k in sorted(policy) if k.startswith("training.")]
-        digest = hashlib.sha1(f"{branch_q}|{thresholds}|{sorted(branch_totals.items())}".encode()).hexdigest()
-        version = cache.get(DATA_VERSION_KEY, 0)
-        raw = cache.get_or_set(
-            f"training:coverage:{version}:{today}:{key}:{year}:{tier}:{digest}",
-            compute,
-            COVERAGE_CACHE_SECONDS,
-        )
+        raw = _cached_by_unit(branches, branch_q, by_unit, key, year, tier, today, policy)
     return {
         key_id: {metric: Ratio(*pair) for metric, pair in metrics.items()} for key_id, metrics in raw.items()
     }
+
+
+def _cached_by_unit(branches, branch_q, by_unit, key, year, tier, today, policy):
+    thresholds = [policy[k] for k in sorted(policy) if k.startswith("training.")]
+    scope = hashlib.sha1(f"{branch_q}|{thresholds}".encode()).hexdigest()
+    version = cache.get(DATA_VERSION_KEY, 0)
+    unit_versions = cache.get_many([unit_version_key(unit_id) for unit_id in by_unit])
+    entry_keys = {}
+    for unit_id, totals in by_unit.items():
+        unit_version = unit_versions.get(unit_version_key(unit_id), 0)
+        members = hashlib.sha1(str(sorted(totals)).encode()).hexdigest()
+        entry_keys[unit_id] = (
+            f"training:coverage:{version}:{unit_version}:{today}:{key}:{year}:{tier}:{scope}:{unit_id}:{members}"
+        )
+    found = cache.get_many(list(entry_keys.values()))
+    raw = {}
+    missing = []
+    for unit_id, entry_key in entry_keys.items():
+        if entry_key in found:
+            raw.update(found[entry_key])
+        else:
+            missing.append(unit_id)
+    if missing:
+        in_missing = Q(unit_id__in=[unit_id for unit_id in missing if unit_id is not None])
+        if None in missing:
+            in_missing |= Q(unit_id__isnull=True)
+        part_totals = {key_id: n for unit_id in missing for key_id, n in by_unit[unit_id]}
+        computed = _coverage(branches.filter(in_missing), part_totals, key, year, tier, today, policy)
+        cache.set_many(
+            {
+                entry_keys[unit_id]: {
+                    key_id: computed[key_id] for key_id, _n in by_unit[unit_id] if key_id in computed
+                }
+                for unit_id in missing
+            },
+            COVERAGE_CACHE_SECONDS,
+        )
+        raw.update(computed)
+    return raw
 
 
 def _coverage(branches, branch_totals, key, year, tier, today, policy):
@@ -212,6 +309,8 @@ def _coverage(branches, branch_totals, key, year, tier, today, policy):
     post_key = "term__branch__unit_id" if key == "unit" else "term__branch_id"
     branch_ids = branches.values("pk")
     secretary = Q(role=Post.Role.SECRETARY)
+    # the provincial cycle ignores the tier filter: it is about provincial training by definition
+    cycle_trained = provincial_trained_members(year, today, policy[CYCLE_KEY])
 
     # 2. current committee posts: distinct members with ≥ 56 hours; among them the
     # secretaries with ≥ 1 concentrated session (rotation) and with training on the standard
@@ -227,6 +326,7 @@ def _coverage(branches, branch_totals, key, year, tier, today, policy):
             secretaries=Count("pk", filter=secretary),
             rotated=Count("pk", filter=secretary & Q(yh__concentrated__gte=1)),
             standard=Count("term__branch_id", distinct=True, filter=secretary & Q(yh__standard=True)),
+            cycle=Count("pk", filter=secretary & Q(member_id__in=cycle_trained)),
         )
         .order_by()
     )
@@ -235,6 +335,7 @@ def _coverage(branches, branch_totals, key, year, tier, today, policy):
         put(row["k"], "committee_hours_compliance", row["ok"], row["total"])
         if row["secretaries"]:
             put(row["k"], "secretary_rotation_coverage", row["rotated"], row["secretaries"])
+            put(row["k"], "provincial_cycle_coverage", row["cycle"], row["secretaries"])
         standard[row["k"]] = row["standard"]
     for key_id, total in branch_totals.items():
         put(key_id, "standard_training_coverage", standard.get(key_id, 0), total)
@@ -264,18 +365,20 @@ def scope_branch_q(user, action=Action.SUPERVISE):
     return permissions.scope_q(user, action)
 
 
-def unit_coverage(user, *, year, tier="", today):
+def unit_coverage(user, *, year, tier="", today, policy=None):
     """Rows per unit committee in the viewer's scope, plus the scope-wide totals."""
-    results = coverage(branch_q=scope_branch_q(user), key="unit", year=year, tier=tier, today=today)
+    results = coverage(
+        branch_q=scope_branch_q(user), key="unit", year=year, tier=tier, today=today, policy=policy
+    )
     units = Organization.objects.filter(pk__in=list(results)).order_by("path")
     rows = [CoverageRow(org=unit, metrics=results[unit.pk]) for unit in units]
     return rows, _totals(results.values())
 
 
-def branch_coverage(user, parent, *, year, tier="", today):
+def branch_coverage(user, parent, *, year, tier="", today, policy=None):
     """Rows per branch under ``parent`` (a unit or general branch) the viewer sees."""
     branch_q = scope_branch_q(user) & Q(path__startswith=parent.path)
-    results = coverage(branch_q=branch_q, key="branch", year=year, tier=tier, today=today)
+    results = coverage(branch_q=branch_q, key="branch", year=year, tier=tier, today=today, policy=policy)
     branches = Organization.objects.filter(pk__in=list(results)).order_by("path")
     rows = [CoverageRow(org=branch, metrics=results[branch.pk]) for branch in branches]
     return rows, _totals(results.values())
@@ -314,7 +417,8 @@ def headline(user, *, year, today):
     if this_year.total < COVERAGE_CACHE_FROM:
         covered = ever()
     else:
-        version = cache.get(DATA_VERSION_KEY, 0)
+        versions = cache.get_many([DATA_VERSION_KEY, EVER_VERSION_KEY])
+        version = f"{versions.get(DATA_VERSION_KEY, 0)}.{versions.get(EVER_VERSION_KEY, 0)}"
         digest = hashlib.sha1(f"{branch_q}|{this_year.total}".encode()).hexdigest()
         covered = cache.get_or_set(f"training:ever:{version}:{today}:{digest}", ever, COVERAGE_CACHE_SECONDS)
     return {"year": this_year, "ever": Ratio(covered, this_year.total)}
@@ -339,6 +443,31 @@ def missing_secretaries(branch_q, *, year, tier=""):
         .filter(term__branch__in=Organization.objects.filter(branch_q).values("pk"))
         .annotate(yh=_hours_relation("member__", year, tier))
         .exclude(yh__concentrated__gte=1)
+        .select_related("member", "term__branch")
+        .order_by("term__branch__path", "member__name")
+    )
+
+
+def missing_cycle_secretaries(branch_q, *, year, today, policy=None):
+    """Current secretaries without a provincial-tier training in the cycle window, with the
+    end date of their last provincial training before its end (None: never)."""
+    years = (policy or policy_all())[CYCLE_KEY]
+    _start, end = cycle_window(year, today, years)
+    last = (
+        Attendance.objects.filter(
+            member_id=OuterRef("member_id"),
+            status=Attendance.Status.ATTENDED,
+            event__tier=Tier.PROVINCIAL,
+            event__end_on__lte=end,
+        )
+        .order_by("-event__end_on")
+        .values("event__end_on")[:1]
+    )
+    return (
+        current_secretary_posts()
+        .filter(term__branch__in=Organization.objects.filter(branch_q).values("pk"))
+        .exclude(member_id__in=provincial_trained_members(year, today, years))
+        .annotate(last_provincial=Subquery(last))
         .select_related("member", "term__branch")
         .order_by("term__branch__path", "member__name")
     )

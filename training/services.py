@@ -153,7 +153,8 @@ def refresh_member_years(member_ids, *, years=None):
     member_ids = sorted(set(member_ids))
     if not member_ids:
         return
-    transaction.on_commit(selectors.bump_data_version)
+    units = Member.objects.filter(pk__in=member_ids).values_list("branch__unit_id", flat=True).distinct()
+    transaction.on_commit(lambda: selectors.bump_unit_versions(list(units)))
     attended = Attendance.objects.filter(member_id__in=member_ids, status=Attendance.Status.ATTENDED)
     existing = MemberYearHours.objects.filter(member_id__in=member_ids)
     if years:

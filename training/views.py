@@ -18,6 +18,7 @@ from branches.imports import services as import_services
 from branches.models import ImportJob, Member, Organization
 from branches.org_views import _form_flow
 from branches.permissions import Action, branch_permission_required
+from branches.policy import policy_all
 from branches.xlsx import CONTENT_TYPE, attachment_disposition
 
 from . import imports, selectors, services
@@ -273,11 +274,17 @@ def coverage(request):
     if not permissions.is_staff_role(request.user):
         return redirect("training:mine")
     today, year, tier = _year_tier(request)
-    rows, totals = selectors.unit_coverage(request.user, year=year, tier=tier, today=today)
+    policy = policy_all()
+    rows, totals = selectors.unit_coverage(request.user, year=year, tier=tier, today=today, policy=policy)
     return render(
         request,
         "training/coverage.html",
-        {"rows": rows, "totals": totals, "metrics": selectors.METRICS, **_filters(today, year, tier)},
+        {
+            "rows": rows,
+            "totals": totals,
+            "metrics": selectors.metric_columns(policy),
+            **_filters(today, year, tier),
+        },
     )
 
 
@@ -285,9 +292,10 @@ def coverage(request):
 def coverage_org(request, org):
     """Drill-down: a unit's branches and the people missing, or a branch's members and hours."""
     today, year, tier = _year_tier(request)
-    context = {"org": org, "metrics": selectors.METRICS, **_filters(today, year, tier)}
+    policy = policy_all()
+    context = {"org": org, "metrics": selectors.metric_columns(policy), **_filters(today, year, tier)}
     if org.kind == Organization.Kind.BRANCH:
-        members = selectors.branch_members_hours(org, year=year, tier=tier)
+        members = selectors.branch_members_hours(org, year=year, tier=tier, policy=policy)
         context.update(
             members=members,
             behind=sum(1 for m in members if m.still_required > 0),
@@ -299,15 +307,23 @@ def coverage_org(request, org):
         return render(request, "training/coverage_branch.html", context)
     if org.kind not in (Organization.Kind.UNIT_COMMITTEE, Organization.Kind.GENERAL_BRANCH):
         raise Http404
-    rows, totals = selectors.branch_coverage(request.user, org, year=year, tier=tier, today=today)
+    rows, totals = selectors.branch_coverage(
+        request.user, org, year=year, tier=tier, today=today, policy=policy
+    )
     scope = permissions.scope_q(request.user, Action.VIEW) & Q(path__startswith=org.path)
     context.update(
         rows=rows,
         totals=totals,
+        cycle_years=policy[selectors.CYCLE_KEY],
         missing_secretaries=list(selectors.missing_secretaries(scope, year=year, tier=tier)[:200]),
-        late_new=list(selectors.late_new_secretaries(scope, year=year, tier=tier, today=today)[:200]),
-        missing_committee=list(selectors.missing_committee(scope, year=year, tier=tier)[:200]),
+        late_new=list(
+            selectors.late_new_secretaries(scope, year=year, tier=tier, today=today, policy=policy)[:200]
+        ),
+        missing_committee=list(selectors.missing_committee(scope, year=year, tier=tier, policy=policy)[:200]),
         missing_standard=list(selectors.missing_standard_branches(scope, year=year, tier=tier)[:200]),
+        missing_cycle=list(
+            selectors.missing_cycle_secretaries(scope, year=year, today=today, policy=policy)[:200]
+        ),
     )
     return render(request, "training/coverage_unit.html", context)
 

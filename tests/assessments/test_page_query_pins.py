@@ -105,7 +105,7 @@ PAGES = {
             "branches_renewal",  # count of renewals
             "branches_policysetting",  # rows of policy settings
             "branches_organization",  # grouped organizations
-            "branches_post",  # grouped committee posts
+            "training_attendance",  # grouped committee posts (the provincial-cycle subquery comes first in the select list)
             "branches_member",  # grouped members
             "branches_post",  # rows of committee posts
             "branches_post",  # count of committee posts

@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 from branches.models import Post, Term
 from tests.browser.axe import assert_no_serious_axe_violations
 from tests.factories import MemberFactory
-from training.models import TopicTag
+from training import services
+from training.models import Attendance, Tier, TopicTag, TrainingEvent
 
 YEAR = date.today().year
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -134,3 +135,35 @@ def test_staff_create_event_import_sheet_and_coverage_changes_secretary_sees_hou
     page.goto(f"{live_server.url}/")
     expect(page.get_by_text("本人已获 16.0 学时")).to_be_visible()
     check(page, "08-secretary-home")
+
+
+def test_provincial_staff_see_the_provincial_cycle_and_who_misses_it(
+    new_page, check, live_server, tree, personas, unit
+):
+    event = TrainingEvent.objects.create(
+        tier=Tier.PROVINCIAL,
+        organizer=tree["root"],
+        title="省级示范培训班",
+        start_on=date(YEAR - 2, 5, 10),
+        end_on=date(YEAR - 2, 5, 12),
+        hours=16,
+        audience=TrainingEvent.Audience.SECRETARIES,
+    )
+    Attendance.objects.create(
+        event=event, member=unit["branch_a"][0], status=Attendance.Status.ATTENDED, hours_credited=16
+    )
+    services.refresh_member_years([unit["branch_a"][0].pk])
+    page = new_page(personas["provincial"])
+    page.goto(f"{live_server.url}/training/coverage/?year={YEAR}")
+    table = page.locator("#coverage-table")
+    expect(table.locator("thead th").nth(6)).to_have_text("近3年参加过省级培训的书记占比")
+    expect(table.locator("tfoot td").nth(5)).to_contain_text("50.0%")
+    expect(table.locator("tfoot td").nth(5)).to_contain_text("1/2")
+    check(page, "11-coverage-provincial-cycle")
+    page.get_by_role("link", name=tree["unit_a"].name).click()
+    missing = page.locator("section", has=page.locator("#h-cycle"))
+    expect(missing.locator("h2")).to_have_text("近3年未参加省级培训的书记（1）")
+    expect(missing).to_contain_text(unit["branch_b"][0].name)
+    expect(missing).to_contain_text("从未参加省级培训")
+    expect(missing).not_to_contain_text("王书记")
+    check(page, "12-drill-down-provincial-cycle")

@@ -8,7 +8,7 @@ from django.db.models import Q
 from branches.models import Post
 from branches.policy import policy_set
 from training import selectors
-from training.models import Tier
+from training.models import Attendance, Tier
 
 from .conftest import YEAR
 
@@ -134,3 +134,88 @@ def test_member_page_requirements(tree, people, make_event, attend):
     assert rows[secretary.pk].still_required == 36
     plain = people["branch_a"]["members"][4]
     assert (rows[plain.pk].required, rows[plain.pk].still_required) == (32, 32)
+
+
+# --- provincial cycle: each secretary at provincial training at least once per N years ----------
+# Window (selectors.cycle_window): from the same calendar day N years before the reference day
+# (today, or 31 December of a past year) to the reference day, both included.
+
+
+def cycle(tree, today=TODAY, year=YEAR):
+    ratio = selectors.coverage(
+        branch_q=Q(path__startswith=tree["unit_a"].path), key="unit", year=year, today=today
+    )[tree["unit_a"].pk]["provincial_cycle_coverage"]
+    missing = selectors.missing_cycle_secretaries(
+        Q(path__startswith=tree["unit_a"].path), year=year, today=today
+    )
+    return (ratio.met, ratio.total), [(p.member, p.last_provincial) for p in missing]
+
+
+@pytest.mark.parametrize(
+    ("end_on", "counted"),
+    [(date(YEAR - 3, 12, 31), True), (date(YEAR - 3, 12, 30), False)],
+    ids=["exactly-3-years", "3-years-and-a-day"],
+)
+def test_provincial_cycle_boundary(tree, people, make_event, attend, end_on, counted):
+    secretary = people["branch_a"]["secretary"]
+    attend(make_event(tier=Tier.PROVINCIAL, organizer=tree["root"], end_on=end_on), secretary)
+    ratio, missing = cycle(tree)
+    other = (people["branch_b"]["secretary"], None)  # never trained at provincial level
+    assert ratio == (int(counted), 2)
+    assert missing == ([other] if counted else [(secretary, end_on), other])
+
+
+def test_provincial_cycle_years_is_a_policy(tree, people, make_event, attend):
+    secretary = people["branch_a"]["secretary"]
+    attend(make_event(tier=Tier.PROVINCIAL, organizer=tree["root"], end_on=date(YEAR - 4, 6, 1)), secretary)
+    assert cycle(tree)[0] == (0, 2)
+    policy_set(key="training.provincial_cycle_years", value=5)
+    assert cycle(tree)[0] == (1, 2)
+
+
+def test_provincial_cycle_counts_provincial_attended_training_only(tree, people, make_event, attend):
+    attend(make_event(tier=Tier.UNIT), people["branch_a"]["secretary"])
+    attend(make_event(tier=Tier.PROVINCIAL, organizer=tree["root"]), people["branch_a"]["members"][2])
+    enrolled = make_event(tier=Tier.PROVINCIAL, organizer=tree["root"], title="只报名")
+    Attendance.objects.create(event=enrolled, member=people["branch_b"]["secretary"])
+    assert cycle(tree)[0] == (0, 2)
+
+
+def test_provincial_cycle_window_ends_today_in_the_current_year(tree, people, make_event, attend):
+    today = date(YEAR, 6, 15)
+    secretary = people["branch_a"]["secretary"]
+    attend(make_event(tier=Tier.PROVINCIAL, organizer=tree["root"], end_on=date(YEAR - 3, 6, 15)), secretary)
+    assert cycle(tree, today=today)[0] == (1, 2)
+    assert cycle(tree, today=today + timedelta(days=1))[0] == (0, 2)
+    # a past year's window ends on its 31 December
+    assert cycle(tree, today=today, year=YEAR - 1)[0] == (1, 2)
+
+
+def test_cycle_window_from_29_february():
+    assert selectors.cycle_window(2028, date(2028, 2, 29), 3) == (date(2025, 2, 28), date(2028, 2, 29))
+    assert selectors.cycle_window(2024, date(2028, 2, 29), 3) == (date(2021, 12, 31), date(2024, 12, 31))
+
+
+def test_a_training_write_recomputes_only_its_units_figures(
+    tree, people, make_event, attend, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Large scopes are cached per unit; a write bumps the version of its members' units."""
+    from django.core.cache import cache
+
+    from training.models import MemberYearHours
+
+    monkeypatch.setattr(selectors, "COVERAGE_CACHE_FROM", 1)
+    cache.clear()
+
+    def member_ok(unit):
+        figures = selectors.coverage(branch_q=Q(), key="unit", year=YEAR, today=TODAY)
+        return figures[tree[unit].pk]["member_hours_compliance"].met
+
+    assert (member_ok("unit_a"), member_ok("unit_b")) == (0, 0)
+    # behind the cache's back (no service): unit_b's figure stays cached …
+    MemberYearHours.objects.create(member=people["branch_c"]["members"][1], year=YEAR, tier="all", hours=40)
+    with django_capture_on_commit_callbacks(execute=True):
+        attend(make_event(hours="40"), people["branch_a"]["members"][2])  # … a write in unit_a
+    assert (member_ok("unit_a"), member_ok("unit_b")) == (1, 0)
+    selectors.bump_data_version()  # everything recomputed
+    assert (member_ok("unit_a"), member_ok("unit_b")) == (1, 1)

@@ -310,3 +310,32 @@ def test_import_page_queries_do_not_grow_with_the_sheet(
     assert imports.counts(ImportJob.objects.get(pk=big.pk))["matched"] == 8
     url = reverse("training:import-detail", args=[big.pk])
     assert (count_queries(client, url), count_queries(client, url + "?show=matched")) == small
+
+
+@pytest.mark.parametrize(
+    ("language", "column", "section"),
+    [  # Chinese last: the test client leaves the last request's language active in the thread
+        (
+            "en",
+            "Secretaries trained at provincial level in the last 3 years",
+            "Secretaries without provincial training in the last 3 years（1）",
+        ),
+        ("zh-hans", "近3年参加过省级培训的书记占比", "近3年未参加省级培训的书记（1）"),
+    ],
+)
+def test_provincial_cycle_shows_on_coverage_and_drill_down(
+    client_for, tree, people, personas, make_event, attend, language, column, section
+):
+    attend(make_event(tier=Tier.PROVINCIAL, organizer=tree["root"]), people["branch_b"]["secretary"])
+    client = client_for(personas["provincial"])
+    client.cookies["django_language"] = language
+    html = client.get(reverse("training:coverage"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert column in html
+    html = client.get(
+        reverse("training:coverage-org", args=[tree["unit_a"].pk]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    assert column in html
+    assert section in html
+    missing = html.split('id="h-cycle"')[1].split("</section>")[0]
+    assert people["branch_a"]["secretary"].name in missing
+    assert people["branch_b"]["secretary"].name not in missing
