@@ -5,9 +5,10 @@ builder checks the user's scope itself (it is also what the worker calls, with t
 so the rows a job writes are exactly the rows the immediate download would have held.
 
 ``respond(request, kind, params)`` is what an export view returns: exports of up to
-``settings.EXPORT_JOB_THRESHOLD`` rows stream straight back as before; larger ones become an
-``ExportJob`` written by a Celery worker (``tasks.export_job_run``), while the requester sees a
-progress page that polls and then offers the download. Only the requester can see the job or its
+``settings.EXPORT_JOB_THRESHOLD`` rows stream straight back as before; for larger ones the GET
+shows a page whose button (a POST: opening a page never writes) creates an ``ExportJob``
+written by a Celery worker (``tasks.export_job_run``), while the requester sees a progress page
+that polls and then offers the download. Only the requester can see the job or its
 file (anyone else: 404); the file is kept ``EXPORT_JOB_KEEP_HOURS`` hours, then the periodic
 ``export_jobs_cleanup`` deletes row and file.
 """
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from ..xlsx import xlsx_response
 
@@ -60,11 +61,14 @@ def threshold() -> int:
 
 
 def respond(request, kind: str, params: dict):
-    """The export view's response: the file itself when small, else a job and its page."""
+    """The export view's response: the file itself when small; when large, a page offering to
+    generate it in the background (a GET never writes), and on its POST the job's page."""
     export = build(kind, request.user, params)
-    if export.count > threshold():
-        from .services import export_job_start
+    if export.count <= threshold():
+        return xlsx_response(export.filename, **export.sheet())
+    if request.method != "POST":
+        return render(request, "exports/confirm.html", {"export": export, "action": request.get_full_path()})
+    from .services import export_job_start
 
-        job = export_job_start(user=request.user, kind=kind, params=params, export=export)
-        return redirect(job)
-    return xlsx_response(export.filename, **export.sheet())
+    job = export_job_start(user=request.user, kind=kind, params=params, export=export)
+    return redirect(job)

@@ -25,6 +25,9 @@ def test_large_roster_export_shows_progress_then_the_download(
     monkeypatch.setattr(tasks.export_job_run, "delay", lambda job_id: None)  # the "worker" is this test
     login(page, personas["unit_staff"], "/members/")
     page.get_by_role("link", name="导出 Excel").click()
+    expect(page.locator("#export-start")).to_be_visible()  # large: offered, not yet started
+    assert_no_serious_axe_violations(page, "export offer")
+    page.locator("#export-start").click()
     page.wait_for_url(re.compile(r"/exports/\d+/$"))
     job = ExportJob.objects.get()
     bar = page.locator("#export-progress-bar")

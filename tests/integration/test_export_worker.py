@@ -22,7 +22,7 @@ def test_large_roster_export_is_written_by_the_worker(settings, personas, tree, 
         MemberFactory(branch=tree["branch_a"])
     client = client_for(personas["unit_staff"])
     with real_celery_workers("exports"):
-        response = client.get(reverse("branches:member-export"))
+        response = client.post(reverse("branches:member-export"))
         job = ExportJob.objects.get()
         assert response["Location"] == job.get_absolute_url()
         deadline = time.monotonic() + 120
