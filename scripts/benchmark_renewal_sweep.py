@@ -47,10 +47,11 @@ class Rollback(Exception):
 
 def measure(today):
     with CaptureQueriesContext(connection) as queries:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = renewal_sweep(today=today)
-        elapsed = time.perf_counter() - started
-    return result, elapsed, len(queries)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    sql = sum(float(q["time"]) for q in queries.captured_queries)
+    return result, elapsed, len(queries), cpu, sql
 
 
 def generate(terms_wanted, today):
@@ -127,9 +128,10 @@ def main():
                 ("daily run (next day)", today + timedelta(days=1)),
             )
             for label, day in runs:
-                result, elapsed, queries = measure(day)
+                result, elapsed, queries, cpu, sql = measure(day)
                 print(
-                    f"{label:24} {elapsed * 1000:8.0f} ms  {queries:3d} queries  "
+                    f"{label:24} {elapsed * 1000:8.0f} ms (Python CPU {cpu * 1000:.0f} ms, SQL {sql * 1000:.0f} ms)  "
+                    f"{queries:3d} queries  "
                     f"terms checked {result['terms_checked']}, due {result['due']}, "
                     f"reminders sent {result['reminders']}, notifications {result['notifications']}"
                 )
