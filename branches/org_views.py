@@ -2,12 +2,12 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, checks, exports, permissions, selectors, services
+from . import audit, checks, exportjobs, exports, permissions, selectors, services
 from .flow import run_form
 from .forms import (
     DateForm,
@@ -207,13 +207,18 @@ def org_move(request, organization):
 
 
 def _member_filter(request, organization):
-    data = request.GET.copy()
+    return _roster_filter(request.user, request.GET, organization)
+
+
+def _roster_filter(user, query, organization):
+    """The roster's filter for ``user`` over ``query`` (a QueryDict: the list's GET)."""
+    data = query.copy()
     data.setdefault("state", Member.State.ACTIVE)  # the roster shows members on the books
-    cells = selectors.cells_for(request.user, organization) if organization else None
+    cells = selectors.cells_for(user, organization) if organization else None
     units = branches = None
     if organization is None:
         # The scope-wide roster: filter by unit, then by one of the chosen unit's branches.
-        in_scope = permissions.orgs_in_scope(request.user).filter(is_active=True).order_by("path")
+        in_scope = permissions.orgs_in_scope(user).filter(is_active=True).order_by("path")
         units = in_scope.filter(kind=Kind.UNIT_COMMITTEE)
         unit_id = data.get("unit", "")
         branches = (
@@ -221,7 +226,7 @@ def _member_filter(request, organization):
         )
     return MemberFilter(
         data,
-        queryset=selectors.members_for(request.user, organization),
+        queryset=selectors.members_for(user, organization),
         cells=cells,
         units=units,
         branches=branches,
@@ -250,16 +255,28 @@ def member_list(request, org_id=None):
     )
 
 
-def member_export(request, org_id=None):
+@exportjobs.register("roster")
+def roster_export(user, params):
+    """The roster download for ``user``: ``params`` = {"org": id or None, "query": the list's
+    query string}. Large rosters become export jobs (``branches.exportjobs``)."""
     organization = None
-    if org_id is not None:
+    if params.get("org") is not None:
         organization = get_object_for_user(
-            Organization.objects.all(), user=request.user, action=Action.EXPORT, pk=org_id
+            Organization.objects.all(), user=user, action=Action.EXPORT, pk=params["org"]
         )
-    member_filter = _member_filter(request, organization)
-    members = member_filter.qs.filter(permissions.scope_q(request.user, Action.EXPORT, "branch__"))
+    member_filter = _roster_filter(user, QueryDict(params.get("query", "")), organization)
+    members = member_filter.qs.filter(permissions.scope_q(user, Action.EXPORT, "branch__"))
     title = _("%(name)s 党员名册") % {"name": organization.name if organization else _("管辖范围")}
-    return exports.roster_response(members, title=title)
+    return exportjobs.Export(
+        filename=f"{title}.xlsx",
+        title=title,
+        count=members.count(),
+        sheet=lambda: exports.roster_sheet(members, title=title),
+    )
+
+
+def member_export(request, org_id=None):
+    return exportjobs.respond(request, "roster", {"org": org_id, "query": request.GET.urlencode()})
 
 
 def _member_for(request, pk, action):

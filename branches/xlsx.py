@@ -70,6 +70,18 @@ def _cell(sheet, value, *, font=None, wrap=False):
     return safe_cell(sheet, value, **style, **({"alignment": WRAP} if wrap else {}))
 
 
+def _plain(sheet, value):
+    """``value`` itself where openpyxl stores it exactly as ``safe_cell`` would (numbers, dates,
+    text not starting with "=" and free of illegal characters), else a safe cell: a province
+    roster's 855,000 cells skip building a cell object each."""
+    kind = type(value)
+    if value is None or kind is int or kind is float or kind is bool or kind is date:
+        return value
+    if kind is str and not value.startswith("=") and not ILLEGAL_CHARACTERS_RE.search(value):
+        return value
+    return _cell(sheet, value)
+
+
 def xlsx_bytes(
     *,
     title: str,
@@ -87,8 +99,12 @@ def xlsx_bytes(
     for row in preamble:
         sheet.append([_cell(sheet, value, font=BOLD) for value in row])
     sheet.append([_cell(sheet, header, font=BOLD) for header in headers])
-    for row in rows:
-        sheet.append([_cell(sheet, value, wrap=wrap) for value in row])
+    if wrap:
+        for row in rows:
+            sheet.append([_cell(sheet, value, wrap=True) for value in row])
+    else:
+        for row in rows:
+            sheet.append([_plain(sheet, value) for value in row])
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

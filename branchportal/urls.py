@@ -24,4 +24,5 @@ urlpatterns = [
     path("observation/", include("assessments.observation.urls")),
     path("rectifications/", include("branches.rectifications.urls")),
     path("imports/", include("branches.imports.urls")),
+    path("exports/", include("branches.exportjobs.urls")),
 ]

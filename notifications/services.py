@@ -10,10 +10,11 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .email import render_email
+from .email import NoticeMailRenderer
 from .models import Notification, OutboxEmail
 from .registry import notice_type, render
 
@@ -73,11 +74,16 @@ def notify_many(notices, *, now=None):
         return 0
     now = now or timezone.now()
     rows, mails = [], []
+    mail = NoticeMailRenderer()  # the email templates are rendered once per shape, not per mail
+    rendered = {}  # (kind, params) -> (title, body): identical notices are rendered once
     for notice in notices:
         if notice_type(notice.kind) is None:
             raise ValueError(f"unregistered notice kind {notice.kind!r}")
-        with translation.override(STORED_LANGUAGE):
-            title, body = render(notice.kind, notice.params)
+        key = (notice.kind, repr(sorted(notice.params.items())))
+        if key not in rendered:
+            with translation.override(STORED_LANGUAGE):
+                rendered[key] = render(notice.kind, notice.params)
+        title, body = rendered[key]
         seen = set()
         for user in notice.recipients:
             if user is None or user.pk in seen:
@@ -100,15 +106,8 @@ def notify_many(notices, *, now=None):
             )
             if notice.email and user.email:
                 with translation.override(STORED_LANGUAGE):
-                    subject, text, html = render_email(
-                        template="notice",
-                        context={
-                            "user": user,
-                            "title": title,
-                            "body": body,
-                            "link": notice.link,
-                            "requires_ack": ack,
-                        },
+                    subject, text, html = mail.render(
+                        user=user, title=title, body=body, link=notice.link, requires_ack=ack
                     )
                 mails.append(
                     OutboxEmail(
@@ -172,8 +171,9 @@ def outbox_deliver(*, now=None, connection=None):
     """Send due outbox emails; each row is claimed by one conditional UPDATE, so two
     deliverers never send the same row. SMTP failures are recorded, never raised.
 
-    A crash between sending a message and marking it sent leaves it "sending"; after
-    ``CLAIM_LEASE`` it is re-claimed and that one message may be sent again.
+    The batch's sent messages are marked sent with one UPDATE (a fixed number of queries per
+    batch, not per message). A crash before that UPDATE leaves them "sending"; after
+    ``CLAIM_LEASE`` they are re-claimed and may be sent again (at most one batch).
     """
     import uuid
 
@@ -200,6 +200,7 @@ def outbox_deliver(*, now=None, connection=None):
     if not claimed:
         return result
     connection = connection or get_connection(fail_silently=False)
+    sent = []
     for row in claimed:
         try:
             message = build_message(to=row.to, subject=row.subject, text=row.body_text, html=row.body_html)
@@ -217,8 +218,10 @@ def outbox_deliver(*, now=None, connection=None):
             )
             result["failed"] += 1
             continue
-        OutboxEmail.objects.filter(pk=row.pk, claim=token).update(
-            status=OutboxEmail.Status.SENT, sent_at=now, attempts=row.attempts + 1, claim=None
-        )
-        result["sent"] += 1
+        sent.append(row.pk)
+    # One UPDATE for the batch's sent mail (failures, rare, are recorded one by one above).
+    OutboxEmail.objects.filter(pk__in=sent, claim=token).update(
+        status=OutboxEmail.Status.SENT, sent_at=now, attempts=F("attempts") + 1, claim=None
+    )
+    result["sent"] = len(sent)
     return result

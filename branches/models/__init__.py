@@ -1,6 +1,7 @@
 """Models of the branches app, one module per concept; import new modules here."""
 
 from .activities import Activity, ActivityAttachment, Decision  # noqa: F401, E402
+from .exports import ExportJob  # noqa: F401, E402
 from .imports import ImportJob  # noqa: F401, E402
 from .org import (  # noqa: F401
     JobHeartbeat,

@@ -11,6 +11,7 @@ on the same morning); the earlier rungs stay unsent and the timeline shows them 
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 from django.utils.translation import gettext_lazy as _
@@ -107,6 +108,12 @@ def months(day, n):
 
 def due_dates(facts, offsets):
     """The day each stage becomes due for this term (stages that cannot apply are omitted)."""
+    return dict(_due_dates(facts, offsets))
+
+
+@lru_cache(maxsize=65536)
+def _due_dates(facts, offsets):
+    # Cached: the sweep asks twice per term, and terms sharing their dates share the answer.
     deadline = facts.deadline
     dates = {
         Stage.FIRST: months(deadline, -offsets.first),

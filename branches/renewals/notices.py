@@ -1,9 +1,10 @@
 """Notice types of the renewal engine (rendered at display time in the viewer's language)."""
 
 from datetime import date
+from functools import lru_cache
 
 from django.template.loader import render_to_string
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import get_language, gettext, gettext_noop
 
 from notifications.registry import register_notice_type
 
@@ -24,19 +25,35 @@ def _date(value):
     return date.fromisoformat(value) if value else None
 
 
-def render_term_reminder(params):
-    title = gettext(TERM_REMINDER_TITLES[params["stage"]]) % params
-    deadline = _date(params["deadline"])
-    body = render_to_string(
+BRANCH_MARK = "\ue000branch\ue001"
+
+
+@lru_cache(maxsize=4096)
+def _term_reminder_body(language, stage, deadline, supervision_deadline, elected_on, ends_on):
+    """The reminder body with a marker for the branch name: terms sharing the stage and dates
+    (many on a sweep's busy day) render the template once."""
+    return render_to_string(
         "emails/term_reminder_body.txt",
         {
-            "reminder": {"stage": params["stage"], "deadline": _date(params.get("supervision_deadline"))},
-            "term": {"elected_on": _date(params["elected_on"]), "ends_on": _date(params["ends_on"])},
-            "branch": {"name": params["branch"]},
-            "deadline": deadline,
+            "reminder": {"stage": stage, "deadline": _date(supervision_deadline)},
+            "term": {"elected_on": _date(elected_on), "ends_on": _date(ends_on)},
+            "branch": {"name": BRANCH_MARK},
+            "deadline": _date(deadline),
         },
     ).strip()
-    return title, body
+
+
+def render_term_reminder(params):
+    title = gettext(TERM_REMINDER_TITLES[params["stage"]]) % params
+    body = _term_reminder_body(
+        get_language(),
+        params["stage"],
+        params["deadline"],
+        params.get("supervision_deadline") or "",
+        params["elected_on"],
+        params["ends_on"],
+    )
+    return title, body.replace(BRANCH_MARK, params["branch"])
 
 
 def render_postponement_request(params):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from notifications.services import notify
+from notifications.services import Notice, notify, notify_many
 
 from .. import permissions, uploads
 from ..models import (
@@ -543,30 +543,55 @@ def report_reminders_claim(*, today=None):
         return list(ReportReminder.objects.filter(claim=claim).values_list("pk", flat=True))
 
 
-@transaction.atomic
+REMINDER_BATCH = 500  # reminders per send task: each batch costs a fixed number of queries
+
+
 def report_reminder_send(*, reminder_id):
-    """Notify the branch's secretaries of one claimed reminder (in-app; mail via the outbox).
-    Returns the number of notices created (0 on a retry: the dedupe key holds)."""
-    reminder = ReportReminder.objects.select_related("branch").filter(pk=reminder_id).first()
-    if reminder is None:
-        return 0
-    branch = reminder.branch
-    due_on = compliance.report_due_on(reminder.month, policy_all()["report.due_day"])
-    created = notify(
-        recipients=permissions.users_with(
-            Action.SUBMIT_REPORT, branch, roles={Role.SECRETARY}, exact_roles={Role.SECRETARY}
-        ),
-        kind="report_reminder",
-        params={
-            "branch": branch.name,
-            "year": f"{reminder.month:%Y}",
-            "month": f"{reminder.month:%m}",
-            "due": f"{due_on:%Y-%m-%d}",
-            "stage": reminder.stage,
-        },
-        link=reverse("reports:report", args=[branch.pk, reminder.month.year, reminder.month.month]),
-        organization=branch,
-        dedupe_key=f"report:{branch.pk}:{reminder.month:%Y-%m}:{reminder.stage}",
+    """One claimed reminder (see ``report_reminders_send``)."""
+    return report_reminders_send(reminder_ids=[reminder_id])
+
+
+@transaction.atomic
+def report_reminders_send(*, reminder_ids):
+    """Notify each branch's secretaries of its claimed reminder (in-app; mail via the outbox).
+
+    A fixed number of queries for the whole batch (the reminders with their branches, the
+    policy, the secretaries of every branch at once, ``notify_many``, one UPDATE). Returns the
+    number of notices created (0 on a retry: the dedupe keys hold).
+    """
+    reminders = list(
+        ReportReminder.objects.select_related("branch").filter(pk__in=reminder_ids).order_by("pk")
     )
-    ReportReminder.objects.filter(pk=reminder.pk, sent_at__isnull=True).update(sent_at=timezone.now())
+    if not reminders:
+        return 0
+    due_day = policy_all()["report.due_day"]
+    secretaries = permissions.users_with_many(
+        Action.SUBMIT_REPORT,
+        {r.branch_id: r.branch for r in reminders}.values(),
+        roles={Role.SECRETARY},
+        exact_roles={Role.SECRETARY},
+    )
+    notices = []
+    for reminder in reminders:
+        branch, month = reminder.branch, reminder.month
+        notices.append(
+            Notice(
+                recipients=secretaries.get(branch.pk, []),
+                kind="report_reminder",
+                params={
+                    "branch": branch.name,
+                    "year": f"{month:%Y}",
+                    "month": f"{month:%m}",
+                    "due": f"{compliance.report_due_on(month, due_day):%Y-%m-%d}",
+                    "stage": reminder.stage,
+                },
+                link=reverse("reports:report", args=[branch.pk, month.year, month.month]),
+                organization=branch,
+                dedupe_key=f"report:{branch.pk}:{month:%Y-%m}:{reminder.stage}",
+            )
+        )
+    created = notify_many(notices)
+    ReportReminder.objects.filter(pk__in=[r.pk for r in reminders], sent_at__isnull=True).update(
+        sent_at=timezone.now()
+    )
     return created

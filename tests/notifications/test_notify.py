@@ -116,3 +116,25 @@ def test_two_concurrent_deliverers_send_each_email_once(tree, personas, monkeypa
     assert sum(r["sent"] for r in results) == 40 and all(r["failed"] == 0 for r in results)
     assert len(mail.outbox) == 40
     assert OutboxEmail.objects.filter(status="sent").count() == 40
+
+
+def test_batched_notice_mail_is_exactly_the_template_rendering():
+    """notify_many renders the notice templates once per shape and fills in each recipient;
+    the result must equal rendering the templates for that recipient (escaping included)."""
+    from django.utils import translation
+
+    from notifications.email import NoticeMailRenderer, render_email
+
+    renderer = NoticeMailRenderer()
+    cases = [
+        ("张三", "标题 <b>&", "第一行\n第二行 <script>x</script>", "/x/?a=1&b=2", True),
+        ("李四 & <王>", "只有标题", "", "", False),
+        ("\ue000name\ue001", "\ue000body\ue001", "正文 \ue000title\ue001", "/y/", False),
+    ]
+    with translation.override("zh-hans"):
+        for name, title, body, link, ack in cases:
+            expected = render_email(
+                template="notice",
+                context={"user": name, "title": title, "body": body, "link": link, "requires_ack": ack},
+            )
+            assert renderer.render(user=name, title=title, body=body, link=link, requires_ack=ack) == expected

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from branches.models import MonthlyReport, ReportReminder
 from branches.reports import services, tasks
-from notifications.models import Notification
+from notifications.models import Notification, OutboxEmail
 from tests.factories import Kind, Role, UserFactory, grant, make_org
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +96,43 @@ def test_beat_schedule_runs_the_sweep(settings):
 
     app.loader.import_default_modules()
     assert "branches.reports.tasks.report_reminder_sweep" in app.tasks
+
+
+def test_delivering_reminders_costs_the_same_queries_for_10_as_for_50(
+    personas, tree, django_capture_on_commit_callbacks
+):
+    """Claimed reminders are sent in batches: notices, outbox mail and the "sent" mark cost a
+    fixed number of queries per batch, and delivering the outbox a fixed number per batch too."""
+    from notifications.services import outbox_deliver
+
+    counts = []
+    for size in (10, 50):
+        for i in range(size):
+            branch = make_org(f"批量支部{size}-{i}", Kind.BRANCH, tree["unit_b"])
+            grant(
+                UserFactory(username=f"batch{size}-{i}", email=f"b{size}-{i}@example.org"),
+                Role.SECRETARY,
+                branch,
+            )
+        ReportReminder.objects.all().delete()
+        Notification.objects.all().delete()
+        OutboxEmail.objects.all().delete()
+        mail.outbox.clear()
+        claimed = services.report_reminders_claim(today=date(2026, 3, 6))
+        with CaptureQueriesContext(connection) as send:
+            created = services.report_reminders_send(reminder_ids=claimed)
+        with CaptureQueriesContext(connection) as deliver:
+            delivered = outbox_deliver()
+        assert created == len(claimed) >= size and delivered["sent"] == len(mail.outbox) == created
+        counts.append((len(send.captured_queries), len(deliver.captured_queries)))
+    assert counts[0] == counts[1]
+
+
+def test_sweep_queues_one_send_task_per_batch(
+    personas, tree, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(services, "REMINDER_BATCH", 1)
+    sent = []
+    monkeypatch.setattr(tasks.send_report_reminders, "delay", lambda ids: sent.append(ids))
+    claimed = sweep(date(2026, 3, 3), django_capture_on_commit_callbacks)
+    assert sorted(sent) == [[pk] for pk in sorted(claimed)] and len(claimed) == 2
