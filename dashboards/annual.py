@@ -44,7 +44,9 @@ def _picture(document, chart):
         return None
     shape = document.add_picture(BytesIO(png), width=Cm(16))
     shape._inline.docPr.set("descr", chart["title"])  # alt text for screen readers
-    document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph = document.paragraphs[-1]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.paragraph_format.keep_with_next = True  # the picture stays on the page of its table
     return shape
 
 
@@ -100,9 +102,10 @@ def annual_document(org, data):
             ]
         )
     _table(document, [_("指标"), str(year), str(year - 1), _("同比变化"), _("目标")], rows)
-    document.add_heading(_("二、分项统计"), 1)
+    # The charts start on a new page (LibreOffice does not keep a heading with the picture after it).
+    document.add_heading(_("二、分项统计"), 1).paragraph_format.page_break_before = True
     for chart in data["charts"]:
-        document.add_heading(chart["title"], 2)
+        document.add_heading(chart["title"], 2).paragraph_format.keep_with_next = True
         if chart["empty"]:
             document.add_paragraph(_("暂无数据") + (f"（{chart['source']}）" if chart["source"] else ""))
             continue

@@ -2,6 +2,7 @@
 table's numbers are the snapshot values; drawing never breaks the report."""
 
 import os
+import uuid
 from io import BytesIO
 
 import pytest
@@ -123,6 +124,7 @@ def test_report_without_a_cjk_font_or_with_a_failing_renderer_still_builds(
         raise RuntimeError("no backend")
 
     monkeypatch.setattr(chart_images, "_draw", broken)
+    monkeypatch.setattr(chart_images, "VERSION", uuid.uuid4().hex)  # nothing from the cache
     response = client.get(url)
     assert response.status_code == 200
     document = Document(BytesIO(response.content))
@@ -158,3 +160,17 @@ def test_a_cjk_font_is_found_on_this_machine():
     from matplotlib.ft2font import FT2Font
 
     assert ord("党") in FT2Font(path).get_charmap()
+
+
+def test_a_drawn_chart_is_served_from_the_cache_the_second_time(monkeypatch):
+    indicators = {i.key: i for i in registry.all_indicators()}
+    series = {"score_mean": {str(Y): 70.0}}
+    spec = next(c for c in charts.build(series, [Y - 1, Y], indicators) if c["id"] == "scores")
+    monkeypatch.setattr(chart_images, "VERSION", uuid.uuid4().hex)
+    drawn = []
+    real = chart_images._draw
+    monkeypatch.setattr(chart_images, "_draw", lambda chart, cjk: drawn.append(1) or real(chart, cjk))
+    first = chart_images.render(spec)
+    assert chart_images.render(spec) == first and len(drawn) == 1
+    changed = {**spec, "series": [{**spec["series"][0], "data": [None, 71.0]}] + spec["series"][1:]}
+    assert chart_images.render(changed) != first and len(drawn) == 2
