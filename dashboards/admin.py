@@ -1,15 +1,17 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import SnapshotChange, Target
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(SimpleHistoryAdmin):
     list_display = ["indicator", "year", "kind", "value", "note", "updated_at"]
     list_filter = ["year", "kind"]
 
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
+        obj._history_user = request.user
         super().save_model(request, obj, form, change)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):

@@ -1,14 +1,16 @@
 """The working committee's annual report as a Word document (python-docx): the year's
 indicators against last year and the targets, every chart's table, and the units that
-improved and declined most. Charts are given as tables (no server-side chart rendering)."""
+improved and declined most. Every chart is a picture drawn on the server (``chart_images``,
+matplotlib) followed by its table of the same numbers."""
 
 from io import BytesIO
 
 from django.utils.translation import gettext as _
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
+from docx.shared import Cm, Pt
 
+from . import chart_images
 from .models import Snapshot
 from .periods import YEAR
 
@@ -33,6 +35,19 @@ def _table(document, headers, rows):
         for cell, text in zip(cells, row, strict=True):
             cell.text = str(text)
     return table
+
+
+def _picture(document, chart):
+    """The chart as a picture (with its title as alternative text); nothing if it cannot be drawn."""
+    png = chart_images.render(chart)
+    if png is None:
+        return None
+    shape = document.add_picture(BytesIO(png), width=Cm(16))
+    shape._inline.docPr.set("descr", chart["title"])  # alt text for screen readers
+    paragraph = document.paragraphs[-1]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.paragraph_format.keep_with_next = True  # the picture stays on the page of its table
+    return shape
 
 
 def movers(org_children, year, key="score_mean", limit=5):
@@ -87,15 +102,17 @@ def annual_document(org, data):
             ]
         )
     _table(document, [_("指标"), str(year), str(year - 1), _("同比变化"), _("目标")], rows)
-    document.add_heading(_("二、分项统计"), 1)
+    # The charts start on a new page (LibreOffice does not keep a heading with the picture after it).
+    document.add_heading(_("二、分项统计"), 1).paragraph_format.page_break_before = True
     for chart in data["charts"]:
-        document.add_heading(chart["title"], 2)
+        document.add_heading(chart["title"], 2).paragraph_format.keep_with_next = True
         if chart["empty"]:
             document.add_paragraph(_("暂无数据") + (f"（{chart['source']}）" if chart["source"] else ""))
             continue
+        _picture(document, chart)
         _table(
             document,
-            [_("期间")] + [s["name"] for s in chart["series"]],
+            [_("维度") if chart["id"] == "dimensions" else _("期间")] + [s["name"] for s in chart["series"]],
             [
                 [c] + [_fmt(s["data"][i]) for s in chart["series"]]
                 for i, c in enumerate(chart["categories"])

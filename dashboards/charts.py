@@ -28,7 +28,10 @@ def _spec(chart_id, title, categories, series, *, unit="%", kind="bar", stack=Fa
         "stack": stack,
         "unit": str(unit),
         "categories": [str(c) for c in categories],
-        "series": [{"name": str(s["name"]), "data": data} for s, data in zip(series, rounded, strict=True)],
+        "series": [
+            {"name": str(s["name"]), "key": s.get("key", ""), "data": data}
+            for s, data in zip(series, rounded, strict=True)
+        ],
         # The table under the chart: one row per category, one column per series (same numbers).
         "rows": [[str(c)] + [_text(data[i]) for data in rounded] for i, c in enumerate(categories)],
         "empty": not data_present,
@@ -41,7 +44,7 @@ def _by_year(series, indicators, keys, years, **options):
     return (
         [p.label for p in periods],
         [
-            {"name": indicators[k].label, "data": [series.get(k, {}).get(p.key) for p in periods]}
+            {"name": indicators[k].label, "key": k, "data": [series.get(k, {}).get(p.key) for p in periods]}
             for k in keys
         ],
     )
@@ -52,7 +55,7 @@ def _by_quarter(series, indicators, keys, years):
     return (
         [p.label for p in periods],
         [
-            {"name": indicators[k].label, "data": [series.get(k, {}).get(p.key) for p in periods]}
+            {"name": indicators[k].label, "key": k, "data": [series.get(k, {}).get(p.key) for p in periods]}
             for k in keys
         ],
     )
@@ -71,6 +74,7 @@ def build(series, years, indicators):
     dim_rows = [
         {
             "name": Period(y, YEAR).label,
+            "key": str(y),
             "data": [series.get(k, {}).get(Period(y, YEAR).key) for k in dim_keys],
         }
         for y in years
@@ -101,22 +105,30 @@ def build(series, years, indicators):
 
 
 def heatmap(children, values, indicators):
-    """Rows of (child, cells): each cell carries its value and a 0–4 shade, 4 = best in column."""
+    """Rows of (child, cells): each cell carries its value and a 0–4 shade, 4 = best in column.
+
+    Children of different kinds (a unit's general branches beside its own branches) are shaded
+    among their own kind: a general branch's roll-up is not ranked against single branches."""
     shades = {}
-    for indicator in indicators:
-        column = sorted(
-            {values[c["pk"]][indicator.key] for c in children if indicator.key in values[c["pk"]]}
-        )
-        if len(column) < 2:
-            continue
-        for child in children:
-            value = values[child["pk"]].get(indicator.key)
-            if value is None:
+    kinds: dict[str, list] = {}
+    for child in children:
+        kinds.setdefault(child.get("kind", ""), []).append(child)
+    for peers in kinds.values():
+        for indicator in indicators:
+            column = sorted(
+                {values[c["pk"]][indicator.key] for c in peers if indicator.key in values[c["pk"]]}
+            )
+            if len(column) < 2:
                 continue
-            rank = column.index(value) / (len(column) - 1)
-            if indicator.direction == registry.LOWER:
-                rank = 1 - rank
-            shades[(child["pk"], indicator.key)] = min(4, int(rank * 5))
+            position = {v: i for i, v in enumerate(column)}
+            for child in peers:
+                value = values[child["pk"]].get(indicator.key)
+                if value is None:
+                    continue
+                rank = position[value] / (len(column) - 1)
+                if indicator.direction == registry.LOWER:
+                    rank = 1 - rank
+                shades[(child["pk"], indicator.key)] = min(4, int(rank * 5))
     return {
         "columns": indicators,
         "rows": [

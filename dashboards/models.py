@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from branches.models import Organization
 
@@ -77,7 +78,7 @@ class SnapshotChange(models.Model):
 
 
 class Target(models.Model):
-    """An admin-set target for one indicator and year, judged on the province's value."""
+    """An admin-set target for one indicator and year, judged on each organization's value."""
 
     class Kind(models.TextChoices):
         VALUE = "value", _("达到目标值")
@@ -92,6 +93,8 @@ class Target(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # Who set or changed which target when (the in-portal targets page shows it).
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("年度目标")

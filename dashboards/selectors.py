@@ -100,7 +100,8 @@ class Kpi:
 
 
 def dashboard(org, *, year):
-    """Everything the dashboard page of ``org`` (the province or a unit) shows, in 4 queries."""
+    """Everything the dashboard page of ``org`` (the province, a unit or a general branch) shows,
+    in 4 queries."""
     years = list(range(year - YEARS_SHOWN + 1, year + 1))
     indicators = {i.key: i for i in registry.all_indicators()}
     series = _series(
@@ -113,13 +114,22 @@ def dashboard(org, *, year):
         children = list(
             Organization.objects.filter(kind=Kind.UNIT_COMMITTEE, is_active=True)
             .order_by("path")
-            .values("pk", "name", "category")
+            .values("pk", "name", "category", "kind")
         )
-    else:
+    elif org.kind == Kind.UNIT_COMMITTEE:
+        # The unit's general branches (drill down) and the branches directly under it.
         children = list(
-            Organization.objects.filter(kind=Kind.BRANCH, unit=org, is_active=True)
+            Organization.objects.filter(
+                Q(kind=Kind.GENERAL_BRANCH, unit=org) | Q(kind=Kind.BRANCH, parent=org), is_active=True
+            )
             .order_by("path")
-            .values("pk", "name")
+            .values("pk", "name", "kind")
+        )
+    else:  # a general branch: its branches
+        children = list(
+            Organization.objects.filter(kind=Kind.BRANCH, parent=org, is_active=True)
+            .order_by("path")
+            .values("pk", "name", "kind")
         )
     heat: defaultdict[int, dict[str, float | None]] = defaultdict(dict)
     parts: defaultdict[int, dict[str, tuple[Any, ...]]] = defaultdict(dict)
@@ -237,3 +247,18 @@ def visible_unit_ids(user):
 
 def no_data_label():
     return _("暂无数据")
+
+
+def targets_of_year(year):
+    """Every indicator with its target for ``year`` (or None), in registry order (1 query)."""
+    found = {t.indicator: t for t in Target.objects.filter(year=year).select_related("updated_by")}
+    return [{"indicator": i, "target": found.get(i.key)} for i in registry.all_indicators()]
+
+
+def target_history(indicator, year, limit=50):
+    """Who set or changed the target of ``indicator`` for ``year``, newest first (1 query)."""
+    return list(
+        Target.history.filter(indicator=indicator, year=year)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[:limit]
+    )

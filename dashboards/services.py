@@ -9,14 +9,17 @@ import logging
 import math
 from collections import defaultdict
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from branches.models import Organization
+from branches import permissions
+from branches.models import Organization, User
 
 from . import registry
 from .indicators import run_cache
-from .models import Snapshot, SnapshotChange
+from .models import Snapshot, SnapshotChange, Target
 
 logger = logging.getLogger(__name__)
 Kind = Organization.Kind
@@ -55,21 +58,33 @@ def aggregate(indicator, values):
 
 
 def organization_frame():
-    """(root id, {unit id: [branch ids]}, [branch ids]) of the active tree (one query)."""
-    root_id, by_unit, branch_ids = None, defaultdict(list), []
-    for pk, kind, unit_id in Organization.objects.filter(is_active=True).values_list("pk", "kind", "unit_id"):
+    """(root id, {group id: [branch ids]}, [branch ids]) of the active tree (one query).
+
+    The groups are the units and the general branches (党总支): a unit's group holds all its
+    branches (also those under its general branches), a general branch's group the branches
+    directly under it. Each group gets snapshot rows rolled up from its branches.
+    """
+    root_id, groups, branch_ids = None, defaultdict(list), []
+    generals = set()
+    rows = list(Organization.objects.filter(is_active=True).values_list("pk", "kind", "unit_id", "parent_id"))
+    for pk, kind, _unit_id, _parent_id in rows:
+        if kind == Kind.GENERAL_BRANCH:
+            generals.add(pk)
+    for pk, kind, unit_id, parent_id in rows:
         if kind == Kind.WORK_COMMITTEE:
             root_id = pk
         elif kind == Kind.BRANCH:
             branch_ids.append(pk)
             if unit_id:
-                by_unit[unit_id].append(pk)
-    return root_id, by_unit, branch_ids
+                groups[unit_id].append(pk)
+            if parent_id in generals:
+                groups[parent_id].append(pk)
+    return root_id, groups, branch_ids
 
 
 def compute_rows(period, *, frame=None):
     """{(org id, indicator key): (value, num, den, sample)} for one period, all organizations."""
-    root_id, by_unit, branch_ids = frame or organization_frame()
+    root_id, groups, branch_ids = frame or organization_frame()
     rows = {}
     for indicator in registry.all_indicators():
         if period.kind not in indicator.periods or not indicator.has_source:
@@ -82,10 +97,10 @@ def compute_rows(period, *, frame=None):
                 result = aggregate(indicator, [value])
                 if result is not None:
                     rows[(branch_id, indicator.key)] = result
-        for unit_id, members in by_unit.items():
+        for group_id, members in groups.items():
             result = aggregate(indicator, [by_branch.get(b) for b in members])
             if result is not None:
-                rows[(unit_id, indicator.key)] = result
+                rows[(group_id, indicator.key)] = result
         if root_id is not None:
             result = aggregate(indicator, list(by_branch.values()))
             if result is not None:
@@ -182,3 +197,50 @@ def build(periods, *, today=None, rebuild=False, reason=""):
             rows = compute_rows(period, frame=frame)
             done[period.key] = write_period(period, rows, log_changes=closed, reason=reason or "rebuild")
     return done
+
+
+# --- yearly targets (admins) ------------------------------------------------------------------
+
+
+def _check_target(indicator: str, year: int, kind: str, value: float | None) -> None:
+    errors = {}
+    if indicator not in {i.key for i in registry.all_indicators()}:
+        errors["indicator"] = _("没有这个指标。")
+    if not 2000 <= year <= 2100:
+        errors["year"] = _("年度不正确。")
+    if kind not in Target.Kind.values:
+        errors["kind"] = _("目标类型不正确。")
+    elif kind == Target.Kind.VALUE and value is None:
+        errors["value"] = _("“达到目标值”类型必须填写目标值。")
+    if value is not None and not math.isfinite(value):
+        errors["value"] = _("目标值不正确。")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def target_save(
+    *, user: User, indicator: str, year: int, kind: str, value: float | None = None, note: str = ""
+) -> Target:
+    """Set (create or change) the target of one indicator for one year; the change is kept in the
+    target's history with the user who made it."""
+    permissions.require_admin(user)
+    _check_target(indicator, year, kind, value)
+    target = Target.objects.select_for_update().filter(indicator=indicator, year=year).first() or Target(
+        indicator=indicator, year=year
+    )
+    target.kind = kind
+    target.value = value if kind == Target.Kind.VALUE else None
+    target.note = note.strip()[:200]
+    target.updated_by = user
+    setattr(target, "_history_user", user)  # noqa: B010 (simple-history reads it)
+    target.save()
+    return target
+
+
+@transaction.atomic
+def target_delete(*, user: User, target: Target) -> None:
+    """Remove a year's target (the indicator then shows 未设目标); the history keeps it."""
+    permissions.require_admin(user)
+    setattr(target, "_history_user", user)  # noqa: B010 (simple-history reads it)
+    target.delete()

@@ -2,24 +2,27 @@
 
 from urllib.parse import quote
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches import permissions
 from branches.models import Organization
-from branches.permissions import Action, Role
+from branches.permissions import Action, Role, admin_required
 from branches.xlsx import attachment_disposition
 
-from . import annual, exports, selectors
+from . import annual, exports, forms, registry, selectors, services
+from .models import Target
 
 Kind = Organization.Kind
-DASHBOARD_KINDS = (Kind.WORK_COMMITTEE, Kind.UNIT_COMMITTEE)
+DASHBOARD_KINDS = (Kind.WORK_COMMITTEE, Kind.UNIT_COMMITTEE, Kind.GENERAL_BRANCH)
 
 
 def _year(request):
@@ -33,7 +36,7 @@ def _year(request):
 
 def _dashboard_org(request, org_id):
     org = permissions.get_object_for_user(
-        Organization.objects.filter(kind__in=DASHBOARD_KINDS),
+        Organization.objects.filter(kind__in=DASHBOARD_KINDS).select_related("unit"),
         user=request.user,
         action=Action.VIEW,
         pk=org_id,
@@ -80,6 +83,8 @@ def org_dashboard(request, org_id):
             "org": org,
             **data,
             "is_province": org.kind == Kind.WORK_COMMITTEE,
+            "is_general": org.kind == Kind.GENERAL_BRANCH,
+            "can_set_targets": permissions.is_admin(request.user),
             "year_choices": list(range(timezone.localdate().year, timezone.localdate().year - 5, -1)),
         },
     )
@@ -149,3 +154,76 @@ def pdf_page_count(pdf):
     import re
 
     return len(re.findall(rb"/Type\s*/Page(?![a-z])", pdf))
+
+
+# --- yearly targets (admins) ------------------------------------------------------------------
+
+
+def _target_year(value):
+    this_year = timezone.localdate().year
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return this_year
+    return year if 2000 <= year <= this_year + 5 else this_year
+
+
+@login_required
+@admin_required
+def targets(request):
+    """The year's targets of every indicator, with a link to set or change each."""
+    year = _target_year(request.GET.get("year"))
+    this_year = timezone.localdate().year
+    return render(
+        request,
+        "dashboards/targets.html",
+        {
+            "year": year,
+            "rows": selectors.targets_of_year(year),
+            "year_choices": list(range(this_year + 1, this_year - 4, -1)),
+        },
+    )
+
+
+@login_required
+@admin_required
+def target_edit(request, year, key):
+    """Set, change or remove one indicator's target for one year; shows who changed it when."""
+    if not 2000 <= year <= timezone.localdate().year + 5:
+        raise Http404
+    try:
+        indicator = registry.get(key)
+    except KeyError:
+        raise Http404 from None
+    target = Target.objects.filter(indicator=key, year=year).first()
+    back = f"{reverse('dashboards:targets')}?year={year}"
+    if request.method == "POST" and "delete" in request.POST:
+        if target is not None:
+            services.target_delete(user=request.user, target=target)
+            messages.success(request, _("已删除该年度目标。"))
+        return redirect(back)
+    initial = (
+        {"kind": target.kind, "value": target.value, "note": target.note} if target else {"kind": "value"}
+    )
+    form = forms.TargetForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.target_save(user=request.user, indicator=key, year=year, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("已保存年度目标。"))
+            return redirect(back)
+    return render(
+        request,
+        "dashboards/target_form.html",
+        {
+            "year": year,
+            "indicator": indicator,
+            "target": target,
+            "form": form,
+            "history": selectors.target_history(key, year),
+            "back": back,
+        },
+    )

@@ -5,7 +5,8 @@
 
 Prints the nightly snapshot job's wall time over the whole province (the periods still open
 today), then the median wall time and query count of the province dashboard, a large and a
-small unit's drill-down, and a branch health report.
+small unit's drill-down, the largest general branch's (党总支) drill-down if there is one, and a
+branch health report.
 """
 
 import argparse
@@ -46,6 +47,15 @@ def pages():
     yield "province dashboard", reverse("dashboards:org", args=[root.pk])
     yield f"unit drill-down ({big.n} branches)", reverse("dashboards:org", args=[big.pk])
     yield f"unit drill-down ({small.n} branches)", reverse("dashboards:org", args=[small.pk])
+    general = (
+        Organization.objects.filter(kind=Organization.Kind.GENERAL_BRANCH)
+        .annotate(n=Count("children", filter=Q(children__kind="branch")))
+        .order_by("-n", "pk")
+        .first()
+    )
+    if general is not None:
+        label = f"general-branch drill-down ({general.n} branches)"
+        yield label, reverse("dashboards:org", args=[general.pk])
     yield "branch health report", reverse("dashboards:branch-report", args=[branch.pk])
 
 

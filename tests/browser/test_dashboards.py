@@ -79,3 +79,58 @@ def test_dashboard_drill_down_and_health_report(page, login, shot, output_path, 
     page.pdf(path=str(Path(output_path) / "03-health-report-print.pdf"), format="A4", print_background=True)
     assert page.evaluate("document.documentElement.scrollHeight") < 1123 * 1.05  # one A4 page (96 dpi)
     assert errors == []
+
+
+def test_unit_drills_into_a_general_branch_then_a_branch(page, login, shot, known_tree, personas):
+    """Unit staff: unit → general branch (党总支) → one of its branches' health report."""
+    from assessments.models import Edition
+    from branches.models import Organization
+    from tests.dashboards.conftest import finalized_review
+    from tests.factories import make_org
+
+    Kind = Organization.Kind
+    edition = Edition.objects.get()
+    general = make_org("甲厅机关党总支", Kind.GENERAL_BRANCH, known_tree["unit_a"])
+    for name, total in (("党总支第一支部", 90), ("党总支第二支部", 60)):
+        finalized_review(make_org(name, Kind.BRANCH, general), edition, Y, total)
+    services.build([Period(Y, YEAR), Period(Y - 1, YEAR), Period(Y, QUARTER, 2)], rebuild=True)
+    errors = watch_errors(page)
+    login(page, personas["unit_staff"], f"/dashboards/?year={Y}")
+    page.wait_for_url("**/dashboards/org/**")
+    expect(page.locator("h1")).to_contain_text("甲厅机关党委")
+    heat = page.locator("#heatmap")
+    expect(heat).to_contain_text("甲厅机关党总支")
+    expect(heat).not_to_contain_text("党总支第一支部")  # under the general branch, one level down
+    shot(page, "04-unit-with-general-branch")
+
+    heat.locator("a.drill", has_text="甲厅机关党总支").click()
+    expect(page.locator("h1")).to_contain_text("甲厅机关党总支")
+    expect(page.locator(".breadcrumb")).to_contain_text("甲厅机关党委")
+    expect(page.locator("#heatmap")).to_contain_text("党总支第二支部")
+    expect(page.locator("#kpi-table tr[data-indicator=score_mean]")).to_contain_text("75.0分")
+    chart = page.locator("#chart-scores")
+    expect(chart).to_have_attribute("data-rendered", "1")
+    expect(chart.locator("svg")).to_have_count(1)
+    shot(page, "05-general-branch-dashboard")
+    assert_no_serious_axe_violations(page)
+
+    page.locator("#heatmap a", has_text="党总支第一支部").click()
+    expect(page.locator("h1")).to_contain_text("党总支第一支部 支部建设体检表")
+    assert_no_serious_axe_violations(page)
+    assert errors == []
+
+
+def test_admin_sets_a_target_in_the_portal(page, login, shot, known_tree, personas):
+    login(page, personas["admin"], f"/dashboards/targets/?year={Y}")
+    expect(page.locator("h1")).to_contain_text(f"{Y} 年度目标")
+    assert_no_serious_axe_violations(page)
+    page.locator("#target-table tr[data-indicator=score_mean] a").click()
+    page.get_by_label("达到目标值").check()
+    page.fill("input[name=value]", "70")
+    page.fill("input[name=note]", "平均分达到70分")
+    page.locator("#target-form button[type=submit]").click()
+    expect(page.locator("#target-table tr[data-indicator=score_mean]")).to_contain_text("70分")
+    page.locator("#target-table tr[data-indicator=score_mean] a").click()
+    expect(page.locator("#target-history")).to_contain_text("平均分达到70分")
+    shot(page, "06-target-form-with-history")
+    assert_no_serious_axe_violations(page)
