@@ -112,6 +112,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "branchportal.middleware.SecurityHeadersMiddleware",
+    "branches.request_cache.RequestCacheMiddleware",  # per-request reads (policy settings)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
