@@ -78,6 +78,7 @@ def pages():
     yield "activity grid (secretary)", "shuji", reverse("reports:branch", args=[branch.pk]), None
     yield "scoring worklist (provincial staff)", "sheng", reverse("assessments:worklist"), None
     yield "rankings (provincial staff)", "sheng", reverse("assessments:rankings"), None
+    yield from ranking_pages()
     yield from review_pages()
     yield (
         "renewal supervision (provincial staff)",
@@ -90,6 +91,26 @@ def pages():
     yield "rectifications (provincial staff)", "sheng", reverse("rectifications:list"), None
     yield "notifications (secretary)", "shuji", reverse("notifications:list"), None
     yield from observation_pages()
+
+
+def ranking_pages():
+    """Rankings and worklist of the latest year with finalized reviews (the default year may
+    have none yet)."""
+    from django.db.models import Max
+
+    from assessments.models import Review
+
+    year = Review.objects.filter(status=Review.Status.FINALIZED).aggregate(y=Max("year"))["y"]
+    if year:
+        query = f"?year={year}"
+        yield f"rankings {year} (provincial staff)", "sheng", reverse("assessments:rankings") + query, None
+        yield f"rankings {year} (unit staff)", "danwei", reverse("assessments:rankings") + query, None
+        yield (
+            f"scoring worklist {year} (provincial staff)",
+            "sheng",
+            reverse("assessments:worklist") + query,
+            None,
+        )
 
 
 def review_pages():
@@ -153,15 +174,18 @@ def observation_pages():
 
 
 def measure(client, url, repeat):
+    """Median wall ms, median CPU ms of this process (Python and templates: less sensitive to
+    a busy machine than wall time), queries of one request, HTTP status."""
     client.get(url)  # warm-up
-    timings = []
+    timings, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
-    return statistics.median(timings), len(queries), response.status_code
+    return statistics.median(timings), statistics.median(cpu), len(queries), response.status_code
 
 
 def main():
@@ -175,18 +199,18 @@ def main():
     chosen = [page for page in pages() if page in chosen or page[0] in twins]
     clients = {}
     medians = {}
-    print(f"{'page':50} {'median ms':>10} {'queries':>8} {'vs admin':>9}")
+    print(f"{'page':50} {'median ms':>10} {'cpu ms':>7} {'queries':>8} {'vs admin':>9}")
     for label, username, url, twin in chosen:
         client = clients.get(username)
         if client is None:
             client = clients[username] = Client()
             if username:
                 client.force_login(User.objects.get(username=username))
-        median, queries, status_code = measure(client, url, args.repeat)
+        median, cpu, queries, status_code = measure(client, url, args.repeat)
         medians[label] = median
         ratio = f"{median / medians[twin]:8.2f}x" if twin in medians else ""
         status = "" if status_code == 200 else f" (HTTP {status_code})"
-        print(f"{label:50} {median:10.1f} {queries:8d} {ratio:>9}{status}", flush=True)
+        print(f"{label:50} {median:10.1f} {cpu:7.1f} {queries:8d} {ratio:>9}{status}", flush=True)
     print(f"load average after:  {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
