@@ -76,6 +76,8 @@ class OrganizationAdmin(SimpleHistoryAdmin):
 
     form = OrganizationAdminForm
     list_display = ["name", "kind", "unit", "category", "is_active"]
+    # ``unit`` is nullable, so the admin's automatic select_related() skips it: name it.
+    list_select_related = ["unit"]
     list_filter = ["kind", "category", "is_joint", "is_temporary"]
     search_fields = ["name", "unit_name"]
     raw_id_fields = ["parent"]

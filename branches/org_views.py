@@ -27,6 +27,15 @@ Kind = Organization.Kind
 PAGE_SIZE = 25
 
 
+def _collapsed(nodes):
+    """Mark nodes whose children are not loaded yet. The template asks every node for
+    ``loaded_children``; a missing attribute makes Django's template engine call dir() on the
+    model instance (about a millisecond each, several times per node)."""
+    for node in nodes:
+        node.loaded_children = []
+    return nodes
+
+
 def _failing_by_org(orgs):
     """Attach ``failing`` / ``failing_errors`` counts (constant queries) and return the facts."""
     facts = checks.collect_facts(orgs)
@@ -75,14 +84,14 @@ def org_tree(request):
     roots = selectors.scope_roots(request.user)
     for root in roots:
         # The top of the user's scope opens expanded; deeper levels load on demand (htmx).
-        root.loaded_children = selectors.org_children(request.user, root)
+        root.loaded_children = _collapsed(selectors.org_children(request.user, root))
     _failing_by_org(roots + [child for root in roots for child in root.loaded_children])
     return render(request, "branches/org_tree.html", {"roots": roots})
 
 
 @branch_permission_required(Action.VIEW)
 def org_children(request, organization):
-    children = selectors.org_children(request.user, organization)
+    children = _collapsed(selectors.org_children(request.user, organization))
     _failing_by_org(children)
     return render(request, "branches/_org_nodes.html", {"nodes": children})
 

@@ -141,6 +141,12 @@ class GrantSource:
     name: str
     for_user: Callable[..., Iterable[Grant]]  # (user, now) -> grants held by the user
     for_paths: Callable[..., Iterable[Grant]]  # (paths, now) -> grants covering any of the paths
+    # The actions its grants may carry; None: any. A question about another action never asks
+    # the source, so a source of rare grants costs nothing on the pages that don't need them.
+    actions: frozenset[str] | None = None
+
+    def may_grant(self, action: str) -> bool:
+        return self.actions is None or action in self.actions
 
 
 _GRANT_SOURCES: dict[str, GrantSource] = {}
@@ -151,31 +157,38 @@ def register_grant_source(
     *,
     for_user: Callable[[AnyUser, datetime], Iterable[Grant]],
     for_paths: Callable[[list[str], datetime], Iterable[Grant]],
+    actions: Iterable[str] | None = None,
 ) -> None:
-    """Register a source of time-boxed grants (see ``Grant``). Registering a name again
-    replaces it (tests do this); ``unregister_grant_source`` removes it."""
-    _GRANT_SOURCES[name] = GrantSource(name, for_user, for_paths)
+    """Register a source of time-boxed grants (see ``Grant``). ``actions``: the only actions
+    its grants carry (the source is consulted only for those); None: any action. Registering a
+    name again replaces it (tests do this); ``unregister_grant_source`` removes it."""
+    _GRANT_SOURCES[name] = GrantSource(
+        name, for_user, for_paths, frozenset(actions) if actions is not None else None
+    )
 
 
 def unregister_grant_source(name: str) -> None:
     _GRANT_SOURCES.pop(name, None)
 
 
-def _grants(user: AnyUser) -> tuple[Grant, ...]:
-    """Active grants the user holds from every source, fetched once per user object."""
+def _grants(user: AnyUser, action: str) -> list[Grant]:
+    """Active grants the user holds from the sources that may grant ``action``; each source is
+    asked once per user object (i.e. once per request), and only when such a question comes."""
     if not getattr(user, "is_authenticated", False) or not _GRANT_SOURCES:
-        return ()
-    cached = getattr(user, "_grants", None)
+        return []
+    cached: dict[str, tuple[Grant, ...]] | None = getattr(user, "_grants_by_source", None)
     if cached is None:
-        now = timezone.now()
-        cached = tuple(
-            grant
-            for source in _GRANT_SOURCES.values()
-            for grant in source.for_user(user, now)
-            if grant.active(now)
-        )
-        setattr(user, "_grants", cached)  # noqa: B010 (a per-request cache on the user object)
-    return cached
+        cached = {}
+        setattr(user, "_grants_by_source", cached)  # noqa: B010 (a per-request cache on the user object)
+    grants: list[Grant] = []
+    for source in _GRANT_SOURCES.values():
+        if not source.may_grant(action):
+            continue
+        if source.name not in cached:
+            now = timezone.now()
+            cached[source.name] = tuple(grant for grant in source.for_user(user, now) if grant.active(now))
+        grants.extend(cached[source.name])
+    return grants
 
 
 def scope_paths(user: AnyUser, action: str) -> list[str] | None:
@@ -183,7 +196,7 @@ def scope_paths(user: AnyUser, action: str) -> list[str] | None:
     if is_admin(user):
         return None
     paths = {path for role, path in _assignments(user) if action in ROLE_ACTIONS[role]}
-    paths.update(grant.path for grant in _grants(user) if action in grant.actions)
+    paths.update(grant.path for grant in _grants(user, action) if action in grant.actions)
     return sorted(paths)
 
 
@@ -221,6 +234,8 @@ def users_by_role_many(
     if roles is None and _GRANT_SOURCES:
         now = timezone.now()
         for source in _GRANT_SOURCES.values():
+            if not source.may_grant(action):
+                continue
             for grant in source.for_paths(sorted({org.path for org in organizations}), now):
                 if grant.active(now) and action in grant.actions:
                     by_path.setdefault(grant.path, []).append(("grant", grant.user_id))

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from . import request_cache
 from .models import PolicySetting
 
 logger = logging.getLogger(__name__)
@@ -145,8 +146,16 @@ register("life.attendance_target", 0.85, min=0, max=1)
 register("rectification.remind_days_before", 7, min=0, max=90)
 
 
+REQUEST_CACHE_KEY = "policy"
+
+
 def policy_all():
-    """All policy values (defaults overlaid with valid admin overrides) in one query."""
+    """All policy values (defaults overlaid with valid admin overrides): one query per request
+    (``branches.request_cache``; outside a request one query per call)."""
+    return dict(request_cache.memo(REQUEST_CACHE_KEY, _read_all))
+
+
+def _read_all():
     values = dict(DEFAULTS)
     for key, value in PolicySetting.objects.values_list("key", "value"):
         values[key] = _stored(key, value)
@@ -164,6 +173,8 @@ def _stored(key, value):
 def policy_get(key):
     if key not in DEFAULTS:
         raise KeyError(f"Unknown policy key {key!r}; register it with branches.policy.register")
+    if request_cache.active():
+        return policy_all()[key]
     row = PolicySetting.objects.filter(key=key).values_list("value", flat=True).first()
     return DEFAULTS[key] if row is None else _stored(key, row)
 
@@ -172,3 +183,4 @@ def policy_get(key):
 def policy_set(*, key, value, note=""):
     value = validate(key, value)
     PolicySetting.objects.update_or_create(key=key, defaults={"value": value, "note": note})
+    request_cache.forget(REQUEST_CACHE_KEY)

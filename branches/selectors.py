@@ -4,7 +4,7 @@ from django.core.cache import cache
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from . import checks, permissions
+from . import checks, permissions, request_cache
 from .models import Member, Organization, Term
 from .permissions import Action
 
@@ -12,8 +12,15 @@ Kind = Organization.Kind
 
 
 def secretary_branches(user):
-    """Branches where the user holds the secretary role, with their active term."""
+    """Branches where the user holds the secretary role, with their member counts; read once
+    per request (the home page's panels all ask), a fresh list for each caller."""
     paths = permissions.role_paths(user, permissions.Role.SECRETARY)
+    if not paths:
+        return []
+    return list(request_cache.memo(f"secretary-branches:{user.pk}", lambda: _secretary_branches(paths)))
+
+
+def _secretary_branches(paths):
     return list(
         Organization.objects.filter(kind=Kind.BRANCH, path__in=paths)
         .annotate(
@@ -186,7 +193,17 @@ CHECK_SUMMARY_CACHE_SECONDS = 300
 
 
 def scope_check_summary(user, *, today):
-    """Failing set-up/committee checks across the user's scope (constant number of queries)."""
+    """Failing set-up/committee checks across the user's scope (constant number of queries).
+
+    A large scope's summary is cached for a few minutes per (day, scope): the cache is asked
+    first, so a hit loads nothing; only scopes found large on a miss are stored, so small
+    scopes are always computed afresh.
+    """
+    scope = permissions.scope_paths(user, Action.VIEW)
+    key = f"scope-checks:{today}:{','.join(scope) if scope is not None else 'all'}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
     orgs = list(
         Organization.objects.filter(
             permissions.scope_q(user, Action.VIEW),
@@ -194,16 +211,11 @@ def scope_check_summary(user, *, today):
             kind__in=[Kind.BRANCH, Kind.UNIT_COMMITTEE],
         )
     )
-
-    def summarize():
-        counts = checks.failing_counts(checks.run_checks(orgs, today))
-        return {
-            "orgs_with_errors": sum(1 for _failing, errors in counts.values() if errors),
-            "failing_checks": sum(failing for failing, _errors in counts.values()),
-        }
-
-    if len(orgs) < CHECK_SUMMARY_CACHE_FROM:
-        return summarize()
-    scope = permissions.scope_paths(user, Action.VIEW)
-    key = f"scope-checks:{today}:{len(orgs)}:{','.join(scope) if scope is not None else 'all'}"
-    return cache.get_or_set(key, summarize, CHECK_SUMMARY_CACHE_SECONDS)
+    counts = checks.failing_counts(checks.run_checks(orgs, today))
+    summary = {
+        "orgs_with_errors": sum(1 for _failing, errors in counts.values() if errors),
+        "failing_checks": sum(failing for failing, _errors in counts.values()),
+    }
+    if len(orgs) >= CHECK_SUMMARY_CACHE_FROM:
+        cache.set(key, summary, CHECK_SUMMARY_CACHE_SECONDS)
+    return summary

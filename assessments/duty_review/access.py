@@ -48,6 +48,7 @@ def rater_grants_for_paths(paths, now):
     )
 
 
+# Only questions about RATE consult it, so other pages pay no query for it.
 permissions.register_grant_source(
-    "duty_review_raters", for_user=rater_grants_for_user, for_paths=rater_grants_for_paths
+    "duty_review_raters", for_user=rater_grants_for_user, for_paths=rater_grants_for_paths, actions=RATE
 )

@@ -259,6 +259,10 @@ class ItemScore(models.Model):
     class Meta:
         verbose_name = _("评分项得分")
         verbose_name_plural = _("评分项得分")
+        # "Did any item veto this review?" reads a few rows instead of every score.
+        indexes = [
+            models.Index(fields=["review"], name="item_score_vetoed", condition=Q(veto_triggered=True)),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["review", "item"], name="item_score_once"),
             models.CheckConstraint(

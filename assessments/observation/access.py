@@ -108,7 +108,9 @@ def grants_for_paths(paths, now):
     return [permissions.Grant(user_id, frozenset({Action.VIEW}), path) for user_id, path in rows if user_id]
 
 
-permissions.register_grant_source("observation-teams", for_user=grants_for_user, for_paths=grants_for_paths)
+permissions.register_grant_source(
+    "observation-teams", for_user=grants_for_user, for_paths=grants_for_paths, actions={Action.VIEW}
+)
 
 
 def grant_paths(user, action=Action.VIEW):

@@ -127,6 +127,9 @@ class Organization(models.Model):
         ordering = ["path"]
         indexes = [
             models.Index(fields=["path"], name="org_path_prefix", opclasses=["varchar_pattern_ops"]),
+            # ORDER BY path (the pattern_ops index above serves only prefixes): lists in tree
+            # order walk it and stop after a page (the roster, with member_roster_order).
+            models.Index(fields=["path"], name="org_path_order"),
             models.Index(fields=["kind", "unit"], name="org_kind_unit"),
         ]
         constraints = [
@@ -231,7 +234,12 @@ class Member(models.Model):
         verbose_name = _("党员")
         verbose_name_plural = _("党员")
         ordering = ["name", "pk"]
-        indexes = [models.Index(fields=["branch", "state", "status"], name="member_branch_state")]
+        indexes = [
+            models.Index(fields=["branch", "state", "status"], name="member_branch_state"),
+            # The roster's order within a branch (branch path, then name, id): a page is read
+            # branch by branch in order instead of sorting every member in scope.
+            models.Index(fields=["branch", "state", "name", "id"], name="member_roster_order"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["branch", "number"],
@@ -291,7 +299,12 @@ class Term(models.Model):
     has_committee = models.BooleanField(_("设支部委员会"), default=True)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
     closed_on = models.DateField(_("结束日期"), null=True, blank=True)
-    history = HistoricalRecords()
+    # The ``until`` of the latest approved postponement/advancement (None: none approved), kept
+    # by ``renewals.refresh_postponed_until`` whenever a postponement is saved, decided or
+    # deleted; the renewal deadline is COALESCE(postponed_until, ends_on) without a subquery
+    # per term. Derived, so left out of the term's history.
+    postponed_until = models.DateField(null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["postponed_until"])
 
     class Meta:
         verbose_name = _("届次")

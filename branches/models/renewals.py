@@ -5,7 +5,9 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -128,6 +130,25 @@ class Postponement(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.until:%Y-%m-%d} ({self.get_status_display()})"
+
+
+def refresh_postponed_until(term_ids):
+    """Store on each term the ``until`` of its latest approved decision (by decision date, then
+    id), or None; one UPDATE for any number of terms. Saving or deleting a Postponement calls
+    it (signals below); writes that bypass save (``update``, ``bulk_create``) call it
+    themselves."""
+    latest = (
+        Postponement.objects.filter(term=OuterRef("pk"), status=Postponement.Status.APPROVED)
+        .order_by("-decided_on", "-pk")
+        .values("until")[:1]
+    )
+    Term.objects.filter(pk__in=list(term_ids)).update(postponed_until=Subquery(latest))
+
+
+@receiver(post_save, sender=Postponement)
+@receiver(post_delete, sender=Postponement)
+def _postponement_changed(sender, instance, **kwargs):
+    refresh_postponed_until([instance.term_id])
 
 
 class ElectionResult(models.Model):

@@ -23,6 +23,7 @@ from branches.models import (
     RenewalStep,
     Term,
 )
+from branches.models.renewals import refresh_postponed_until
 
 from . import ladder, services
 
@@ -143,6 +144,7 @@ def seed(*, scale, today):
 
     with transaction.atomic():
         Postponement.objects.bulk_create(postponements)
+        refresh_postponed_until(p.term_id for p in postponements)  # bulk_create sends no signal
         renewals = Renewal.objects.bulk_create(
             [
                 Renewal(term=term, status=status, version=PROGRESS.index(status))

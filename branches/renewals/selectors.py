@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, DateField, F, OuterRef, Q, Subquery
+from django.db.models import Count, DateField, F, Q
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -24,13 +24,9 @@ from . import ladder
 
 def deadline_expression(prefix=""):
     """SQL for a term's renewal deadline: its expiry, moved by the latest approved decision —
-    later by a postponement (延期), earlier by an early renewal (提前换届)."""
-    postponed = (
-        Postponement.objects.filter(term=OuterRef(f"{prefix}pk"), status=Postponement.Status.APPROVED)
-        .order_by("-decided_on", "-pk")
-        .values("until")[:1]
-    )
-    return Coalesce(Subquery(postponed, output_field=DateField()), F(f"{prefix}ends_on"))
+    later by a postponement (延期), earlier by an early renewal (提前换届). The decision's date
+    is stored on the term (``Term.postponed_until``), so this is a plain column expression."""
+    return Coalesce(F(f"{prefix}postponed_until"), F(f"{prefix}ends_on"), output_field=DateField())
 
 
 def _active_terms():

@@ -28,6 +28,7 @@ from branches.models import (
     Term,
     TermReminder,
 )
+from branches.models.renewals import refresh_postponed_until
 from branches.permissions import Action
 from branches.policy import policy_all, policy_get
 from notifications.services import Notice, notify, notify_many
@@ -388,6 +389,7 @@ def postponement_decide(*, postponement, approve, user, note="", decided_on=None
     )
     if not updated:
         raise ValidationError(_("该申请已经审批过了。"))
+    refresh_postponed_until([postponement.term_id])  # the UPDATE above sends no signal
     postponement.refresh_from_db()
     if postponement.requested_by_id:
         branch = postponement.term.branch

@@ -3,7 +3,8 @@ shows up here as a named difference (the two-size tests elsewhere catch N+1 grow
 a page quietly doing more work per request).
 
 When a change adds or removes a query on purpose, update the list and its comment in the same
-commit.
+commit. Policy settings and the secretary's branches are read once per request
+(``branches.request_cache``); the 述职评议 raters' grant source is asked only about RATE.
 """
 
 import re
@@ -51,31 +52,24 @@ PAGES = {
             "django_session",  # the session
             "branches_user",  # the signed-in user
             "branches_roleassignment",  # the user's role assignments (once per request)
-            "branches_organization",  # branch panel: the secretary's branches
-            "branches_member",  # branch panel: member counts per branch
+            "branches_organization",  # the secretary's branches with member counts (once per request)
+            "branches_member",  # branch panel: member counts per branch (checks)
             "branches_organization",  # branch panel: party cells per branch
             "branches_term",  # branch panel: terms per branch (checks)
             "branches_term",  # branch panel: the active terms
             "branches_post",  # branch panel: committee posts of those terms
-            "branches_policysetting",  # branch panel: check thresholds
-            "branches_postponement",  # renewal countdown: terms with approved postponements applied
-            "branches_policysetting",  # renewal countdown: ladder offsets
-            "branches_organization",  # training panel: the secretary's branch
+            "branches_policysetting",  # policy settings (once per request, every panel reads them)
+            "branches_term",  # renewal countdown: active terms, deadline stored on the term
             "branches_member",  # training panel: members' hours this year
-            "branches_policysetting",  # training panel: required hours
             "assessments_dutyballot",  # 述职评议 panel: ballots waiting for this user
             "assessments_dutyreport",  # 述职评议 panel: the secretary's own report
-            "branches_organization",  # report panel: the secretary's branches
-            "branches_policysetting",  # report panel: due day and reminder offsets
             "branches_term",  # report panel: committee or not (which meetings are required)
             "branches_organization",  # report panel: party cells (cell meetings required)
             "branches_activity",  # report panel: activities per kind and month
             "branches_monthlyreport",  # report panel: this month's report
-            "branches_organization",  # score panel: the secretary's branches
             "assessments_dutyreport",  # score panel: latest published 述职评议 grade
             "assessments_itemscore",  # score panel: latest finalized review with totals
             "assessments_visit",  # score panel: latest observation result
-            "assessments_dutyrater",  # 述职评议 raters' grant source (once per request)
             "branches_notification",  # navbar: unread count
             "branches_notification",  # notices panel: the latest notices
         ],
@@ -87,23 +81,20 @@ PAGES = {
             "django_session",  # rows of the session
             "branches_user",  # rows of the signed-in user
             "branches_roleassignment",  # rows of the user's role assignments (once per request)
-            "assessments_dutyrater",  # rows of 述职评议 raters' grant source (once per request)
             "branches_term",  # count of terms
             "branches_organization",  # count of organizations
             "branches_member",  # count of members
             "branches_organization",  # rows of organizations
-            "branches_policysetting",  # rows of policy settings
+            "branches_policysetting",  # rows of policy settings (once per request)
             "branches_member",  # grouped members
             "branches_organization",  # grouped organizations
             "branches_term",  # grouped terms
             "branches_term",  # rows of terms
             "branches_post",  # rows of committee posts
             "branches_organization",  # grouped organizations
-            "branches_policysetting",  # rows of policy settings
-            "branches_postponement",  # count of postponements
+            "branches_term",  # renewal panel: counts by stage over the stored deadlines
             "branches_postponement",  # count of postponements
             "branches_renewal",  # count of renewals
-            "branches_policysetting",  # rows of policy settings
             "branches_organization",  # grouped organizations
             "training_attendance",  # grouped committee posts (the provincial-cycle subquery comes first in the select list)
             "branches_member",  # grouped members
@@ -114,7 +105,6 @@ PAGES = {
             "branches_organization",  # grouped organizations
             "branches_monthlyreport",  # grouped monthly reports
             "branches_organization",  # rows of organizations
-            "branches_policysetting",  # rows of policy settings
             "branches_monthlyreport",  # count of monthly reports
             "assessments_visit",  # rows of observation visits
             "assessments_review",  # grouped reviews
@@ -122,7 +112,6 @@ PAGES = {
             "assessments_followup",  # count of lagging-branch follow-ups
             "assessments_followup",  # count of lagging-branch follow-ups
             "assessments_designation",  # count of designations
-            "branches_policysetting",  # rows of policy settings
             "assessments_question",  # count of questions
             "branches_notification",  # count of notifications
         ],
@@ -134,7 +123,6 @@ PAGES = {
             "django_session",  # rows of the session
             "branches_user",  # rows of the signed-in user
             "branches_roleassignment",  # rows of the user's role assignments (once per request)
-            "assessments_dutyrater",  # rows of 述职评议 raters' grant source (once per request)
             "branches_organization",  # rows of organizations
             "branches_organization",  # rows of organizations
             "branches_member",  # grouped members
@@ -154,7 +142,6 @@ PAGES = {
             "django_session",  # rows of the session
             "branches_user",  # rows of the signed-in user
             "branches_roleassignment",  # rows of the user's role assignments (once per request)
-            "assessments_dutyrater",  # rows of 述职评议 raters' grant source (once per request)
             "branches_organization",  # rows of organizations
             "branches_policysetting",  # rows of policy settings
             "branches_member",  # grouped members
@@ -178,7 +165,6 @@ PAGES = {
             "django_session",  # rows of the session
             "branches_user",  # rows of the signed-in user
             "branches_roleassignment",  # rows of the user's role assignments (once per request)
-            "assessments_dutyrater",  # rows of 述职评议 raters' grant source (once per request)
             "branches_member",  # count of members
             "branches_notification",  # count of notifications
             "branches_organization",  # streamed organizations
@@ -192,7 +178,6 @@ PAGES = {
             "django_session",  # rows of the session
             "branches_user",  # rows of the signed-in user
             "branches_roleassignment",  # rows of the user's role assignments (once per request)
-            "assessments_dutyrater",  # rows of 述职评议 raters' grant source (once per request)
             "branches_monthlyreport",  # count of monthly reports
             "branches_notification",  # count of notifications
             "branches_organization",  # streamed organizations
@@ -205,7 +190,6 @@ PAGES = {
             "django_session",  # rows of the session
             "branches_user",  # rows of the signed-in user
             "branches_roleassignment",  # rows of the user's role assignments (once per request)
-            "assessments_dutyrater",  # rows of 述职评议 raters' grant source (once per request)
             "branches_organization",  # rows of organizations
             "branches_monthlyreport",  # rows of monthly reports
             "branches_activity",  # count of activity records
@@ -224,7 +208,6 @@ PAGES = {
             "django_session",  # rows of the session
             "branches_user",  # rows of the signed-in user
             "branches_roleassignment",  # rows of the user's role assignments (once per request)
-            "assessments_dutyrater",  # rows of 述职评议 raters' grant source (once per request)
             "branches_organization",  # rows of organizations
             "branches_organization",  # count of organizations
             "branches_notification",  # count of notifications
@@ -238,7 +221,6 @@ PAGES = {
             "django_session",  # rows of the session
             "branches_user",  # rows of the signed-in user
             "branches_roleassignment",  # rows of the user's role assignments (once per request)
-            "assessments_dutyrater",  # rows of 述职评议 raters' grant source (once per request)
             "assessments_review",  # rows of reviews
             "assessments_itemscore",  # rows of item scores
             "assessments_review",  # rows of reviews
@@ -259,12 +241,11 @@ PAGES = {
             "branches_user",  # rows of the signed-in user
             "branches_roleassignment",  # rows of the user's role assignments (once per request)
             "branches_policysetting",  # rows of policy settings
-            "assessments_dutyrater",  # rows of 述职评议 raters' grant source (once per request)
             "branches_term",  # count of terms
-            "branches_postponement",  # rows of postponements
+            "branches_term",  # rows of terms with their stored deadlines (was the postponement subquery)
             "branches_termreminder",  # rows of renewal reminders sent
             "branches_termreminder",  # rows of renewal reminders sent
-            "branches_postponement",  # count of postponements
+            "branches_term",  # counts by stage over the stored deadlines (was a postponement subquery per term)
             "branches_notification",  # count of notifications
         ],
     ),
@@ -276,7 +257,6 @@ PAGES = {
             "branches_user",  # rows of the signed-in user
             "branches_notification",  # count of notifications
             "branches_roleassignment",  # rows of the user's role assignments (once per request)
-            "assessments_dutyrater",  # rows of 述职评议 raters' grant source (once per request)
             "branches_notification",  # count of notifications
             "branches_notification",  # rows of notifications
         ],

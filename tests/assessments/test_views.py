@@ -254,8 +254,7 @@ def test_worklist_query_count_is_constant(
             finalized_review(branch, personas["unit_staff"])
     client = client_for(personas["unit_staff"])
     client.get(reverse("assessments:worklist"), {"year": 2026})  # warm-up
-    # +1: the 述职评议 raters' grant source (one query per user and request)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get(reverse("assessments:worklist"), {"year": 2026})
 
 
@@ -277,8 +276,7 @@ def test_scoring_page_query_count_is_constant(
             )
     client = client_for(personas["unit_staff"])
     client.get(review.get_absolute_url())
-    # +1: the 述职评议 raters' grant source (one query per user and request)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         page = client.get(review.get_absolute_url())
     assert page.content.decode().count("bi-paperclip") == 2 * files
 

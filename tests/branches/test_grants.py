@@ -68,3 +68,34 @@ def test_users_with_counts_ancestor_roles_and_skips_inactive_users(tree, persona
     )
     assert [u.username for u in secretaries] == ["secretary"]
     assert permissions.users_with(Action.VIEW, tree["branch_b"], roles={Role.SECRETARY}) == []
+
+
+def test_a_source_limited_to_some_actions_is_asked_only_about_them(tree, personas):
+    """A source registered with ``actions`` costs nothing on questions about other actions."""
+    asked = []
+    rater = personas["secretary"]
+
+    def for_user(user, now):
+        asked.append("user")
+        return [Grant(user.pk, frozenset({Action.RATE}), tree["unit_b"].path)]
+
+    def for_paths(paths, now):
+        asked.append("paths")
+        return [Grant(rater.pk, frozenset({Action.RATE}), tree["unit_b"].path)]
+
+    permissions.register_grant_source(
+        "test-raters", for_user=for_user, for_paths=for_paths, actions={Action.RATE}
+    )
+    try:
+        user = fresh(rater)
+        assert not permissions.can(user, Action.VIEW, tree["branch_c"])
+        assert permissions.scope_paths(user, Action.VIEW) == [tree["branch_a"].path]
+        assert rater not in permissions.users_with(Action.VIEW, tree["branch_c"])
+        assert asked == []
+        assert permissions.can(user, Action.RATE, tree["branch_c"])
+        assert permissions.can(user, Action.RATE, tree["unit_b"])
+        assert asked == ["user"]  # asked once per request, then kept on the user object
+        assert rater in permissions.users_with(Action.RATE, tree["branch_c"])
+        assert asked == ["user", "paths"]
+    finally:
+        permissions.unregister_grant_source("test-raters")

@@ -162,7 +162,7 @@ def test_move_page_runs_constant_queries(
     client = client_for(personas["unit_staff"])
     url = reverse("branches:org-move", args=[tree["cell_a"].pk])
     client.get(url)
-    with django_assert_num_queries(7):  # +1 since 述职评议: its raters' grant source
+    with django_assert_num_queries(6):
         assert client.get(url).status_code == 200
 
 

@@ -126,6 +126,7 @@ def test_check_raises_404_outside_scope_and_403_when_not_allowed(tree, personas)
 def test_role_cache_is_per_user_object(tree, personas, django_assert_num_queries):
     user = personas["unit_staff"]
     permissions.can(user, Action.VIEW, tree["branch_a"])  # fills the user's role and grant caches
+    permissions.can(user, Action.RATE, tree["branch_a"])  # the raters' source answers RATE only
     with django_assert_num_queries(0):
         for action in Action:
             permissions.can(user, action, tree["branch_a"])

@@ -41,3 +41,30 @@ def test_a_stored_bad_value_reads_as_the_default(caplog):
     assert policy.policy_get("report.due_day") == 5
     assert policy.policy_all()["report.due_day"] == 5
     assert "invalid" in caplog.text
+
+
+def test_policy_is_read_once_per_request_and_afresh_outside_one(django_assert_num_queries):
+    """Inside a request (RequestCacheMiddleware) every read after the first costs no query and
+    a write in the same request is seen at once; outside a request each read queries."""
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from branches.request_cache import RequestCacheMiddleware
+
+    seen = []
+
+    def view(request):
+        with django_assert_num_queries(1):
+            seen.append(policy.policy_all()["report.due_day"])
+            seen.append(policy.policy_get("report.due_day"))
+            seen.append(policy.policy_all()["report.due_day"])
+        policy.policy_set(key="report.due_day", value=9)
+        seen.append(policy.policy_get("report.due_day"))
+        return HttpResponse()
+
+    RequestCacheMiddleware(view)(RequestFactory().get("/"))
+    assert seen == [5, 5, 5, 9]
+    PolicySetting.objects.filter(key="report.due_day").update(value=11)
+    with django_assert_num_queries(2):
+        assert policy.policy_all()["report.due_day"] == 11
+        assert policy.policy_get("report.due_day") == 11

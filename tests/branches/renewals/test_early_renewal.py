@@ -91,3 +91,35 @@ def test_the_sweep_sees_a_term_whose_early_renewal_is_near(terms, personas):
     approve(terms["a"], personas, Postponement.Kind.ADVANCE, ADVANCED_TO)
     swept = {row["id"] for row in selectors.terms_for_sweep(today=TODAY, offsets=ladder.Offsets())}
     assert terms["a"].pk in swept
+
+
+def test_the_stored_decision_date_follows_every_write_of_a_postponement(terms, tree, personas):
+    """``Term.postponed_until`` (what the deadline reads) follows the service, a plain save
+    (admin, shell), a status change and a delete; a rejected or pending request moves nothing."""
+    term = terms["a"]
+
+    def deadline():
+        return current(tree["branch_a"]).facts.deadline
+
+    pending = Postponement.objects.create(term=term, until=date(2027, 9, 30), reason="x")
+    assert deadline() == date(2027, 6, 30)
+    pending.status = Postponement.Status.APPROVED
+    pending.decided_on = date(2026, 11, 1)
+    pending.save()
+    assert deadline() == date(2027, 9, 30)
+    later = Postponement.objects.create(
+        term=term, until=date(2027, 11, 30), reason="y", status="approved", decided_on=date(2026, 11, 20)
+    )
+    assert deadline() == date(2027, 11, 30)
+    later.delete()
+    assert deadline() == date(2027, 9, 30)
+    pending.status = Postponement.Status.REJECTED
+    pending.save()
+    assert deadline() == date(2027, 6, 30)
+    services.postponement_decide(
+        postponement=Postponement.objects.create(term=term, until=date(2027, 8, 31), reason="z"),
+        approve=False,
+        user=personas["unit_staff"],
+        note="不同意",
+    )
+    assert deadline() == date(2027, 6, 30)

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('branches', '0010_import_job_params'),
+        ('branches', '0011_roster_order_postponed_until'),
     ]
 
     operations = [
