@@ -370,6 +370,52 @@ TIERS = [
 ]
 
 
+# English requirement texts of the items above (domain.md §6.4 and the veto items of §6.5).
+REQUIREMENTS_EN = {
+    "1.1": "An annual work plan was approved by the committee by 31 Jan, and a year-end summary was filed by 31 Dec",
+    "1.2": "Political study: at least 1 collective study session each month, with topic and material recorded (may be held on the theme day)",
+    "1.3": "Responsibility list: the duties of the secretary and each committee member are written down and published",
+    "1.4": "Party building joined with the unit's central work: at least 2 recorded items per year where the branch discussed or supported the unit's core tasks",
+    "1.5": "Supervision and integrity: at least 1 integrity or warning-education session per year; the discipline member reports at the organizational-life meeting",
+    "1.6": "Mass work: at least 1 volunteer or mass-service activity per half year, and opinions from non-members collected before the organizational-life meeting",
+    "1.V": "A serious disciplinary case in the branch attributable to lax management (decided by working-committee staff)",
+    "2.1": "Members' assembly held in each quarter (4 of 4)",
+    "2.2": "Committee meeting held in each month (12 of 12); branches without a committee: the secretary's monthly work note instead",
+    "2.3": "Every assembly vote met the quorum and majority rules, with vote counts recorded",
+    "2.4": "Important matters were first discussed by the committee, then decided by the assembly",
+    "2.5": "Decisions are followed up: each decision has an owner and a status, and at least 90% are closed by their due date",
+    "2.6": "Party-affairs disclosure: plan, dues, development and renewal information published to members",
+    "2.V": "No members' assembly in two or more quarters of the year, or no organizational-life meeting in the year",
+    "3.1": "Theme day held every month (12 of 12) on the branch's fixed day, with theme and content recorded",
+    "3.2": "Party lecture each quarter (4 of 4); the secretary lectures at least once a year",
+    "3.3": "Cell meetings monthly in each cell (where cells exist)",
+    "3.4": "Organizational-life meeting held at least once a year, with pre-meeting talks, a problem list and a rectification list, and rectifications closed",
+    "3.5": 'Democratic review held; every full member graded; "excellent" at most 1/3',
+    "3.6": "Average attendance of full members at or above the target (default 85%), and no member with 6 months of non-attendance",
+    "3.7": "Leading cadres attended dual organizational life the required number of times",
+    "4.1": "Dues paid monthly and in full by every member; no arrears of 3 or more months; handed over on schedule",
+    "4.2": "Study hours: share of members with at least 32 hours per year (pro-rated during the year)",
+    "4.3": "Heart-to-heart talks cover all committee pairs and all members at least once a year",
+    "4.4": "Development work follows the procedure and deadlines, with complete files",
+    "4.5": "Transfers handled: incoming members registered within 1 month of arrival; no expired letters; mobile members tracked",
+    "4.6": "Roster accurate: monthly member-change report filed; data match the organ committee's statistics at year end",
+    "4.7": 'Care and encouragement: visits to members in hardship, retired members or members with illness; "Party birthday" talks',
+    "5.1": "Set-up compliant (at least 3 full members, normally no more than 50 members, a joint branch covering at most 5 units)",
+    "5.2": "Committee complete: committee set up as required, membership compliant, no vacant posts; secretary and deputy approved by the higher level",
+    "5.3": "Renewal on time: the term has not expired (or the postponement was approved and is at most 12 months)",
+    "5.4": "Vacancies filled by by-election within the set period",
+    "5.5": "Secretary trained: at least 1 concentrated training this year; a new secretary trained within 6 months of taking office",
+    "5.6": "Cells set up where the branch is large or scattered, with leaders named",
+    "5.V": "Term expired for more than 12 months without renewal",
+    "6.1": "Core systems in writing: three meetings and one lecture, theme day, organizational-life meeting, democratic review, talks, dues, development, affairs disclosure, records management",
+    "6.2": "Records and archives complete and timely, with the monthly report filed on time every month (12 of 12)",
+    "6.3": "Venue: an activity room or shared room with the Party flag, the oath and the systems displayed; a disclosure board; an online group",
+    "6.4": "Funding: a branch activity budget exists, and its use is recorded",
+    "6.5": "Rectification: all issues from the last inspection or cross-observation closed by their deadlines",
+    "6.V": "Falsified records found in inspection",
+}
+
+
 def load(Edition, Dimension, Item, Tier):
     """Create the default edition once (published); returns it. Safe to call again."""
     existing = Edition.objects.filter(name=NAME).first()
@@ -395,6 +441,7 @@ def load(Edition, Dimension, Item, Tier):
                     code=icode,
                     order=item_order,
                     requirement=requirement,
+                    requirement_en=REQUIREMENTS_EN.get(icode, ""),
                     points=ipoints,
                     evidence=evidence,
                     mode=mode,

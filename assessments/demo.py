@@ -65,7 +65,8 @@ def seed(*, scale, today):
     for year in (today.year - 1, today.year):
         period = rules.Period(start=datetime(year, 1, 1).date(), end=datetime(year, 12, 31).date())
         results = {
-            key: rules.evaluate(key, branches, period) for key in {i.rule_key for i in items if i.rule_key}
+            key: rules.evaluate_stored(key, branches, period)
+            for key in {i.rule_key for i in items if i.rule_key}
         }
         created += _seed_year(edition, items, branches, staff, existing, results, year, today)
     return created

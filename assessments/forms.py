@@ -35,13 +35,17 @@ class ItemForm(forms.ModelForm):
             "code",
             "order",
             "requirement",
+            "requirement_en",
             "points",
             "evidence",
             "mode",
             "rule_key",
             "is_veto",
         ]
-        widgets = {"requirement": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "requirement": forms.Textarea(attrs={"rows": 3}),
+            "requirement_en": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, *args, edition, **kwargs):
         super().__init__(*args, **kwargs)
@@ -124,6 +128,6 @@ class EvidenceForm(forms.Form):
     def __init__(self, *args, edition, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = edition.items.order_by("dimension__order", "order")
-        self.fields["item"].label_from_instance = lambda item: f"{item.code} {item.requirement[:24]}"
+        self.fields["item"].label_from_instance = lambda item: f"{item.code} {item.requirement_text[:24]}"
         self.fields["item"].widget.attrs["class"] = "form-select"
         self.fields["file"].widget.attrs["class"] = "form-control"

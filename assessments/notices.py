@@ -12,7 +12,7 @@ def _period(params):
 
 
 def render_review_returned(params):
-    return gettext("支部自评被退回修改：%(p)s") % {"p": _period(params)}, params.get("comment", "")
+    return gettext("支部自评已退回：%(p)s") % {"p": _period(params)}, params.get("comment", "")
 
 
 def render_review_finalized(params):

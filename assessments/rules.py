@@ -15,6 +15,8 @@ replaces the placeholder whatever the import order.
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -81,3 +83,14 @@ def evaluate(key, branches, period):
     results = _REGISTRY[key].func(branches, period)
     missing = RuleResult(ratio=None, detail=str(_("暂无数据。")))
     return {branch.pk: results.get(branch.pk, missing) for branch in branches}
+
+
+def evaluate_stored(key, branches, period):
+    """``evaluate`` with explanations in the default language, for saving on a score row.
+
+    Stored texts are then translated on display (the ``hint`` template filter), so a review
+    computed while someone used the English UI still reads in Chinese for everyone else.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        results = evaluate(key, branches, period)
+        return {pk: RuleResult(ratio=r.ratio, detail=str(r.detail)) for pk, r in results.items()}

@@ -330,7 +330,16 @@ def edition_diff(old, new):
             "item",
             Item.objects.filter(edition=old),
             Item.objects.filter(edition=new),
-            ["dimension__code", "requirement", "points", "evidence", "mode", "rule_key", "is_veto"],
+            [
+                "dimension__code",
+                "requirement",
+                "requirement_en",
+                "points",
+                "evidence",
+                "mode",
+                "rule_key",
+                "is_veto",
+            ],
         ),
         ("tier", Tier.objects.filter(edition=old), Tier.objects.filter(edition=new), ["name", "min_score"]),
     ]

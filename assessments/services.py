@@ -201,7 +201,7 @@ def _rule_results(review, items):
     """{rule_key: RuleResult} for this review's branch and period (one evaluation per key)."""
     period = rules.Period(start=review.period_start, end=review.period_end)
     keys = {item.rule_key for item in items if item.is_computed}
-    return {key: rules.evaluate(key, [review.branch], period)[review.branch_id] for key in keys}
+    return {key: rules.evaluate_stored(key, [review.branch], period)[review.branch_id] for key in keys}
 
 
 def _apply_rule(row, result):

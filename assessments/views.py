@@ -344,7 +344,7 @@ def review_action(request, pk, action):
         elif action == "return":
             access.require(access.can_decide(request.user, review))
             services.review_return(review=review, user=request.user, comment=request.POST.get("comment"))
-            messages.success(request, _("已退回修改。"))
+            messages.success(request, _("评审已退回。"))
         elif action == "finalize":
             access.require(access.can_decide(request.user, review))
             services.review_finalize(review=review, user=request.user)
@@ -406,7 +406,7 @@ def review_export(request, pk):
                 (
                     dimension["dimension"].name,
                     row.item.code,
-                    row.item.requirement,
+                    row.item.requirement_text,
                     row.item.points,
                     row.item.get_mode_display(),
                     row.auto_score,

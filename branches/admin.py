@@ -105,6 +105,7 @@ class OrganizationAdmin(SimpleHistoryAdmin):
 
 @admin.register(Member)
 class MemberAdmin(SimpleHistoryAdmin):
+    history_list_display = ["version"]  # the version each change produced
     list_display = ["name", "branch", "status", "state"]
     list_filter = ["status", "state", "is_leading_cadre"]
     search_fields = ["name"]

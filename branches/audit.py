@@ -34,6 +34,8 @@ class HistoryEntry:
     subject: str
     changes: list = field(default_factory=list)
     reason: str = ""  # e.g. the spreadsheet import that made the change
+    # The record's optimistic-locking version after this change (None: the model has none).
+    version: int | None = None
 
 
 def member_history(member, limit=30):
@@ -106,6 +108,7 @@ def _entries(sources, limit):
             action=str(ACTION_LABELS.get(record.history_type, ACTION_LABELS["~"])),
             subject=subject(record),
             reason=record.history_change_reason or "",
+            version=getattr(record, "version", None),
         )
         if prev is not None and record.history_type == "~":
             entry.changes = _changes(record, prev, names)

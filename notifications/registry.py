@@ -4,7 +4,7 @@ Each feature registers its kinds at import time (from its AppConfig.ready), e.g.
 
     register_notice_type(
         "report_returned",
-        title=gettext_noop("%(branch)s %(month)s月度报告被退回"),
+        title=gettext_noop("%(branch)s %(month)s月度报告已退回"),
         body=gettext_noop("退回意见：%(reason)s"),
     )
 

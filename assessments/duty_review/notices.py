@@ -11,7 +11,7 @@ register_notice_type(
 )
 register_notice_type(
     "duty_review_returned",
-    title=gettext_noop("%(year)s 年度述职报告被退回修改"),
+    title=gettext_noop("%(year)s 年度述职报告已退回"),
     body=gettext_noop("退回意见：%(comment)s"),
 )
 register_notice_type(

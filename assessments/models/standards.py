@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Mod
 from django.db.models.lookups import Exact
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -103,6 +104,9 @@ class Item(models.Model):
     code = models.CharField(_("编号"), max_length=20)
     order = models.PositiveSmallIntegerField(_("顺序"), default=1)
     requirement = models.TextField(_("要求"))
+    requirement_en = models.TextField(
+        _("英文要求"), blank=True, help_text=_("英文界面显示；留空时显示中文要求。")
+    )
     points = models.DecimalField(_("分值"), **POINTS)
     evidence = models.CharField(_("佐证材料"), max_length=200, blank=True)
     mode = models.CharField(_("评分方式"), max_length=8, choices=Mode.choices, default=Mode.MANUAL)
@@ -128,6 +132,13 @@ class Item(models.Model):
     @property
     def is_computed(self):
         return self.mode != self.Mode.MANUAL
+
+    @property
+    def requirement_text(self):
+        """The requirement in the active language (the Chinese text when no English one is set)."""
+        if self.requirement_en and (get_language() or "").startswith("en"):
+            return self.requirement_en
+        return self.requirement
 
 
 class Tier(models.Model):

@@ -369,7 +369,7 @@ def _computed_items(round_, visits):
     branches = list(Organization.objects.filter(pk__in=[v.branch_id for v in visits]))
     # The round's year, as the reviews measure it (domain.md §8.4: AUTO items as computed).
     period = rules.Period(start=date(round_.year, 1, 1), end=date(round_.year, 12, 31))
-    results = {key: rules.evaluate(key, branches, period) for key in {i.rule_key for i in items}}
+    results = {key: rules.evaluate_stored(key, branches, period) for key in {i.rule_key for i in items}}
     rows = []
     for visit in visits:
         for item in items:

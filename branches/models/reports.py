@@ -58,6 +58,8 @@ class MonthlyReport(models.Model):
     declaration = models.BooleanField(_("本人承诺所填内容与原始记录一致"), default=False)
     # Derived figures frozen at submission so later record edits never change a filed report.
     snapshot = models.JSONField(default=dict, blank=True)
+    # A record of the month changed after it was filed (cleared by the next submission).
+    amended_after_submission = models.BooleanField(_("报送后有修改"), default=False)
     revision = models.PositiveSmallIntegerField(_("版本"), default=1)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -97,6 +99,7 @@ class ReportEvent(models.Model):
         RETURN = "return", _("退回修改")
         ACCEPT = "accept", _("审核通过")
         REOPEN = "reopen", _("重新打开")
+        AMEND = "amend", _("报送后修改记录")
 
     report = models.ForeignKey(MonthlyReport, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("操作"), max_length=12, choices=Action.choices)

@@ -27,7 +27,7 @@ register_notice_type("rectification_assigned", render=render_assigned)
 register_notice_type("rectification_reminder", render=render_reminder)
 register_notice_type(
     "rectification_returned",
-    title=gettext_noop("%(branch)s的整改事项被退回，请继续整改"),
+    title=gettext_noop("%(branch)s的整改事项已退回，请继续整改"),
     body="%(comment)s",
 )
 register_notice_type("rectification_verified", title=gettext_noop("%(branch)s的整改事项已核验销号"))

@@ -14,6 +14,7 @@ class RenewalStepInline(admin.TabularInline):
 
 @admin.register(Renewal)
 class RenewalAdmin(SimpleHistoryAdmin):
+    history_list_display = ["version"]  # the version each change produced
     list_display = ["term", "status", "completed_on"]
     list_filter = ["status"]
     search_fields = ["term__branch__name"]

@@ -65,9 +65,9 @@ def render_postponement_request(params):
     return title, ""
 
 
-register_notice_type("renewal_request_approved", title=gettext_noop("%(branch)s的换届请示已获批复"))
+register_notice_type("renewal_request_approved", title=gettext_noop("%(branch)s的换届请示已批复"))
 register_notice_type(
-    "renewal_request_returned", title=gettext_noop("%(branch)s的换届请示被退回"), body="%(reason)s"
+    "renewal_request_returned", title=gettext_noop("%(branch)s的换届请示已退回"), body="%(reason)s"
 )
 register_notice_type("postponement_request", render=render_postponement_request)
 register_notice_type("term_reminder", render=render_term_reminder)

@@ -92,6 +92,8 @@ class DecisionForm(forms.Form):
             field.widget.attrs["class"] = (
                 "form-check-input" if name == "rejected" else "form-control form-control-sm"
             )
+            # Shown in a table whose column headers are the only visible labels.
+            field.widget.attrs["aria-label"] = field.label
 
     def decision(self):
         data = dict(self.cleaned_data)

@@ -20,8 +20,8 @@ def render_report_reminder(params):
 
 
 REVIEW_TITLES = {
-    "report_returned": gettext_noop("%(branch)s %(month)s月度报告被退回修改"),
-    "report_accepted": gettext_noop("%(branch)s %(month)s月度报告已通过审核"),
+    "report_returned": gettext_noop("%(branch)s %(month)s月度报告已退回"),
+    "report_accepted": gettext_noop("%(branch)s %(month)s月度报告已通过"),
 }
 
 

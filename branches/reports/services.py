@@ -85,13 +85,47 @@ def _record_history(obj, user, reason=""):
 
 
 def _month_locked_error(branch, held_on):
+    """A month's records stay correctable until its report is accepted (then only by reopening)."""
     month = held_on.replace(day=1)
-    report = MonthlyReport.objects.filter(branch=branch, month=month).values_list("status", flat=True).first()
-    if report is not None and report not in MonthlyReport.EDITABLE:
+    # Locked until the caller's transaction ends: a review decision waits for the correction.
+    report = (
+        MonthlyReport.objects.select_for_update()
+        .filter(branch=branch, month=month)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if report == Status.ACCEPTED:
         raise ValidationError(
-            _("%(month)s的月度报告已报送或已通过，不能再修改该月的活动记录；如需更正，请联系上级退回。")
+            _("%(month)s的月度报告已通过，不能再修改该月的活动记录；如需更正，请联系上级重新打开。")
             % {"month": _("%(year)s年%(month)s月") % {"year": f"{month:%Y}", "month": f"{month:%m}"}}
         )
+
+
+def _note_correction(*, branch, held_on, user, note, today):
+    """A record of a month whose report is filed but not accepted changed.
+
+    The report's frozen figures are recomputed (while it awaits review), it is flagged
+    报送后有修改 and the change is written to its history, so the reviewer sees it.
+    """
+    month = held_on.replace(day=1)
+    report = (
+        MonthlyReport.objects.select_for_update()
+        .filter(branch=branch, month=month, status__in=(*MonthlyReport.AWAITING_REVIEW, Status.RETURNED))
+        .first()
+    )
+    if report is None:
+        return
+    if report.status in MonthlyReport.AWAITING_REVIEW:
+        MonthlyReport.objects.filter(pk=report.pk).update(
+            snapshot=selectors.report_derived(branch, month, today=today),
+            amended_after_submission=True,
+            version=F("version") + 1,
+        )
+        report.refresh_from_db()
+        _record_history(report, user, reason=note[:100])
+    ReportEvent.objects.create(
+        report=report, actor=user, action=ReportEvent.Action.AMEND, comment=note, revision=report.revision
+    )
 
 
 def _validate_activity(*, branch, fields, decisions, absent_members, today, policy):
@@ -177,6 +211,14 @@ def activity_create(*, branch, user, decisions=(), absent_members=(), today=None
     activity.full_clean(exclude=["absent_members"])
     activity.save()
     _save_children(activity, decisions, absent_members)
+    _note_correction(
+        branch=branch,
+        held_on=activity.held_on,
+        user=user,
+        note=_("新增活动记录：%(date)s %(topic)s")
+        % {"date": f"{activity.held_on:%Y-%m-%d}", "topic": activity.topic},
+        today=today,
+    )
     return activity
 
 
@@ -187,9 +229,8 @@ def activity_update(*, activity, user, version, decisions=(), absent_members=(),
     decisions, absent_members = list(decisions), list(absent_members)
     # The month the record leaves must be open too (read from the row: a bound form may have
     # already put the new date on the instance).
-    _month_locked_error(
-        activity.branch, Activity.objects.values_list("held_on", flat=True).get(pk=activity.pk)
-    )
+    old_held_on = Activity.objects.values_list("held_on", flat=True).get(pk=activity.pk)
+    _month_locked_error(activity.branch, old_held_on)
     current = {
         name: getattr(activity, name) for name in (*ATTENDANCE_FIELDS, "held_on", "cell", "lecturer", "kind")
     }
@@ -209,12 +250,18 @@ def activity_update(*, activity, user, version, decisions=(), absent_members=(),
     activity.refresh_from_db()
     _save_children(activity, decisions, absent_members)
     _record_history(activity, user)
+    note = _("更正活动记录：%(date)s %(topic)s") % {
+        "date": f"{activity.held_on:%Y-%m-%d}",
+        "topic": activity.topic,
+    }
+    for month in {old_held_on.replace(day=1), activity.held_on.replace(day=1)}:
+        _note_correction(branch=activity.branch, held_on=month, user=user, note=note, today=today)
     return activity
 
 
 @transaction.atomic
 def activity_delete(*, activity, user, version, reason, now=None):
-    """Soft-delete a record (it stays in the history); only while its month's report is open."""
+    """Soft-delete a record (it stays in the history); only until its month's report is accepted."""
     permissions.require(user, Action.RECORD_ACTIVITY, activity.branch)
     reason = (reason or "").strip()
     if not reason:
@@ -227,6 +274,14 @@ def activity_delete(*, activity, user, version, reason, now=None):
         raise ValidationError(_("该记录已被他人修改或已删除，请刷新页面后再试。"))
     activity = Activity.all_objects.get(pk=activity.pk)
     _record_history(activity, user, reason=(_("删除：%(reason)s") % {"reason": reason})[:100])
+    _note_correction(
+        branch=activity.branch,
+        held_on=activity.held_on,
+        user=user,
+        note=_("删除活动记录：%(date)s %(topic)s（%(reason)s）")
+        % {"date": f"{activity.held_on:%Y-%m-%d}", "topic": activity.topic, "reason": reason},
+        today=timezone.localdate(now) if now else timezone.localdate(),
+    )
     return activity
 
 
@@ -376,7 +431,8 @@ def _submission_errors(report, derived):
 
 @transaction.atomic
 def report_submit(*, report, user, version, today=None, now=None):
-    """Submit (or resubmit after a return). The report is locked until staff return or reopen it."""
+    """Submit (or resubmit after a return). The figures are locked until staff return or reopen it;
+    the month's records stay correctable until acceptance (see ``_note_correction``)."""
     permissions.require(user, Action.SUBMIT_REPORT, report.branch)
     _check_editable(report)
     now = now or timezone.now()
@@ -389,7 +445,13 @@ def report_submit(*, report, user, version, today=None, now=None):
         raise ValidationError(errors)
     first = report.first_submitted_at is None
     new_status = Status.SUBMITTED if report.status == Status.DRAFT else Status.RESUBMITTED
-    changes = {"status": new_status, "submitted_at": now, "snapshot": derived, "filer": user}
+    changes = {
+        "status": new_status,
+        "submitted_at": now,
+        "snapshot": derived,
+        "filer": user,
+        "amended_after_submission": False,
+    }
     if first:
         changes.update(first_submitted_at=now, is_late=timezone.localdate(now) > report.due_on)
     updated = MonthlyReport.objects.filter(pk=report.pk, version=version, status=report.status).update(

@@ -387,8 +387,8 @@ def report_review(request, pk):
     comment = form.cleaned_data.get("comment", "")
     action = request.POST.get("action")
     handlers = {
-        "accept": (services.report_accept, _("已审核通过。")),
-        "return": (services.report_return, _("已退回修改。")),
+        "accept": (services.report_accept, _("月度报告已通过。")),
+        "return": (services.report_return, _("月度报告已退回。")),
         "reopen": (services.report_reopen, _("已重新打开，书记可更正后重新报送。")),
     }
     if action not in handlers:

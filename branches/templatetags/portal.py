@@ -60,6 +60,31 @@ def label(value):
     return gettext(str(value)) if value else value
 
 
+# Stored explanations built from a message and a reason that is itself a message.
+_COMPOSITE_HINTS = (("不适用：", "不适用：%(why)s", "why"),)
+
+
+@register.filter
+def hint(value):
+    """A stored rule or criterion explanation (saved in Chinese) in the active language.
+
+    Whole messages are translated as they are; "不适用：<reason>" is translated part by part.
+    Texts with figures in them (e.g. "3/4 个月…") are shown as stored.
+    """
+    from django.utils.translation import gettext
+
+    if not value:
+        return value
+    text = str(value)
+    translated = gettext(text)
+    if translated != text:
+        return translated
+    for prefix, message, name in _COMPOSITE_HINTS:
+        if text.startswith(prefix):
+            return gettext(message) % {name: gettext(text[len(prefix) :])}
+    return text
+
+
 @register.filter
 def page_range(paginator, number):
     """Page numbers around ``number`` with ellipses (first and last pages always shown)."""

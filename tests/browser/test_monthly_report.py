@@ -90,7 +90,7 @@ def test_secretary_files_staff_return_secretary_resubmits_staff_accept(
     page.get_by_role("link", name="审核", exact=True).click()
     page.fill("textarea[name=comment]", "请补充党费上缴日期")
     page.click("button[value=return]")
-    expect(page.locator(".alert-success")).to_contain_text("已退回修改")
+    expect(page.locator(".alert-success")).to_contain_text("月度报告已退回")
 
     login(page, "secretary", "/reports/")
     page.goto(f"{live_server.url}/reports/branch/{branch.pk}/{month.year}-{month.month}/")
@@ -103,7 +103,7 @@ def test_secretary_files_staff_return_secretary_resubmits_staff_accept(
     login(page, "unit_staff", "/reports/")
     page.goto(f"{live_server.url}/reports/branch/{branch.pk}/{month.year}-{month.month}/")
     page.click("button[value=accept]")
-    expect(page.locator(".alert-success")).to_contain_text("已审核通过")
+    expect(page.locator(".alert-success")).to_contain_text("月度报告已通过")
     page.locator("details").first.click()
     shot(page, "07_accepted_history")
     page.goto(f"{live_server.url}/reports/rates/?month={month:%Y-%m}")

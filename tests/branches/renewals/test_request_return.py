@@ -49,7 +49,7 @@ def test_return_needs_a_reason_and_notifies_the_secretary(terms, personas):
     assert renewal.status == Renewal.Status.STARTED
     notice = Notification.objects.get(recipient=personas["secretary"], kind="renewal_request_returned")
     assert (
-        notice.display_title == "甲厅第一党支部的换届请示被退回" and notice.display_body == "候选人名额不符"
+        notice.display_title == "甲厅第一党支部的换届请示已退回" and notice.display_body == "候选人名额不符"
     )
     # the branch files a corrected request
     services.renewal_step_record(

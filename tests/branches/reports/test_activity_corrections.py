@@ -156,3 +156,71 @@ def test_new_meeting_form_prefills_attendance_from_the_roster(personas, client_f
     assert form.context["form"]["expected_full"].value() == 3
     assert form.context["form"]["expected_probationary"].value() == 1
     assert 'id="attendance-roster"' in form.content.decode()
+
+
+@pytest.mark.parametrize("status", ["submitted", "resubmitted", "returned"])
+def test_a_record_can_be_corrected_and_deleted_while_the_report_is_filed_but_not_accepted(
+    create_activity, personas, tree, status
+):
+    branch, secretary = tree["branch_a"], personas["secretary"]
+    kept = create_activity(held_on=date(2026, 3, 5), topic="保留")
+    activity = create_activity(held_on=date(2026, 3, 10), kind=Kind.COMMITTEE, topic="原题")
+    report = MonthlyReport.objects.create(
+        branch=branch,
+        month=MARCH,
+        due_on=date(2026, 4, 5),
+        status=status,
+        first_submitted_at="2026-04-02T10:00:00+08:00",
+        snapshot=selectors.report_derived(branch, MARCH, today=date(2026, 4, 2)),
+    )
+    assert len(report.snapshot["activities"]) == 2
+
+    activity = correct(activity, secretary, kind=Kind.THEME_DAY, topic="更正后")
+    assert activity.kind == Kind.THEME_DAY
+    assert kinds_counted(branch) == {Kind.COMMITTEE: 1, Kind.THEME_DAY: 1}
+    report.refresh_from_db()
+    awaiting = status != "returned"
+    if awaiting:  # the reviewer's figures follow the correction
+        assert sorted(a["topic"] for a in report.snapshot["activities"]) == ["保留", "更正后"]
+    assert report.amended_after_submission is awaiting
+
+    services.activity_delete(activity=activity, user=secretary, version=activity.version, reason="重复")
+    report.refresh_from_db()
+    if awaiting:
+        assert [a["topic"] for a in report.snapshot["activities"]] == [kept.topic]
+    notes = list(report.events.filter(action="amend").values_list("comment", flat=True))
+    assert notes == ["更正活动记录：2026-03-10 更正后", "删除活动记录：2026-03-10 更正后（重复）"]
+    assert report.status == status  # the correction does not change where the report is
+
+
+def test_the_amended_flag_shows_to_the_reviewer_and_clears_on_resubmission(
+    create_activity, personas, tree, client_for
+):
+    branch = tree["branch_a"]
+    activity = create_activity(held_on=date(2026, 3, 10))
+    report = MonthlyReport.objects.create(
+        branch=branch,
+        month=MARCH,
+        due_on=date(2026, 4, 5),
+        status=MonthlyReport.Status.SUBMITTED,
+        first_submitted_at="2026-04-02T10:00:00+08:00",
+    )
+    staff = client_for(personas["unit_staff"])
+    assert "报送后有修改" not in staff.get(report.get_absolute_url()).content.decode()
+    correct(activity, personas["secretary"], topic="改了")
+    page = staff.get(report.get_absolute_url()).content.decode()
+    assert "报送后有修改" in page and "更正活动记录：2026-03-10 改了" in page
+    assert "报送后有修改" in staff.get("/reports/review/").content.decode()
+
+    report.refresh_from_db()
+    services.report_return(report=report, user=personas["unit_staff"], comment="请补充")
+    report.refresh_from_db()
+    report.declaration = True
+    report.dues_members_due = report.dues_members_paid = 5
+    report.dues_amount = 50
+    report.gap_reason = "测试"
+    report.save()
+    report = services.report_submit(
+        report=report, user=personas["secretary"], version=report.version, today=date(2026, 4, 3)
+    )
+    assert report.status == MonthlyReport.Status.RESUBMITTED and not report.amended_after_submission

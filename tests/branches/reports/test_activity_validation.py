@@ -153,18 +153,18 @@ def test_a_secretary_cannot_record_for_another_branch(create_activity, tree):
         create_activity(branch=tree["branch_b"])
 
 
-def test_records_of_a_filed_month_are_locked(create_activity, tree):
+def test_records_of_an_accepted_month_are_locked(create_activity, tree):
     MonthlyReport.objects.create(
         branch=tree["branch_a"],
         month=date(2026, 2, 1),
         due_on=date(2026, 3, 5),
-        status=MonthlyReport.Status.SUBMITTED,
+        status=MonthlyReport.Status.ACCEPTED,
         first_submitted_at="2026-03-02T10:00:00+08:00",
     )
     with pytest.raises(ValidationError) as excinfo:
         create_activity(held_on=date(2026, 2, 20))
     assert (
-        "2026年02月的月度报告已报送或已通过，不能再修改该月的活动记录；如需更正，请联系上级退回。"
+        "2026年02月的月度报告已通过，不能再修改该月的活动记录；如需更正，请联系上级重新打开。"
         in messages_of(excinfo)
     )
 
