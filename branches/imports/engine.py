@@ -14,10 +14,17 @@ sign-in sheet import registers its own). The engine gives every import the same 
   (``２０２６``) become half-width in code, number, date and choice columns; dates accept real
   Excel dates, Excel serial numbers and text such as ``2026-01-05``, ``2026/1/5``,
   ``2026.1.5``, ``2026年1月5日`` and ``20260105``; yes/no columns accept 是/否, Y/N, √/×, 1/0.
+* **Spooling**: a job's workbook is read once (``spool_workbook``); its normalised rows are
+  kept beside the upload as one gzip JSON-lines file per sheet and handed to the spec as
+  ``SpooledSheet`` s, which stream them (``len()`` and repeated iteration work like a list's).
+  The confirmed write re-plans from the spool without parsing the workbook again.
 * **Planning** (``ImportSpec.plan``) turns the rows into ``RowResult`` s — ``create``,
   ``update`` (with ``changes``: column, old → new), ``unchanged`` or ``error`` (``errors``:
   column, message) — without writing anything. ``Plan.to_json`` is the stored preview:
-  counts per sheet, samples of each action, every error, and the spec's notes.
+  counts per sheet, samples of each action, every error, and the spec's notes. A
+  ``SheetPlan(keep=False)`` keeps only that summary, not the results: a streaming spec (the
+  onboarding import) plans in chunks and, when re-planning a confirmed job, hands each chunk
+  to its writer inside the transaction, so memory does not grow with the rows.
 * **Matching headers**: a ``Column`` may accept ``aliases`` (所在支部 for 支部); a ``SheetSpec``
   may require ``any_of`` several columns, and with ``first_sheet`` reads a workbook's first
   sheet whatever its name (a sign-in sheet is not made from our template). A ``RowResult``
@@ -707,9 +714,12 @@ class SpooledSheet:
         return self.count > 0
 
     def __iter__(self):
+        ordinal = date.fromordinal
         with self.storage.open(self.name, "rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
             for line in lines:
-                number, values, errors = json.loads(line, object_hook=_decode)
+                number, values, errors, dates = json.loads(line)
+                for key in dates:  # dates are stored as day ordinals (no per-object decoding hook)
+                    values[key] = ordinal(values[key])
                 yield Row(number=number, values=values, errors=[tuple(e) for e in errors])
 
 
@@ -745,7 +755,12 @@ def spool_workbook(job, spec, *, progress=None):
                     with gzip.open(buffer, "wt", encoding="utf-8", compresslevel=3) as out:
                         for row in iter_sheet_rows(worksheet, sheet_spec, progress=part):
                             errors = [[str(h), str(m)] for h, m in row.errors]
-                            out.write(json.dumps([row.number, row.values, errors], default=_encode))
+                            values, dates = row.values, []
+                            for key, value in values.items():
+                                if isinstance(value, date):
+                                    values[key] = value.toordinal()
+                                    dates.append(key)
+                            out.write(json.dumps([row.number, values, errors, dates], ensure_ascii=False))
                             out.write("\n")
                             count += 1
                     buffer.seek(0)
@@ -835,16 +850,6 @@ def _job_model():
     from branches.models import ImportJob
 
     return ImportJob
-
-
-def _encode(value):
-    if isinstance(value, date):
-        return {"date": value.isoformat()}
-    raise TypeError(type(value))
-
-
-def _decode(obj):
-    return date.fromisoformat(obj["date"]) if obj.keys() == {"date"} else obj
 
 
 def _read_and_plan(job, spec, progress, *, final=False):
