@@ -12,6 +12,13 @@ Nothing is ever deleted: a member of a listed branch missing from the workbook i
 Rows outside the uploader's scope (unit staff: their unit) are errors. Writes go through
 ``branches.services`` (organization_create/update, members_create_batch, member_update,
 term_start/update, post_assign/approve); the ORG/COM checks run on the result.
+
+Memory: the rows are streamed from the engine's spool; the members sheet is planned in chunks
+of ``BATCH`` rows with the existing members of each chunk's branches loaded per chunk, and
+a confirmed job is written while it is re-planned (members in batches, in the one transaction),
+so no sheet's results are held. What stays for the whole run is small per row: the tree of the
+listed units, the (branch, number) keys seen (duplicate check), the ids of matched members (the
+missing-member report) and the members the posts sheet names.
 """
 
 import re
