@@ -6,6 +6,7 @@ message in the user's language when a business rule is broken.
 
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -134,6 +135,71 @@ def _reserve_ids(model, count):
         return [row[0] for row in cursor.fetchall()]
 
 
+_PLAIN = (str, int, float, bool, date, type(None))
+
+
+def _insert_with_history(objs, model, *, batch_size, user=None, reason=None):
+    """Insert many validated, unsaved rows and one ``+`` history record for each.
+
+    On PostgreSQL the ids come from the table's sequence first (one query), the rows are sent
+    with ``execute_values`` and the history records are copied from the inserted rows by one
+    ``INSERT … SELECT`` per batch, without building a model instance per record: this is the
+    import's hot path (60,000 members). The records are the ones ``bulk_create_with_history``
+    writes (all tracked fields, date, user, reason, type ``+``). Elsewhere it is exactly that.
+    """
+    if not objs:
+        return objs
+    if connection.vendor != "postgresql":
+        return bulk_create_with_history(
+            objs, model, batch_size=batch_size, default_user=user, default_change_reason=reason
+        )
+    from psycopg2.extras import execute_values
+
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    missing = [obj for obj in objs if obj.pk is None]
+    for obj, pk in zip(missing, _reserve_ids(model, len(missing)) if missing else (), strict=True):
+        obj.pk = pk
+    history = model.history.model
+    tracked = [(meta.get_field(f.name).column, f.column) for f in history.tracked_fields]
+    qn = connection.ops.quote_name
+    insert = "INSERT INTO {} ({}) VALUES %s".format(
+        qn(meta.db_table), ", ".join(qn(c) for c in [meta.pk.column, *(f.column for f in fields)])
+    )
+    copy = (
+        "INSERT INTO {hist} ({targets}, history_date, history_change_reason, history_type, history_user_id)"
+        " SELECT {sources}, %s, %s, '+', %s FROM {table} WHERE {pk} = ANY(%s) ORDER BY {pk}"
+    ).format(
+        hist=qn(history._meta.db_table),
+        targets=", ".join(qn(target) for _source, target in tracked),
+        sources=", ".join(qn(source) for source, _target in tracked),
+        table=qn(meta.db_table),
+        pk=qn(meta.pk.column),
+    )
+    now = timezone.now()
+    if user is None:
+        user = history.get_default_history_user(objs[0])  # the request's user, as simple_history does
+    user_id = getattr(user, "pk", None)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), batch_size):
+            batch = objs[start : start + batch_size]
+            rows = []
+            for obj in batch:
+                row = [obj.pk]
+                for f in fields:
+                    value = f.pre_save(obj, True)
+                    if type(value) not in _PLAIN:
+                        value = f.get_db_prep_save(value, connection)
+                    row.append(value)
+                rows.append(row)
+            execute_values(cursor.cursor, insert, rows, page_size=batch_size)
+            cursor.execute(copy, [now, reason or None, user_id, [obj.pk for obj in batch]])
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = "default"
+    return objs
+
+
 @transaction.atomic
 def organizations_create_batch(*, organizations):
     """Create many nodes whose parents are already saved (the import, one tree level at a time).
@@ -170,9 +236,7 @@ def organizations_create_batch(*, organizations):
         if org.kind == Kind.UNIT_COMMITTEE:
             org.unit = org
     stamp = _HISTORY.get() or (None, None)
-    return bulk_create_with_history(
-        organizations, Organization, batch_size=1000, default_user=stamp[0], default_change_reason=stamp[1]
-    )
+    return _insert_with_history(organizations, Organization, batch_size=1000, user=stamp[0], reason=stamp[1])
 
 
 @transaction.atomic
@@ -304,9 +368,7 @@ def members_create_batch(*, members, user=None, reason=""):
     stamp = _HISTORY.get()
     if stamp is not None and not reason:
         user, reason = stamp
-    return bulk_create_with_history(
-        members, Member, batch_size=2000, default_user=user, default_change_reason=reason or None
-    )
+    return _insert_with_history(members, Member, batch_size=2000, user=user, reason=reason or None)
 
 
 @transaction.atomic
@@ -399,9 +461,7 @@ def terms_create_batch(*, terms):
     if len(set(branch_ids)) != len(branch_ids):
         raise ValidationError(_("该组织已有在任届次，请先结束当前届次。"))
     stamp = _HISTORY.get() or (None, None)
-    return bulk_create_with_history(
-        terms, Term, batch_size=1000, default_user=stamp[0], default_change_reason=stamp[1]
-    )
+    return _insert_with_history(terms, Term, batch_size=1000, user=stamp[0], reason=stamp[1])
 
 
 @transaction.atomic
@@ -489,9 +549,7 @@ def posts_assign_batch(*, posts):
         if post.ended_on is not None and post.ended_on < post.started_on:
             raise ValidationError(_("离任日期不能早于任职日期。"))
     stamp = _HISTORY.get() or (None, None)
-    return bulk_create_with_history(
-        posts, Post, batch_size=2000, default_user=stamp[0], default_change_reason=stamp[1]
-    )
+    return _insert_with_history(posts, Post, batch_size=2000, user=stamp[0], reason=stamp[1])
 
 
 def post_assign_check(*, term, member, role, same_branch, secretary_taken):

@@ -14,10 +14,17 @@ sign-in sheet import registers its own). The engine gives every import the same 
   (``２０２６``) become half-width in code, number, date and choice columns; dates accept real
   Excel dates, Excel serial numbers and text such as ``2026-01-05``, ``2026/1/5``,
   ``2026.1.5``, ``2026年1月5日`` and ``20260105``; yes/no columns accept 是/否, Y/N, √/×, 1/0.
+* **Spooling**: a job's workbook is read once (``spool_workbook``); its normalised rows are
+  kept beside the upload as one gzip JSON-lines file per sheet and handed to the spec as
+  ``SpooledSheet`` s, which stream them (``len()`` and repeated iteration work like a list's).
+  The confirmed write re-plans from the spool without parsing the workbook again.
 * **Planning** (``ImportSpec.plan``) turns the rows into ``RowResult`` s — ``create``,
   ``update`` (with ``changes``: column, old → new), ``unchanged`` or ``error`` (``errors``:
   column, message) — without writing anything. ``Plan.to_json`` is the stored preview:
-  counts per sheet, samples of each action, every error, and the spec's notes.
+  counts per sheet, samples of each action, every error, and the spec's notes. A
+  ``SheetPlan(keep=False)`` keeps only that summary, not the results: a streaming spec (the
+  onboarding import) plans in chunks and, when re-planning a confirmed job, hands each chunk
+  to its writer inside the transaction, so memory does not grow with the rows.
 * **Matching headers**: a ``Column`` may accept ``aliases`` (所在支部 for 支部); a ``SheetSpec``
   may require ``any_of`` several columns, and with ``first_sheet`` reads a workbook's first
   sheet whatever its name (a sign-in sheet is not made from our template). A ``RowResult``
@@ -69,6 +76,7 @@ import gzip
 import json
 import logging
 import re
+import tempfile
 import unicodedata
 import xml.etree.ElementTree as ET
 import zipfile
@@ -76,17 +84,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from io import BytesIO
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.comments import Comment
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from branches.xlsx import safe_cell, set_safe
@@ -174,13 +184,62 @@ class RowResult:
     tag: str = ""  # the spec's finer kind of row (e.g. ambiguous / unknown), counted in the preview
 
 
-@dataclass
 class SheetPlan:
-    results: list = field(default_factory=list)
+    """The results of one sheet.
+
+    By default every ``RowResult`` is kept in ``results`` (a spec's ``apply`` reads them). With
+    ``keep=False`` only the preview's summary is kept (counts, tags, samples, every error), so
+    planning a province workbook does not hold 60,000 results in memory: a streaming spec
+    hands each result to its writer as it goes.
+    """
+
+    def __init__(self, results=None, *, keep=True):
+        self.results = ([] if results is None else results) if keep else None
+        self._summary = None if keep else _Summary()
 
     def add(self, result):
-        self.results.append(result)
+        if self.results is not None:
+            self.results.append(result)
+        else:
+            self._summary.add(result)
         return result
+
+    def summary(self):
+        if self.results is None:
+            return self._summary
+        summary = _Summary()
+        for result in self.results:
+            summary.add(result)
+        return summary
+
+
+class _Summary:
+    """What the preview shows of a sheet, built one result at a time."""
+
+    def __init__(self):
+        self.counts = dict.fromkeys(ACTIONS, 0)
+        self.tags = {}
+        self.samples = {action: [] for action in ACTIONS}
+        self.errors = {}  # row number (str) -> [[column, message]], all of them
+
+    def add(self, result):
+        self.counts[result.action] += 1
+        if result.tag:
+            self.tags[result.tag] = self.tags.get(result.tag, 0) + 1
+        if result.action != "error" and len(self.samples[result.action]) >= SAMPLES:
+            return
+        entry = {"row": result.row, "key": result.key, "label": result.label}
+        if result.tag:
+            entry["tag"] = result.tag
+        if result.action == "update":
+            entry["changes"] = [[str(h), _show(o), _show(n)] for h, o, n in result.changes]
+        if result.action == "error":
+            entry["errors"] = [[str(h), str(m)] for h, m in result.errors]
+            self.errors[str(result.row)] = entry["errors"]  # all, for the workbook
+            if len(self.samples["error"]) < ERROR_SAMPLES:
+                self.samples["error"].append(entry)
+        else:
+            self.samples[result.action].append(entry)
 
 
 @dataclass
@@ -191,36 +250,22 @@ class Plan:
 
     @property
     def error_count(self):
-        return sum(1 for sheet in self.sheets.values() for r in sheet.results if r.action == "error")
+        return sum(sheet.summary().counts["error"] for sheet in self.sheets.values())
 
     def to_json(self):
         sheets = []
         errors = {}
         for name, sheet in self.sheets.items():
-            counts = dict.fromkeys(ACTIONS, 0)
-            tags = {}
-            samples = {action: [] for action in ACTIONS}
-            for result in sheet.results:
-                counts[result.action] += 1
-                if result.tag:
-                    tags[result.tag] = tags.get(result.tag, 0) + 1
-                entry = {"row": result.row, "key": result.key, "label": result.label}
-                if result.tag:
-                    entry["tag"] = result.tag
-                if result.action == "update":
-                    entry["changes"] = [[str(h), _show(o), _show(n)] for h, o, n in result.changes]
-                if result.action == "error":
-                    entry["errors"] = [[str(h), str(m)] for h, m in result.errors]
-                    errors.setdefault(name, {})[str(result.row)] = entry["errors"]  # all, for the workbook
-                    if len(samples["error"]) < ERROR_SAMPLES:
-                        samples["error"].append(entry)
-                elif len(samples[result.action]) < SAMPLES:
-                    samples[result.action].append(entry)
-            sheets.append({"name": name, "counts": counts, "tags": tags, "samples": samples})
+            summary = sheet.summary()
+            if summary.errors:
+                errors[name] = summary.errors
+            sheets.append(
+                {"name": name, "counts": summary.counts, "tags": summary.tags, "samples": summary.samples}
+            )
         return {
             "sheets": sheets,
             "notes": [[str(title), [str(line) for line in lines]] for title, lines in self.notes],
-            "error_count": self.error_count,
+            "error_count": sum(sheet["counts"]["error"] for sheet in sheets),
             "errors": errors,
         }
 
@@ -279,8 +324,10 @@ def clean_text(value):
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = unicodedata.normalize("NFC", str(value)).replace("\u3000", " ").strip()
-    return re.sub(r"\s+", " ", text)
+    text = str(value)
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split())  # runs of whitespace (also the ideographic space) become one
 
 
 def parse_date(value):
@@ -338,15 +385,16 @@ _CHOICE_LOOKUPS = {}
 
 
 def _choice_lookup(column):
-    """{label or stored value: stored value}, built once per column and language."""
-    key = (id(column), get_language())
-    if key not in _CHOICE_LOOKUPS:
-        lookup = {stored: stored for stored, _label in column.choices}
-        with translation.override(TEMPLATE_LANGUAGE):  # the template's labels
+    """{label in any UI language or stored value: stored value}, built once per column."""
+    found = _CHOICE_LOOKUPS.get(id(column))
+    if found is not None and found[0] is column:
+        return found[1]
+    lookup = {stored: stored for stored, _label in column.choices}
+    for language, _name in reversed(settings.LANGUAGES):  # the template's labels win
+        with translation.override(language):
             lookup.update({str(label): stored for stored, label in column.choices})
-        lookup.update({str(label): stored for stored, label in column.choices})
-        _CHOICE_LOOKUPS[key] = lookup
-    return _CHOICE_LOOKUPS[key]
+    _CHOICE_LOOKUPS[id(column)] = (column, lookup)
+    return lookup
 
 
 def coerce(column, value):
@@ -389,6 +437,28 @@ def show(value):
 # --- reading -------------------------------------------------------------------------------------
 
 
+class _LazySheet(ReadOnlyWorksheet):
+    """A read-only sheet that does not parse its whole XML when opened.
+
+    openpyxl looks for the ``<dimension>`` element on opening, and when a file has none (files
+    written by streaming writers) that search parses the entire sheet once more. Nothing here
+    needs the size up front (``_row_estimate`` reads the element itself for the progress bar).
+    """
+
+    def _get_size(self):
+        pass
+
+
+class _Reader(ExcelReader):
+    def read_worksheets(self):
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target not in self.valid_files or "chartsheet" in rel.Type:
+                continue
+            worksheet = _LazySheet(self.wb, sheet.name, rel.target, self.shared_strings)
+            worksheet.sheet_state = sheet.state
+            self.wb._sheets.append(worksheet)
+
+
 def open_workbook(file):
     """Open an uploaded file for streaming; FileError with a clear message if it is no .xlsx."""
     file.seek(0)
@@ -399,7 +469,9 @@ def open_workbook(file):
     if not head.startswith(b"PK"):
         raise FileError(_("文件不是 Excel 工作簿（.xlsx）。请使用下载的模板填写后上传。"))
     try:
-        return load_workbook(file, read_only=True, data_only=False)
+        reader = _Reader(file, read_only=True, data_only=False)
+        reader.read()
+        return reader.wb
     except Exception as exc:  # openpyxl raises many kinds for damaged archives
         logger.info("unreadable workbook: %r", exc)
         raise FileError(_("无法读取该文件：它不是有效的 Excel 工作簿（.xlsx），或文件已损坏。")) from None
@@ -535,15 +607,18 @@ def iter_sheet_values(worksheet, width):
             yield number, values
 
 
-def read_sheet(worksheet, sheet_spec, *, progress=None):
-    """The data rows of one sheet as ``Row`` s (values normalised, cell errors collected)."""
+def iter_sheet_rows(worksheet, sheet_spec, *, progress=None):
+    """The data rows of one sheet as ``Row`` s (values normalised, cell errors collected),
+    one at a time, so a caller that does not keep them reads in bounded memory."""
     header_row, positions = _find_header(worksheet, sheet_spec)
     width = max(positions.values()) + 1
     merged = _merged_rows(worksheet, header_row, width)
     columns = [(sheet_spec.column(key), index) for key, index in positions.items()]
-    estimate = max((worksheet.max_row or 0) - header_row, 1)
-    rows, last = [], header_row
+    required = [column for column, _index in columns if column.required]
+    estimate = max(_row_estimate(worksheet) - header_row, 1)
+    count, last = 0, header_row
     formula = _("单元格是公式，请改为直接填写数值（复制后“选择性粘贴为数值”）。")
+    missing = _("必填项未填写。")
     for number, cells in iter_sheet_values(worksheet, width):
         if number <= header_row:
             continue
@@ -552,7 +627,7 @@ def read_sheet(worksheet, sheet_spec, *, progress=None):
         if all(value is None or (isinstance(value, str) and not value.strip()) for value in cells):
             continue
         last = number
-        if len(rows) >= MAX_ROWS:
+        if count >= MAX_ROWS:
             raise FileError(
                 _("工作表“%(sheet)s”超过 %(max)d 行，请分成几个文件导入。")
                 % {"sheet": sheet_spec.name, "max": MAX_ROWS}
@@ -560,47 +635,166 @@ def read_sheet(worksheet, sheet_spec, *, progress=None):
         row = Row(number=number, values={})
         if number in merged:
             row.errors.append((_("整行"), merged[number]))
+        values = row.values
         for column, index in columns:
             value = cells[index]
             if isinstance(value, FormulaText) or (isinstance(value, str) and value.startswith("=")):
                 row.errors.append((column.header, formula))
                 continue
             try:
-                row.values[column.key] = coerce(column, value)
+                values[column.key] = coerce(column, value)
             except CellError as exc:
                 row.errors.append((column.header, str(exc)))
-        for column, _index in columns:
-            if column.required and row.values.get(column.key) is None and not _has_error(row, column):
-                row.errors.append((column.header, _("必填项未填写。")))
-        rows.append(row)
-        if progress is not None and len(rows) % 2000 == 0:
-            progress(min(len(rows) / estimate, 1.0))
-    return rows
+        for column in required:
+            if values.get(column.key) is None and not _has_error(row, column):
+                row.errors.append((column.header, missing))
+        count += 1
+        yield row
+        if progress is not None and count % 2000 == 0:
+            progress(min(count / estimate, 1.0))
+
+
+def read_sheet(worksheet, sheet_spec, *, progress=None):
+    """The data rows of one sheet as a list of ``Row`` s."""
+    return list(iter_sheet_rows(worksheet, sheet_spec, progress=progress))
 
 
 def _has_error(row, column):
     return any(header == column.header for header, _message in row.errors)
 
 
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*\d*:?[A-Z]*(\d+)"')
+
+
+def _row_estimate(worksheet):
+    """The sheet's last row from its ``<dimension>`` element (for the progress bar only)."""
+    with worksheet.parent._archive.open(worksheet._worksheet_path) as source:
+        match = _DIMENSION.search(source.read(4096))
+    return int(match.group(1)) if match else 1
+
+
+def _sheets(workbook, spec):
+    missing = [sheet.name for sheet in spec.sheets if sheet.worksheet(workbook) is None]
+    if missing:
+        raise FileError(
+            _("缺少工作表：%(sheets)s。请使用下载的模板（不要修改工作表名称）。")
+            % {"sheets": "、".join(f"“{name}”" for name in missing)}
+        )
+    return [
+        (index, sheet_spec, sheet_spec.worksheet(workbook)) for index, sheet_spec in enumerate(spec.sheets)
+    ]
+
+
 def read_workbook(file, spec, *, progress=None):
     """{sheet name: [Row, ...]} for every sheet of ``spec``; FileError if the file is unusable."""
     workbook = open_workbook(file)
     try:
-        missing = [sheet.name for sheet in spec.sheets if sheet.worksheet(workbook) is None]
-        if missing:
-            raise FileError(
-                _("缺少工作表：%(sheets)s。请使用下载的模板（不要修改工作表名称）。")
-                % {"sheets": "、".join(f"“{name}”" for name in missing)}
-            )
         result = {}
-        for index, sheet_spec in enumerate(spec.sheets):
+        for index, sheet_spec, worksheet in _sheets(workbook, spec):
             part = (
                 progress.part(index / len(spec.sheets), (index + 1) / len(spec.sheets)) if progress else None
             )
-            result[sheet_spec.name] = read_sheet(sheet_spec.worksheet(workbook), sheet_spec, progress=part)
+            result[sheet_spec.name] = read_sheet(worksheet, sheet_spec, progress=part)
         return result
     finally:
         workbook.close()
+
+
+class SpooledSheet:
+    """The normalised rows of one sheet, kept in a gzip JSON-lines file and read back one at a
+    time (``len()`` and repeated iteration work like a list's; nothing is held in memory)."""
+
+    def __init__(self, storage, name, count):
+        self.storage, self.name, self.count = storage, name, count
+
+    def __len__(self):
+        return self.count
+
+    def __bool__(self):
+        return self.count > 0
+
+    def __iter__(self):
+        ordinal = date.fromordinal
+        with self.storage.open(self.name, "rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
+            for line in lines:
+                number, values, errors, dates = json.loads(line)
+                for key in dates:  # dates are stored as day ordinals (no per-object decoding hook)
+                    values[key] = ordinal(values[key])
+                yield Row(number=number, values=values, errors=[tuple(e) for e in errors])
+
+
+class SpooledRows(dict):
+    """{sheet name: SpooledSheet} of a job (a dict, so ``rows.get(name, ())`` works)."""
+
+
+def _spool_name(job, index):
+    return f"{job.file.name}.rows.{index}.jsonl.gz"
+
+
+def _spool_index_name(job):
+    return f"{job.file.name}.rows.json"
+
+
+def spool_workbook(job, spec, *, progress=None):
+    """Read the job's workbook once, streaming, and keep its normalised rows beside the upload
+    (one gzip JSON-lines file per sheet), so that the plan and the confirmed write stream them
+    instead of parsing the workbook again or holding it in memory."""
+    storage = job.file.storage
+    counts = {}
+    with job.file.open("rb") as handle:
+        workbook = open_workbook(handle)
+        try:
+            for index, sheet_spec, worksheet in _sheets(workbook, spec):
+                part = (
+                    progress.part(index / len(spec.sheets), (index + 1) / len(spec.sheets))
+                    if progress
+                    else None
+                )
+                with tempfile.TemporaryFile() as buffer:
+                    count = 0
+                    with gzip.open(buffer, "wt", encoding="utf-8", compresslevel=3) as out:
+                        for row in iter_sheet_rows(worksheet, sheet_spec, progress=part):
+                            errors = [[str(h), str(m)] for h, m in row.errors]
+                            values, dates = row.values, []
+                            for key, value in values.items():
+                                if isinstance(value, date):
+                                    values[key] = value.toordinal()
+                                    dates.append(key)
+                            out.write(json.dumps([row.number, values, errors, dates], ensure_ascii=False))
+                            out.write("\n")
+                            count += 1
+                    buffer.seek(0)
+                    name = _spool_name(job, index)
+                    if storage.exists(name):
+                        storage.delete(name)
+                    storage.save(name, File(buffer))
+                counts[sheet_spec.name] = [index, count]
+        finally:
+            workbook.close()
+    if storage.exists(_spool_index_name(job)):
+        storage.delete(_spool_index_name(job))
+    storage.save(_spool_index_name(job), ContentFile(json.dumps(counts).encode()))
+    return _spooled(job, counts)
+
+
+def _spooled(job, counts):
+    storage = job.file.storage
+    return SpooledRows(
+        {
+            sheet: SpooledSheet(storage, _spool_name(job, index), count)
+            for sheet, (index, count) in counts.items()
+        }
+    )
+
+
+def load_spool(job):
+    """The spooled rows of a previewed job, or None when there are none."""
+    storage = job.file.storage
+    if not storage.exists(_spool_index_name(job)):
+        return None
+    with storage.open(_spool_index_name(job), "rb") as handle:
+        counts = json.loads(handle.read())
+    return _spooled(job, counts)
 
 
 # --- progress ------------------------------------------------------------------------------------
@@ -658,54 +852,11 @@ def _job_model():
     return ImportJob
 
 
-def _rows_name(job):
-    return f"{job.file.name}.rows.json.gz"
-
-
-def _encode(value):
-    if isinstance(value, date):
-        return {"date": value.isoformat()}
-    raise TypeError(type(value))
-
-
-def _decode(obj):
-    return date.fromisoformat(obj["date"]) if obj.keys() == {"date"} else obj
-
-
-def _save_rows(job, rows):
-    """Keep the normalised rows of a preview, so confirming does not parse the workbook again."""
-    data = {
-        name: [[row.number, row.values, [[str(h), str(m)] for h, m in row.errors]] for row in found]
-        for name, found in rows.items()
-    }
-    payload = gzip.compress(json.dumps(data, default=_encode, ensure_ascii=False).encode(), compresslevel=3)
-    storage = job.file.storage
-    if storage.exists(_rows_name(job)):
-        storage.delete(_rows_name(job))
-    storage.save(_rows_name(job), ContentFile(payload))
-
-
-def _load_rows(job):
-    storage = job.file.storage
-    if not storage.exists(_rows_name(job)):
-        return None
-    with storage.open(_rows_name(job), "rb") as handle:
-        data = json.loads(gzip.decompress(handle.read()), object_hook=_decode)
-    return {
-        name: [
-            Row(number=number, values=values, errors=[tuple(e) for e in errors])
-            for number, values, errors in found
-        ]
-        for name, found in data.items()
-    }
-
-
 def _read_and_plan(job, spec, progress, *, final=False):
-    rows = _load_rows(job) if final else None
-    if rows is None:
-        with job.file.open("rb") as handle:
-            rows = read_workbook(handle, spec, progress=progress.part(0, 0.6, _("正在读取表格")))
-        _save_rows(job, rows)
+    rows = load_spool(job) if final else None
+    if rows is not None:  # confirming: the rows were read and spooled by the preview
+        return spec.plan(rows, job=job, progress=progress, final=final)
+    rows = spool_workbook(job, spec, progress=progress.part(0, 0.6, _("正在读取表格")))
     return spec.plan(rows, job=job, progress=progress.part(0.6, 1.0, _("正在校验数据")), final=final)
 
 
@@ -748,12 +899,13 @@ def apply_job(job_id):
     progress = Progress(job.pk)
     progress(0, _("正在重新校验"))
     try:
-        with transaction.atomic():
-            plan = _read_and_plan(job, spec, progress.part(0, 0.4), final=True)
+        # A streaming spec may write while it re-plans (in the same transaction): any error
+        # found on the way rolls every write back.
+        with transaction.atomic(), history_context(user=job.uploaded_by, reason=job.label):
+            plan = _read_and_plan(job, spec, progress.part(0, 0.8), final=True)
             if _error_rows(plan.to_json()) != (_error_rows(job.preview) if spec.partial else {}):
                 raise PlanRejected(plan)  # new errors since the preview: write nothing
-            with history_context(user=job.uploaded_by, reason=job.label):
-                result = spec.apply(plan, job=job, progress=progress.part(0.4, 1.0, _("正在写入")))
+            result = spec.apply(plan, job=job, progress=progress.part(0.8, 1.0, _("正在写入")))
     except PlanRejected as rejected:
         _finish(
             job,

@@ -12,15 +12,26 @@ Nothing is ever deleted: a member of a listed branch missing from the workbook i
 Rows outside the uploader's scope (unit staff: their unit) are errors. Writes go through
 ``branches.services`` (organization_create/update, members_create_batch, member_update,
 term_start/update, post_assign/approve); the ORG/COM checks run on the result.
+
+Memory: the rows are streamed from the engine's spool; the members sheet is planned in chunks
+of ``BATCH`` rows with the existing members of each chunk's branches loaded per chunk, and
+a confirmed job is written while it is re-planned (members in batches, in the one transaction),
+so no sheet's results are held. What stays for the whole run is small per row: the tree of the
+listed units, the (branch, number) keys seen (duplicate check), the ids of matched members (the
+missing-member report) and the members the posts sheet names.
 """
 
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from types import SimpleNamespace
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import connection
+from django.db.models import Max, Q
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -216,11 +227,18 @@ class OnboardingSpec(ImportSpec):
     # --- planning --------------------------------------------------------------------------------
 
     def plan(self, rows, *, job, progress, final=False):
+        """Classify the rows sheet by sheet, streaming the members (bounded memory).
+
+        Re-planning a confirmed job (``final``, inside the write transaction) writes as it
+        goes: each sheet's rows go to ``_Writer`` (members in batches of ``BATCH``) while no
+        error has been found; an error stops the writing and ``apply_job`` rolls it all back.
+        """
         user = job.uploaded_by
         state = State()
-        sheets = {name: SheetPlan() for name in (ORGS, MEMBERS, TERMS, POSTS)}
-        plan = Plan(sheets=sheets, data=state)
-        planner = _Planner(user, state, rows, final=final)
+        sheets = {name: SheetPlan(keep=False) for name in (ORGS, MEMBERS, TERMS, POSTS)}
+        writer = _Writer(state, sheets) if final else None
+        plan = Plan(sheets=sheets, data=writer)
+        planner = _Planner(user, state, rows, final=final, writer=writer)
         progress(0.05)
         planner.orgs(sheets[ORGS])
         progress(0.15)
@@ -234,20 +252,15 @@ class OnboardingSpec(ImportSpec):
     # --- writing ---------------------------------------------------------------------------------
 
     def apply(self, plan, *, job, progress):
-        writer = _Writer(plan)
-        writer.orgs()
-        progress(0.1)
-        writer.members(progress.part(0.1, 0.6))
-        writer.terms()
-        progress(0.75)
-        writer.posts()
-        progress(0.9)
+        """The rows were written while re-planning (``plan(final=True)``); finish and sum up."""
+        writer = plan.data
         result = {"sheets": [], "notes": plan.to_json()["notes"], "checks": writer.check_summary()}
+        progress(0.9)
         for name, sheet in plan.sheets.items():
-            counts = {"create": 0, "update": 0, "unchanged": 0}
-            for item in sheet.results:
-                counts[item.action] += 1
-            result["sheets"].append({"name": name, "counts": counts})
+            counts = sheet.summary().counts
+            result["sheets"].append(
+                {"name": name, "counts": {a: counts[a] for a in ("create", "update", "unchanged")}}
+            )
         result["branch_ids"] = writer.branch_ids[:20]
         progress(1.0)
         return result
@@ -268,10 +281,20 @@ def _messages(exc, headers):
 
 
 class _Planner:
-    def __init__(self, user, state, rows, *, final=False):
+    def __init__(self, user, state, rows, *, final=False, writer=None):
         self.user, self.state, self.rows, self.final = user, state, rows, final
+        self.writer = writer
+        self.sheets = writer.sheets if writer else {}
         self.is_admin = permissions.is_admin(user)
+        # Members created by this very transaction (written as it goes) are never "existing".
+        self.watermark = Member.objects.aggregate(top=Max("pk"))["top"] or 0 if final else None
         self._load_tree()
+
+    def writing(self):
+        """Whether rows are written as they are planned: re-planning a confirmed job, no error yet."""
+        return self.writer is not None and not any(
+            sheet.summary().counts["error"] for sheet in self.sheets.values()
+        )
 
     # --- the tree --------------------------------------------------------------------------------
 
@@ -375,6 +398,7 @@ class _Planner:
             key, error = self.resolve(row.values.get("parent"), ORG_H["parent"])
             resolved.append((len(key) if key else 0, row.number, row, key, error))
         seen = {}
+        planned = []
         for _depth, _number, row, parent_key, error in sorted(resolved, key=lambda item: item[:2]):
             result = RowResult(row=row.number, action="error", errors=list(row.errors))
             values = row.values
@@ -412,6 +436,10 @@ class _Planner:
             else:
                 self._org_create(result, key, parent, values, given)
             sheet.add(result)
+            if result.action in ("create", "update"):
+                planned.append(result)
+        if self.writing():
+            self.writer.orgs(planned)
 
     def _org_update(self, result, existing, values, given):
         if existing.kind != values["kind"]:
@@ -456,44 +484,82 @@ class _Planner:
     # --- members ---------------------------------------------------------------------------------
 
     def members(self, sheet, progress):
+        """Plan the members sheet in chunks of ``BATCH`` rows, streamed from the spooled rows.
+
+        Kept for the whole sheet: the (branch, number) keys seen (duplicates), the ids of the
+        matched members (the missing-member report) and the members the posts sheet names;
+        the existing members are loaded per chunk, for the chunk's branches only.
+        """
         rows = self.rows.get(MEMBERS, [])
-        existing = self._existing_members()
+        total = max(len(rows), 1)
+        wanted = self._post_member_keys()
         seen = {}
         matched = set()
-        for index, row in enumerate(rows):
-            result = sheet.add(RowResult(row=row.number, action="error", errors=list(row.errors)))
-            values = row.values
-            branch = None
-            key, error = (None, None)
-            if values.get("branch"):
-                key, error = self.resolve(values["branch"], MEMBER_H["branch"])
-                if error is None:
-                    branch, error = self.node(key, MEMBER_H["branch"], kinds=(Kind.BRANCH,))
-            if error:
-                result.errors.append(error)
-            number = values.get("number")
-            if branch is not None and number:
-                result.key = f"{branch.label}#{number}"
-                result.label = f"{values.get('name') or ''}（{branch.label}，{number}）"
-                if (branch.key, number) in seen:
-                    result.errors.append(
-                        (
-                            MEMBER_H["number"],
-                            _("与第 %(row)d 行的党员编号重复（同一支部内编号须唯一）。")
-                            % {"row": seen[(branch.key, number)]},
-                        )
+        existing = {}
+        done = 0
+        iterator = iter(rows)
+        while chunk := list(islice(iterator, BATCH)):
+            prepared = [self._member_branch(row) for row in chunk]
+            existing = self._existing_members(
+                {
+                    branch.org.pk
+                    for branch, _error in prepared
+                    if branch is not None and branch.org is not None
+                },
+                existing,
+            )
+            for row, (branch, error) in zip(chunk, prepared, strict=True):
+                result = self._member(sheet, row, branch, error, seen, existing)
+                if result.action == "error":
+                    continue
+                number = row.values["number"]
+                if (branch.key, number) in wanted:
+                    self.state.members[(branch.key, number)] = result.member
+                if result.member.pk is not None:
+                    matched.add(result.member.pk)
+                if self.writing():
+                    self.writer.member(result)
+            done += len(chunk)
+            progress(done / total)
+        if self.writing():
+            self.writer.flush_members()
+        return self._missing_members(matched)
+
+    def _member_branch(self, row):
+        branch, error = None, None
+        if row.values.get("branch"):
+            key, error = self.resolve(row.values["branch"], MEMBER_H["branch"])
+            if error is None:
+                branch, error = self.node(key, MEMBER_H["branch"], kinds=(Kind.BRANCH,))
+        return branch, error
+
+    def _member(self, sheet, row, branch, error, seen, existing):
+        result = RowResult(row=row.number, action="error", errors=list(row.errors))
+        values = row.values
+        if error:
+            result.errors.append(error)
+        number = values.get("number")
+        if branch is not None and number:
+            result.key = f"{branch.label}#{number}"
+            result.label = f"{values.get('name') or ''}（{branch.label}，{number}）"
+            if (branch.key, number) in seen:
+                result.errors.append(
+                    (
+                        MEMBER_H["number"],
+                        _("与第 %(row)d 行的党员编号重复（同一支部内编号须唯一）。")
+                        % {"row": seen[(branch.key, number)]},
                     )
-                else:
-                    seen[(branch.key, number)] = row.number
-            cell = None
-            if branch is not None and values.get("cell"):
-                cell = self.state.nodes.get((*branch.key, values["cell"]))
-                if cell is None or cell.kind != Kind.PARTY_CELL:
-                    result.errors.append(
-                        (MEMBER_H["cell"], _("本支部没有名为“%(name)s”的党小组。") % {"name": values["cell"]})
-                    )
-            if result.errors:
-                continue
+                )
+            else:
+                seen[(branch.key, number)] = row.number
+        cell = None
+        if branch is not None and values.get("cell"):
+            cell = self.state.nodes.get((*branch.key, values["cell"]))
+            if cell is None or cell.kind != Kind.PARTY_CELL:
+                result.errors.append(
+                    (MEMBER_H["cell"], _("本支部没有名为“%(name)s”的党小组。") % {"name": values["cell"]})
+                )
+        if not result.errors:
             self.state.touched.add(branch.key)
             current = None
             if branch.org is not None:
@@ -502,20 +568,32 @@ class _Planner:
                 if current is None:
                     current = by_person.get((values["name"], values["birth_date"]))
             self._member_row(result, branch, cell, number, values, current)
-            if current is not None and result.action != "error":
-                matched.add(current.pk)
-            if index % 2000 == 0:
-                progress(index / max(len(rows), 1))
-        return self._missing_members(existing, matched)
+        sheet.add(result)
+        return result
 
-    def _existing_members(self):
-        """{branch id: (by number, by (name, birth date) among members without a number)}."""
-        branch_ids = [
-            n.org.pk for n in self.state.nodes.values() if n.org is not None and n.kind == Kind.BRANCH
-        ]
-        found = defaultdict(lambda: ({}, {}))
+    def _post_member_keys(self):
+        """(branch key, number) of every member the posts sheet names (resolved loosely)."""
+        keys = set()
+        for row in self.rows.get(POSTS, ()):
+            key, error = self.resolve(row.values.get("org"), POST_H["org"])
+            if error is None and row.values.get("number"):
+                keys.add((key, row.values["number"]))
+        return keys
+
+    def _existing_members(self, branch_ids, previous):
+        """{branch id: (by number, by (name, birth date) among members without a number)} for
+        ``branch_ids``, reusing what ``previous`` (the last chunk's) already holds."""
+        found = {pk: previous[pk] for pk in branch_ids if pk in previous}
+        load = [pk for pk in branch_ids if pk not in found]
+        if not load:
+            return found
         fields = ["pk", "branch_id", "number", "cell_id", "state", "version", *MEMBER_FIELDS]
-        for row in Member.objects.filter(branch_id__in=branch_ids).values(*fields).iterator(chunk_size=5000):
+        query = Member.objects.filter(branch_id__in=load)
+        if self.watermark is not None:
+            query = query.filter(pk__lte=self.watermark)
+        for pk in load:
+            found[pk] = ({}, {})
+        for row in query.values(*fields).iterator(chunk_size=5000):
             member = SimpleNamespace(**row)
             by_number, by_person = found[member.branch_id]
             if member.number:
@@ -543,19 +621,19 @@ class _Planner:
                 number=number, **{**base, **{k: v for k, v in changes.items() if k not in ("cell", "number")}}
             )
         try:
-            if candidate is not None:
+            if candidate is not None and (current is None or changes):
+                # An unchanged row writes nothing: the stored member is not checked again.
                 services.member_validate(candidate, batch=True)
         except ValidationError as exc:
             result.errors.extend(_messages(exc, MEMBER_H))
             return
-        info = SimpleNamespace(
+        result.member = SimpleNamespace(
             pk=current.pk if current else None,
             name=given.get("name", current.name if current else ""),
             status=given.get("status", current.status if current else Member.Status.FULL),
             state=current.state if current else Member.State.ACTIVE,
             branch_key=branch.key,
         )
-        self.state.members[(branch.key, number)] = info
         data = {"branch": branch.key, "cell": cell.key if cell else None, "number": number}
         if current is None:
             result.action, result.data = "create", {**data, "fields": given}
@@ -575,26 +653,37 @@ class _Planner:
         else:
             result.action = "unchanged"
 
-    def _missing_members(self, existing, matched):
-        lines = []
-        for key in sorted(self.state.touched, key=str):
+    def _missing_members(self, matched):
+        """Active members of the listed branches that no row matched (reported, never deleted)."""
+        branches = {}
+        for key in self.state.touched:
             node = self.state.nodes[key]
-            if node.org is None:
+            if node.org is not None and node.row is None:  # existed before this import
+                branches[node.org.pk] = node
+        query = Member.objects.filter(branch_id__in=list(branches), state=Member.State.ACTIVE)
+        if self.watermark is not None:
+            query = query.filter(pk__lte=self.watermark)
+        count, lines = 0, []
+        for pk, branch_id, name, number in (
+            query.order_by("branch_id", "number", "pk")
+            .values_list("pk", "branch_id", "name", "number")
+            .iterator(chunk_size=5000)
+        ):
+            if pk in matched:
                 continue
-            by_number, by_person = existing.get(node.org.pk, ({}, {}))
-            for member in [*by_number.values(), *by_person.values()]:
-                if member.pk not in matched and member.state == Member.State.ACTIVE:
-                    lines.append(
-                        _("%(branch)s：%(name)s（编号 %(number)s）不在本次导入中，未删除。")
-                        % {"branch": node.label, "name": member.name, "number": member.number or "—"}
-                    )
-        if not lines:
+            count += 1
+            if len(lines) < 200:
+                lines.append(
+                    _("%(branch)s：%(name)s（编号 %(number)s）不在本次导入中，未删除。")
+                    % {"branch": branches[branch_id].label, "name": name, "number": number or "—"}
+                )
+        if not count:
             return []
         return [
             (
                 _("名册中有 %(count)d 名党员不在本次导入的表格中（不会被删除，请核对是否已转出）")
-                % {"count": len(lines)},
-                lines[:200],
+                % {"count": count},
+                lines,
             )
         ]
 
@@ -626,32 +715,37 @@ class _Planner:
         )
         seen = {}
         for node, row, result in ordered:
+            self._term_row(node, row, result, seen)
             sheet.add(result)
-            if result.errors:
-                continue
-            values = row.values
-            elected_on = values["elected_on"]
-            result.key = f"{node.label}@{show(elected_on)}"
-            result.label = _("%(org)s %(day)s 选举") % {"org": node.label, "day": show(elected_on)}
-            if (node.key, elected_on) in seen:
-                result.errors.append(
-                    (
-                        TERM_H["elected_on"],
-                        _("与第 %(row)d 行重复。") % {"row": seen[(node.key, elected_on)]},
-                    )
+        if self.writing():
+            self.writer.terms([r for _n, _row, r in ordered if r.action in ("create", "update")])
+
+    def _term_row(self, node, row, result, seen):
+        if result.errors:
+            return
+        values = row.values
+        elected_on = values["elected_on"]
+        result.key = f"{node.label}@{show(elected_on)}"
+        result.label = _("%(org)s %(day)s 选举") % {"org": node.label, "day": show(elected_on)}
+        if (node.key, elected_on) in seen:
+            result.errors.append(
+                (
+                    TERM_H["elected_on"],
+                    _("与第 %(row)d 行重复。") % {"row": seen[(node.key, elected_on)]},
                 )
-                continue
-            seen[(node.key, elected_on)] = row.number
-            self.state.touched.add(node.key)
-            length = values.get("length_years")
-            if length is not None and not 1 <= length <= 5:
-                result.errors.append((TERM_H["length_years"], _("任期应为 1 至 5 年。")))
-                continue
-            current = self.state.terms.get((node.key, elected_on))
-            if current is not None and current.pk is not None:
-                self._term_update(result, current, values)
-            else:
-                self._term_create(result, node, values)
+            )
+            return
+        seen[(node.key, elected_on)] = row.number
+        self.state.touched.add(node.key)
+        length = values.get("length_years")
+        if length is not None and not 1 <= length <= 5:
+            result.errors.append((TERM_H["length_years"], _("任期应为 1 至 5 年。")))
+            return
+        current = self.state.terms.get((node.key, elected_on))
+        if current is not None and current.pk is not None:
+            self._term_update(result, current, values)
+        else:
+            self._term_create(result, node, values)
 
     def _existing_terms(self, nodes):
         ids = {n.org.pk: n.key for n in nodes if n.org is not None}
@@ -716,7 +810,7 @@ class _Planner:
         rows = self.rows.get(POSTS, [])
         prepared = []
         for row in rows:
-            result = sheet.add(RowResult(row=row.number, action="error", errors=list(row.errors)))
+            result = RowResult(row=row.number, action="error", errors=list(row.errors))
             node = None
             if row.values.get("org"):
                 key, error = self.resolve(row.values["org"], POST_H["org"])
@@ -725,7 +819,14 @@ class _Planner:
                 if error:
                     result.errors.append(error)
             prepared.append((node, row, result))
-        self._load_post_context([n for n, _r, _x in prepared if n is not None])
+        self._load_post_context(prepared)
+        self._post_rows(prepared)
+        for _node, _row, result in prepared:
+            sheet.add(result)
+        if self.writing():
+            self.writer.posts([r for _n, _row, r in prepared if r.action in ("create", "update")])
+
+    def _post_rows(self, prepared):
         taken = {}  # (term id) -> row number of the secretary assigned by this sheet
         seen = {}
         for node, row, result in prepared:
@@ -793,14 +894,15 @@ class _Planner:
                 "approved_on": values.get("approved_on"),
             }
 
-    def _load_post_context(self, nodes):
+    def _load_post_context(self, prepared):
+        nodes = [n for n, _r, _x in prepared if n is not None]
         branch_ids = {n.org.pk: n.key for n in nodes if n.org is not None}
+        numbers = defaultdict(set)  # branch id -> the member numbers the posts sheet names
+        for node, row, _result in prepared:
+            if node is not None and node.org is not None and row.values.get("number"):
+                numbers[node.org.pk].add(row.values["number"])
         self._extra_members = {}
-        for row in (
-            Member.objects.filter(branch_id__in=list(branch_ids))
-            .exclude(number="")
-            .values("pk", "branch_id", "number", "name", "status", "state")
-        ):
+        for row in _members_by_number(numbers, "pk", "branch_id", "number", "name", "status", "state"):
             key = (branch_ids[row["branch_id"]], row["number"])
             self._extra_members[key] = SimpleNamespace(**row, branch_key=key[0])
         for node in nodes:  # branches without a row in the terms sheet
@@ -873,6 +975,29 @@ def _org_errors(candidate):
     return errors
 
 
+def _members_by_number(numbers, *fields):
+    """Members (as dicts of ``fields``) by {branch id: {number}}: one query on PostgreSQL (the
+    pairs are joined as two arrays), a few hundred branches a query elsewhere."""
+    if connection.vendor == "postgresql":
+        pairs = [(branch_id, number) for branch_id, wanted in numbers.items() for number in wanted]
+        if not pairs:
+            return
+        table = connection.ops.quote_name(Member._meta.db_table)
+        ids = RawSQL(
+            f"SELECT m.id FROM {table} m JOIN unnest(%s::bigint[], %s::text[]) AS k(branch_id, number)"
+            " ON m.branch_id = k.branch_id AND m.number = k.number",
+            ([b for b, _n in pairs], [n for _b, n in pairs]),
+        )
+        yield from Member.objects.filter(pk__in=ids).values(*fields).iterator(chunk_size=5000)
+        return
+    items = list(numbers.items())
+    for start in range(0, len(items), 500):
+        condition = Q()
+        for branch_id, wanted in items[start : start + 500]:
+            condition |= Q(branch_id=branch_id, number__in=sorted(wanted))
+        yield from Member.objects.filter(condition).values(*fields)
+
+
 def split_path(text):
     if not text:
         return []
@@ -880,22 +1005,21 @@ def split_path(text):
 
 
 class _Writer:
-    """Writes a plan through the services, in plan order (parents before children)."""
+    """Writes planned rows through the services as the planner hands them over, sheet by sheet
+    (parents before children; members in batches, nothing kept once written)."""
 
-    def __init__(self, plan):
-        self.plan, self.state = plan, plan.data
-        self.members_by_key = {}
+    def __init__(self, state, sheets):
+        self.state, self.sheets = state, sheets
+        self.pending = []  # planned member creates not yet written
         self.terms_by_key = {}
         self.branch_ids = []
 
-    def _results(self, sheet, *actions):
-        return [r for r in self.plan.sheets[sheet].results if r.action in actions]
-
-    def orgs(self):
+    def orgs(self, results):
         """Creates level by level (parents first) in batches; updates one by one."""
         levels = defaultdict(list)
-        for result in self._results(ORGS, "create"):
-            levels[len(result.data["key"])].append(result.data)
+        for result in results:
+            if result.action == "create":
+                levels[len(result.data["key"])].append(result.data)
         for depth in sorted(levels):
             nodes = [self.state.nodes[data["key"]] for data in levels[depth]]
             created = services.organizations_create_batch(
@@ -908,38 +1032,43 @@ class _Writer:
             )
             for node, org in zip(nodes, created, strict=True):
                 node.org = org
-        for result in self._results(ORGS, "update"):
-            node = self.state.nodes[result.data["key"]]
-            services.organization_update(organization=node.org, **result.data["changes"])
+        for result in results:
+            if result.action == "update":
+                node = self.state.nodes[result.data["key"]]
+                services.organization_update(organization=node.org, **result.data["changes"])
 
-    def members(self, progress):
-        creates = self._results(MEMBERS, "create")
-        for start in range(0, len(creates), BATCH):
-            batch = []
-            for result in creates[start : start + BATCH]:
-                data = result.data
-                cell = self.state.nodes[data["cell"]].org if data["cell"] else None
-                member = Member(
-                    branch=self.state.nodes[data["branch"]].org,
-                    cell=cell,
-                    number=data["number"],
-                    **data["fields"],
-                )
-                batch.append(member)
-                self.members_by_key[(data["branch"], data["number"])] = member
-            services.members_create_batch(members=batch)
-            progress(start / max(len(creates), 1))
-        for result in self._results(MEMBERS, "update"):
-            data = result.data
+    def member(self, result):
+        data = result.data
+        if result.action == "create":
+            self.pending.append(data)
+            if len(self.pending) >= BATCH:
+                self.flush_members()
+        elif result.action == "update":
             fields = dict(data["fields"])
             if data["set_cell"]:
                 fields["cell"] = self.state.nodes[data["cell"]].org if data["cell"] else None
             services.member_update(member=Member(pk=data["pk"]), expected_version=data["version"], **fields)
 
-    def terms(self):
+    def flush_members(self):
+        batch = []
+        for data in self.pending:
+            cell = self.state.nodes[data["cell"]].org if data["cell"] else None
+            batch.append(
+                Member(
+                    branch=self.state.nodes[data["branch"]].org,
+                    cell=cell,
+                    number=data["number"],
+                    **data["fields"],
+                )
+            )
+        if batch:
+            services.members_create_batch(members=batch)
+        self.pending = []
+
+    def terms(self, results):
         """First terms of branches without one in a batch; the rest in date order (term_start)."""
         first, later = [], []
-        for result in self._results(TERMS, "create", "update"):
+        for result in results:
             data = result.data
             if result.action == "create" and not data["closes_previous"]:
                 first.append(data)
@@ -970,20 +1099,17 @@ class _Writer:
             )
             self.terms_by_key[(data["branch"], data["elected_on"])] = term
 
-    def posts(self):
-        creates = self._results(POSTS, "create")
-        member_keys = [r.data["member"] for r in creates if r.data["member"] not in self.members_by_key]
-        if member_keys:
-            self._load_members(member_keys)
-        term_keys = [(r.data["branch"], r.data["elected_on"]) for r in creates]
-        missing_terms = {k for k in term_keys if k not in self.terms_by_key}
+    def posts(self, results):
+        creates = [r for r in results if r.action == "create"]
+        members = self._load_members([r.data["member"] for r in creates])
+        missing_terms = {(r.data["branch"], r.data["elected_on"]) for r in creates} - set(self.terms_by_key)
         if missing_terms:
             self._load_terms(missing_terms)
         services.posts_assign_batch(
             posts=[
                 Post(
                     term=self.terms_by_key[(r.data["branch"], r.data["elected_on"])],
-                    member=self.members_by_key[r.data["member"]],
+                    member=members[r.data["member"]],
                     role=r.data["role"],
                     started_on=r.data["started_on"],
                     approved_on=r.data["approved_on"],
@@ -991,17 +1117,27 @@ class _Writer:
                 for r in creates
             ]
         )
-        for result in self._results(POSTS, "update"):
-            services.post_approve(post=Post(pk=result.data["post"]), approved_on=result.data["approved_on"])
+        for result in results:
+            if result.action == "update":
+                services.post_approve(
+                    post=Post(pk=result.data["post"]), approved_on=result.data["approved_on"]
+                )
 
     def _load_members(self, keys):
-        by_branch = defaultdict(set)
+        """{(branch key, number): Member} of the members the posts name (written by now)."""
+        numbers = defaultdict(set)
+        ids = {}
         for branch_key, number in keys:
-            by_branch[self.state.nodes[branch_key].org.pk].add(number)
-        ids = {self.state.nodes[k].org.pk: k for k, _n in keys}
-        query = Member.objects.filter(branch_id__in=list(by_branch), number__in={n for _k, n in keys})
-        for member in query:
-            self.members_by_key[(ids[member.branch_id], member.number)] = member
+            branch_id = self.state.nodes[branch_key].org.pk
+            numbers[branch_id].add(number)
+            ids[branch_id] = branch_key
+        fields = ("pk", "branch_id", "number", "status", "state")
+        return {
+            (ids[row["branch_id"]], row["number"]): Member(
+                **{"id" if f == "pk" else f: row[f] for f in fields}
+            )
+            for row in _members_by_number(numbers, *fields)
+        }
 
     def _load_terms(self, keys):
         ids = {self.state.nodes[k].org.pk: k for k, _d in keys}
