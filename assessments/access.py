@@ -27,16 +27,24 @@ def can_start(user, branch, kind):
     return permissions.can(user, Action.REVIEW, branch)
 
 
+def may_score(user, review):
+    """Whether the user may fill this review (its status aside): who may start it."""
+    return can_start(user, review.branch, review.kind)
+
+
 def can_edit(user, review):
-    return review.is_editable and can_start(user, review.branch, review.kind)
+    return review.is_editable and may_score(user, review)
 
 
-def can_decide(user, review):
-    if review.status != Review.Status.SUBMITTED:
-        return False
+def may_decide(user, review):
+    """Whether the user may return or finalize this review (its status aside)."""
     if review.kind == Review.Kind.PROVINCIAL and not is_provincial(user):
         return False
     return permissions.can(user, Action.REVIEW, review.branch)
+
+
+def can_decide(user, review):
+    return review.status == Review.Status.SUBMITTED and may_decide(user, review)
 
 
 def get_review(user, pk, queryset=None):
@@ -49,3 +57,19 @@ def get_review(user, pk, queryset=None):
 def require(allowed):
     if not allowed:
         raise PermissionDenied
+
+
+# The services' own checks (the convention: a service acting for a user asserts its action
+# first). The review's status is the service's business: a stale page gets its ValidationError.
+
+
+def require_start(user, branch, kind):
+    require(can_start(user, branch, kind))
+
+
+def require_score(user, review):
+    require(may_score(user, review))
+
+
+def require_decide(user, review):
+    require(may_decide(user, review))

@@ -22,7 +22,7 @@ from branches.permissions import Action
 from branches.policy import policy_all, policy_get
 from notifications.services import notify
 
-from . import rules
+from . import access, rules
 from .models import Edition, Evidence, Item, ItemScore, Review, ScoreChange, Tier
 
 Role = RoleAssignment.Role
@@ -232,6 +232,7 @@ def _prefill(review, items):
 def review_refresh_rules(*, review, user, version):
     """Recompute AUTO/SEMI items from the data as it is now (e.g. records entered since the
     review started). Scores a scorer overrode with a reason are left alone."""
+    access.require_score(user, review)
     _claim_version(review, version)
     rows = [row for row in review.scores.select_related("item") if row.item.is_computed]
     results = _rule_results(review, [row.item for row in rows])
@@ -281,6 +282,7 @@ def _claim_version(review, version):
 @transaction.atomic
 def review_start(*, branch, kind, year, user, period_kind=Review.PeriodKind.YEAR, period_no=1, edition=None):
     """Open a review for one branch and period, pre-scored by the rules."""
+    access.require_start(user, branch, kind)
     if not branch.is_branch:
         raise ValidationError(_("只能对党支部进行评审。"))
     edition = edition or current_edition(year)
@@ -330,6 +332,7 @@ def review_save_scores(*, review, user, version, entries):
     ``entries`` maps item id → dict(score, comment, reason, veto). ``version`` is the version
     the scorer's page was rendered with; if someone saved in between, nothing is written.
     """
+    access.require_score(user, review)
     rows = {s.item_id: s for s in review.scores.select_related("item")}
     changed, changes = [], []
     for item_id, entry in entries.items():
@@ -397,6 +400,7 @@ def _transition(review, from_statuses, to_status, message, **fields):
 
 @transaction.atomic
 def review_submit(*, review, user):
+    access.require_score(user, review)
     missing = list(
         review.scores.filter(score__isnull=True).order_by("item__code").values_list("item__code", flat=True)
     )
@@ -436,6 +440,7 @@ def _notify_branch(review, *, event, body=""):
 
 @transaction.atomic
 def review_return(*, review, user, comment):
+    access.require_decide(user, review)
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError(_("退回时必须填写退回意见。"))
@@ -453,6 +458,7 @@ def review_return(*, review, user, comment):
 
 @transaction.atomic
 def review_finalize(*, review, user):
+    access.require_decide(user, review)
     review = _transition(
         review,
         [RStatus.SUBMITTED],
@@ -470,6 +476,7 @@ def review_finalize(*, review, user):
 @transaction.atomic
 def evidence_add(*, review, item, upload, user):
     """Attach a file to one item of an editable review (type and size checked)."""
+    access.require_score(user, review)
     if not review.is_editable:
         raise ValidationError(_("已提交或已定稿的评审不能再上传材料。"))
     if item.edition_id != review.edition_id:

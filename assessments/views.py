@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from branches import uploads
+from branches.flow import NOT_DONE, run_form
 from branches.http import int_or_none, redirect_back, version_from
 from branches.permissions import Action, admin_required, staff_required
 from branches.xlsx import xlsx_response
@@ -29,14 +30,15 @@ def _errors(request, exc):
 @admin_required
 def edition_list(request):
     form = forms.EditionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            edition = services.edition_create(**form.cleaned_data)
-        except ValidationError as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("已创建草稿“%(name)s”。") % {"name": edition.name})
-            return redirect(edition)
+    edition = run_form(
+        request,
+        form,
+        lambda data: services.edition_create(**data),
+        on_error=lambda exc: _errors(request, exc),
+    )
+    if edition is not NOT_DONE:
+        messages.success(request, _("已创建草稿“%(name)s”。") % {"name": edition.name})
+        return redirect(edition)
     return render(
         request, "assessments/edition_list.html", {"editions": selectors.edition_list(), "form": form}
     )
@@ -90,13 +92,14 @@ def edition_action(request, pk, action):
 def edition_edit(request, pk):
     edition = get_object_or_404(Edition, pk=pk)
     form = forms.EditionForm(request.POST or None, instance=edition)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.edition_update(edition=edition, **{f: form.cleaned_data[f] for f in form.changed_data})
-        except ValidationError as exc:
-            _errors(request, exc)
-        else:
-            return redirect(edition)
+    done = run_form(
+        request,
+        form,
+        lambda data: services.edition_update(edition=edition, **{f: data[f] for f in form.changed_data}),
+        on_error=lambda exc: _errors(request, exc),
+    )
+    if done is not NOT_DONE:
+        return redirect(edition)
     return render(
         request,
         "assessments/edition_part_form.html",
@@ -131,15 +134,17 @@ def edition_part(request, pk, part, part_pk=None):
         return redirect(edition)
     extra = {"edition": edition} if part == "item" else {}
     form = form_class(request.POST or None, instance=instance, **extra)
-    if request.method == "POST" and form.is_valid():
-        try:
-            fields = {f: form.cleaned_data[f] for f in form.Meta.fields}
-            services.edition_part_save(edition=edition, instance=instance, **fields)
-        except ValidationError as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("已保存。"))
-            return redirect(edition)
+    done = run_form(
+        request,
+        form,
+        lambda data: services.edition_part_save(
+            edition=edition, instance=instance, **{f: data[f] for f in form.Meta.fields}
+        ),
+        on_error=lambda exc: _errors(request, exc),
+    )
+    if done is not NOT_DONE:
+        messages.success(request, _("已保存。"))
+        return redirect(edition)
     title = (_("编辑%(x)s") if part_pk else _("新增%(x)s")) % {"x": label}
     return render(
         request,
@@ -244,15 +249,18 @@ def review_start(request):
         raise Http404
     access.require(access.can_start(request.user, branch, kind))
     form = forms.PeriodForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
+    review = run_form(
+        request,
+        form,
+        lambda data: services.review_start(
+            branch=branch, kind=kind, user=request.user, **form.period_values()
+        ),
+        on_error=lambda exc: _errors(request, exc),
+    )
+    if review is NOT_DONE:
+        for errors in form.errors.values():  # the form's own errors (the service's are flashed)
             for message in errors:
                 messages.error(request, message)
-        return redirect_back(request, "assessments:worklist")
-    try:
-        review = services.review_start(branch=branch, kind=kind, user=request.user, **form.period_values())
-    except ValidationError as exc:
-        _errors(request, exc)
         return redirect_back(request, "assessments:worklist")
     messages.success(request, _("已开始评审，系统已按现有数据预填自动计算项。"))
     return redirect(review)
@@ -361,18 +369,17 @@ def evidence_upload(request, pk):
     review = access.get_review(request.user, pk)
     access.require(access.can_edit(request.user, review))
     form = forms.EvidenceForm(request.POST, request.FILES, edition=review.edition)
-    if form.is_valid():
-        try:
-            services.evidence_add(
-                review=review,
-                item=form.cleaned_data["item"],
-                upload=form.cleaned_data["file"],
-                user=request.user,
-            )
-            messages.success(request, _("佐证材料已上传。"))
-        except ValidationError as exc:
-            _errors(request, exc)
-    else:
+    done = run_form(
+        request,
+        form,
+        lambda data: services.evidence_add(
+            review=review, item=data["item"], upload=data["file"], user=request.user
+        ),
+        on_error=lambda exc: _errors(request, exc),
+    )
+    if done is not NOT_DONE:
+        messages.success(request, _("佐证材料已上传。"))
+    elif form.errors:
         messages.error(request, _("请选择评分项和文件。"))
     return redirect(review)
 

@@ -37,15 +37,31 @@ def add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def run_form(request, form, service_call: Callable[[dict], Any], *, extra_valid: bool = True):
+def run_form(
+    request,
+    form,
+    service_call: Callable[[dict], Any],
+    *,
+    extra_valid: bool | Callable[[], bool] = True,
+    on_error: Callable[[ValidationError], None] | None = None,
+):
     """On a valid POST return ``service_call(form.cleaned_data)``; otherwise (GET, invalid
-    form, or the service refused with ValidationError, now shown on the form) ``NOT_DONE``."""
-    if request.method != "POST" or not form.is_valid() or not extra_valid:
+    form, or the service refused with ValidationError, now shown on the form) ``NOT_DONE``.
+
+    ``extra_valid`` (a bool, or a callable asked only once the form is valid, e.g. a formset's
+    ``is_valid``) must hold too. ``on_error`` receives the service's ValidationError instead of
+    the form (pages that show refusals as flash messages and redirect)."""
+    if request.method != "POST" or not form.is_valid():
+        return NOT_DONE
+    if not (extra_valid() if callable(extra_valid) else extra_valid):
         return NOT_DONE
     try:
         return service_call(form.cleaned_data)
     except ValidationError as error:
-        add_errors(form, error)
+        if on_error is not None:
+            on_error(error)
+        else:
+            add_errors(form, error)
         return NOT_DONE
 
 

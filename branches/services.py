@@ -19,8 +19,10 @@ from django.utils.translation import pgettext
 from simple_history.signals import pre_create_historical_record
 from simple_history.utils import bulk_create_with_history
 
+from . import permissions
 from .flow import model_update
 from .models import JobHeartbeat, Member, Organization, Post, RoleAssignment, Term
+from .permissions import Action
 from .policy import policy_get
 
 Kind = Organization.Kind
@@ -249,14 +251,16 @@ def organization_update(*, organization, **fields):
 
 
 @transaction.atomic
-def organization_move(*, organization, new_parent, user=None):
-    """Move a node and its whole subtree under ``new_parent``.
+def organization_move(*, organization, new_parent, user):
+    """Move a node and its whole subtree under ``new_parent`` (``user`` needs EDIT_ORG on both).
 
     One UPDATE rewrites the subtree's paths and depths, the moved node's parent and (for nodes
     below a unit committee) the unit, so no reader ever sees a half-moved tree and a role granted
     on the old unit stops covering the subtree in the same instant the new unit's starts to.
     The move is recorded in the node's change history.
     """
+    permissions.require(user, Action.EDIT_ORG, organization)
+    permissions.require(user, Action.EDIT_ORG, new_parent)
     current = Organization.objects.select_for_update().get(pk=organization.pk)
     new_parent = Organization.objects.select_for_update().get(pk=new_parent.pk)
     if current.parent_id is None:
@@ -601,7 +605,15 @@ def post_approve(*, post, approved_on):
 
 
 @transaction.atomic
-def role_assign(*, user, role, organization):
+def role_assign(*, by, user, role, organization):
+    """``by`` (an admin: roles are the admin's to give) gives ``user`` ``role`` on ``organization``."""
+    permissions.require_admin(by)
+    return role_assign_by_system(user=user, role=role, organization=organization)
+
+
+@transaction.atomic
+def role_assign_by_system(*, user, role, organization):
+    """Give ``user`` a role with no acting user to check (``create_admin``, seeding, tests)."""
     assignment, _created = RoleAssignment.objects.get_or_create(
         user=user, role=role, organization=organization
     )

@@ -99,7 +99,7 @@ def setup(tag, units):
             unit_name=f"基准{tag}单位{u:03d}",
         )
     user, _ = User.objects.get_or_create(username="benchmark-import", defaults={"display_name": "导入基准"})
-    services.role_assign(user=user, role=RoleAssignment.Role.ADMIN, organization=root)
+    services.role_assign_by_system(user=user, role=RoleAssignment.Role.ADMIN, organization=root)
     return user
 
 

@@ -42,7 +42,7 @@ class MemberFactory(factory.django.DjangoModelFactory):
 
 
 def grant(user, role, organization):
-    return services.role_assign(user=user, role=role, organization=organization)
+    return services.role_assign_by_system(user=user, role=role, organization=organization)
 
 
 Role = RoleAssignment.Role

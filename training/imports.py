@@ -15,6 +15,7 @@ against the stored attendance, so importing the same sheet twice changes nothing
 
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -69,6 +70,12 @@ class AttendanceSheetSpec(ImportSpec):
 
     def job_url(self, job):
         return reverse("training:import-detail", args=[job.pk])
+
+    def require_access(self, user, organization):
+        """Whoever organizes the event (the job's organization) imports its sign-in sheet."""
+        if organization is None:
+            raise PermissionDenied
+        permissions.require_organize(user, organization)
 
     def plan(self, rows, *, job, progress, final=False):
         event = TrainingEvent.objects.select_related("organizer").get(pk=job.params["event"])

@@ -126,8 +126,8 @@ def _notify_decision(designation, kind, params):
 
 
 def _grant(designation, *, user, version, from_statuses, today, refused, **fields):
-    """Approve or renew: the computed criteria must hold; validity starts today."""
-    access.require(access.can_decide(user, designation.branch))
+    """Approve or renew (the caller checked ``can_decide``): the computed criteria must hold;
+    validity starts today."""
     results = criteria.criteria_check(designation.branch, today=today)
     if not criteria.criteria_met(results):
         failed = "、".join(r.label for r in results if r.passed is not True)
@@ -150,6 +150,7 @@ def _grant(designation, *, user, version, from_statuses, today, refused, **field
 @transaction.atomic
 def designation_approve(*, designation, user, version, note="", today=None):
     """Approve after the computed criteria check; a failing criterion refuses the approval."""
+    access.require(access.can_decide(user, designation.branch))
     _grant(
         designation,
         user=user,
@@ -207,6 +208,7 @@ def designation_revoke(*, designation, user, version, reason):
 @transaction.atomic
 def designation_renew(*, designation, user, version, today=None):
     """The review on expiry: the criteria are checked again and validity starts anew."""
+    access.require(access.can_decide(user, designation.branch))
     return _grant(
         designation,
         user=user,

@@ -217,7 +217,7 @@ def cycle_update(*, cycle, user, expected_version, outline, due_on, meeting_on):
 
 
 def _move(cycle, user, source, target):
-    _require_cycle_staff(user, cycle)
+    """Change the cycle's status (the caller checked ``_require_cycle_staff``)."""
     updated = DutyCycle.objects.filter(pk=cycle.pk, status=source).update(
         status=target, version=F("version") + 1
     )
@@ -229,6 +229,7 @@ def _move(cycle, user, source, target):
 
 @transaction.atomic
 def voting_open(*, cycle, user):
+    _require_cycle_staff(user, cycle)
     if not cycle.ballots.exists():
         raise ValidationError(_("请先发放测评票。"))
     return _move(cycle, user, Status.OPEN, Status.VOTING)
@@ -237,6 +238,7 @@ def voting_open(*, cycle, user):
 @transaction.atomic
 def voting_close(*, cycle, user):
     """End voting and write each report's votes, composite and computed grade (one grouped query)."""
+    _require_cycle_staff(user, cycle)
     _move(cycle, user, Status.VOTING, Status.CLOSED)
     DutyBallot.objects.filter(cycle=cycle, used=False).delete()  # unused ballots can no longer vote
     return cycle_tally(cycle=cycle)
@@ -261,6 +263,7 @@ def cycle_tally(*, cycle):
 @transaction.atomic
 def cycle_publish(*, cycle, user):
     """Publish results to each secretary and the committee; 一般/差 opens a rectification item."""
+    _require_cycle_staff(user, cycle)
     _move(cycle, user, Status.CLOSED, Status.PUBLISHED)
     DutyCycle.objects.filter(pk=cycle.pk).update(published_at=timezone.now())
     cycle.refresh_from_db()

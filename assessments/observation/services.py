@@ -206,6 +206,8 @@ def group_observes(round_):
 
 @transaction.atomic
 def declaration_add(*, round_, user, unit, reason):
+    """``user`` declares their own conflict of interest with ``unit`` (a round they can see)."""
+    access.require(access.visible_rounds(user).filter(pk=round_.pk).exists())
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("请说明利益冲突的情况（例如近期曾在该单位工作）。"))
@@ -415,8 +417,10 @@ def _units_of_user(user):
 
 
 @transaction.atomic
-def team_add(*, visit, user, role, unit=None):
-    """Add one member to a visit's team; the crossing rule and declared conflicts are checked."""
+def team_add(*, visit, actor, user, role, unit=None):
+    """``actor`` (a manager of rounds) adds ``user`` to a visit's team; the crossing rule and
+    declared conflicts are checked."""
+    access.require(access.is_manager(actor))
     visit = Visit.objects.select_related("round", "branch").select_for_update(of=("self",)).get(pk=visit.pk)
     if visit.round.status in (Status.PUBLISHED, Status.CLOSED):
         raise ValidationError(_("结果已发布，不能再调整观摩组成员。"))

@@ -249,7 +249,7 @@ def team_edit(request, pk):
         form = forms.TeamForm(request.POST, users=_team_candidates(units), units=units)
         if form.is_valid():
             try:
-                services.team_add(visit=visit, **form.cleaned_data)
+                services.team_add(visit=visit, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 _errors(request, exc)
             else:

@@ -281,6 +281,14 @@ class ImportSpec:
     # lists guests who are no members); otherwise one error blocks the whole import.
     partial = False
 
+    def require_access(self, user, organization):
+        """Raise PermissionDenied unless ``user`` may upload or run a job of this kind for
+        ``organization`` (the job's; None for the onboarding import). The job services start
+        with it. By default: the IMPORT action somewhere (unit staff, admins)."""
+        from branches import permissions
+
+        permissions.require_any(user, permissions.Action.IMPORT)
+
     def job_url(self, job):
         """Where a job of this kind is shown (the generic job page unless the spec has its own)."""
         from django.urls import reverse

@@ -1,4 +1,8 @@
-"""Import jobs: upload, confirm, cancel (the engine does the reading and writing)."""
+"""Import jobs: upload, confirm, cancel (the engine does the reading and writing).
+
+Each service starts with the spec's ``require_access`` (who may import that kind of file);
+confirming and cancelling are further the uploader's alone.
+"""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,6 +21,7 @@ def import_job_create(*, kind, upload, user, organization=None, params=None):
 
     ``params`` (JSON) tells the spec what the upload is for, e.g. ``{"event": 12}``.
     """
+    engine.get_spec(kind).require_access(user, organization)
     if upload is None:
         raise ValidationError(_("请选择要上传的 Excel 文件。"))
     if upload.size > settings.UPLOAD_MAX_BYTES:
@@ -44,6 +49,7 @@ def import_job_create(*, kind, upload, user, organization=None, params=None):
 def import_job_confirm(*, job, user):
     """Start writing a previewed job; only the uploader, only once, only without errors
     (a partial import: only when some rows can be written; the rows with errors are skipped)."""
+    engine.get_spec(job.kind).require_access(user, job.organization)
     if job.uploaded_by_id != user.pk:
         raise ValidationError(_("只有上传人可以确认导入。"))
     if not confirmable(job):
@@ -74,6 +80,7 @@ def confirmable(job):
 
 @transaction.atomic
 def import_job_cancel(*, job, user):
+    engine.get_spec(job.kind).require_access(user, job.organization)
     if job.uploaded_by_id != user.pk:
         raise ValidationError(_("只有上传人可以取消导入。"))
     claimed = ImportJob.objects.filter(

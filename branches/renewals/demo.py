@@ -182,9 +182,8 @@ def _complete(term, full, rng, today):
     RenewalStep.objects.create(renewal=renewal, step=Step.RESULTS_REPORT, done_on=held_on + timedelta(days=2))
     Renewal.objects.filter(pk=renewal.pk).update(status=Status.RESULTS_REPORTED, version=6)
     renewal.refresh_from_db()
-    services.renewal_complete(
+    services.renewal_complete_by_system(
         renewal=renewal,
-        user=None,
         version=renewal.version,
         approved_on=min(today, held_on + timedelta(days=9)),
     )

@@ -147,6 +147,11 @@ def renewal_request_return(*, renewal, user, version, reason):
     return renewal
 
 
+def _require_step(user, renewal, step):
+    """The action the step needs on the renewing branch (``permissions.renewal_step_action``)."""
+    permissions.require(user, permissions.renewal_step_action(step), renewal.term.branch)
+
+
 def _record(*, renewal, step, done_on, user, version, document=None, note=""):
     _check_date(renewal=renewal, done_on=done_on)
     if document:
@@ -173,6 +178,7 @@ def renewal_step_record(*, renewal, step, done_on, user, version, document=None,
     """Record a plain step (request, approval, candidate list, candidate approval)."""
     if step not in SIMPLE_STEPS:
         raise ValidationError(_("该步骤需要填写专门的表单。"))
+    _require_step(user, renewal, step)
     return _record(
         renewal=renewal, step=step, done_on=done_on, user=user, version=version, document=document, note=note
     )
@@ -199,6 +205,7 @@ def renewal_election_record(
     ``votes`` maps member id -> yes votes for every candidate. Raises ValidationError listing
     every broken rule; warnings allowed by policy are kept on the result.
     """
+    _require_step(user, renewal, Step.ELECTION)
     term = renewal.term
     full_members = dict(branch_selectors.eligible_members(term.branch).values_list("pk", "name"))
     if expected_voters > len(full_members):
@@ -263,6 +270,7 @@ def renewal_results_report(*, renewal, user, version, done_on, posts, document=N
     ``posts`` maps a Post.Role value to a member id; the secretary is required, each person
     holds one listed post, and everyone must be among the elected.
     """
+    _require_step(user, renewal, Step.RESULTS_REPORT)
     result = renewal.election
     posts = {role: pk for role, pk in posts.items() if pk}
     if Post.Role.SECRETARY not in posts:
@@ -290,6 +298,21 @@ def renewal_results_report(*, renewal, user, version, done_on, posts, document=N
 def renewal_complete(*, renewal, user, version, approved_on, document=None, note=""):
     """Higher organization approves the secretary/deputy: the new term and its posts start,
     the outgoing term and its posts close, and the reminder ladder stops for that term."""
+    _require_step(user, renewal, Step.SECRETARY_APPROVAL)
+    return _complete(
+        renewal=renewal, user=user, version=version, approved_on=approved_on, document=document, note=note
+    )
+
+
+@transaction.atomic
+def renewal_complete_by_system(*, renewal, version, approved_on, document=None, note=""):
+    """``renewal_complete`` run by the system (the demo seed): no user, so no access check."""
+    return _complete(
+        renewal=renewal, user=None, version=version, approved_on=approved_on, document=document, note=note
+    )
+
+
+def _complete(*, renewal, user, version, approved_on, document, note):
     result = renewal.election
     _record(
         renewal=renewal,
@@ -350,6 +373,7 @@ def _check_postponement_window(*, term, kind, until, cap_months):
 @transaction.atomic
 def postponement_request(*, term, kind, until, reason, user):
     """File a postponement/advancement request; one may be pending per term."""
+    permissions.require(user, Action.RECORD_ACTIVITY, term.branch)
     if term.status != Term.Status.ACTIVE:
         raise ValidationError(_("该届次已结束，不能申请延期或提前换届。"))
     if not reason.strip():
@@ -374,6 +398,7 @@ def postponement_request(*, term, kind, until, reason, user):
 @transaction.atomic
 def postponement_decide(*, postponement, approve, user, note="", decided_on=None):
     """Approve or reject a pending request; an approved postponement moves the deadline."""
+    permissions.require(user, Action.SUPERVISE, postponement.term.branch)
     if approve:
         _check_postponement_window(
             term=postponement.term,

@@ -331,6 +331,7 @@ def report_unsaved(*, branch, month, user, today=None):
 @transaction.atomic
 def report_get_or_create(*, branch, month, user, today=None):
     """The branch's report for ``month``; the draft row is created by the first save, never on GET."""
+    permissions.require(user, Action.SUBMIT_REPORT, branch)
     month = month.replace(day=1)
     existing = MonthlyReport.objects.filter(branch=branch, month=month).first()
     if existing is not None:
@@ -472,7 +473,6 @@ def report_submit(*, report, user, version, today=None, now=None):
 
 
 def _transition(*, report, user, from_statuses, to_status, action, comment, **extra):
-    permissions.require(user, Action.REVIEW, report.branch)
     updated = MonthlyReport.objects.filter(pk=report.pk, status__in=from_statuses).update(
         status=to_status,
         reviewed_by=user,
@@ -493,6 +493,7 @@ def _transition(*, report, user, from_statuses, to_status, action, comment, **ex
 
 @transaction.atomic
 def report_return(*, report, user, comment):
+    permissions.require(user, Action.REVIEW, report.branch)
     if not comment.strip():
         raise ValidationError(_("退回时须填写修改意见。"))
     report = _transition(
@@ -509,6 +510,7 @@ def report_return(*, report, user, comment):
 
 @transaction.atomic
 def report_accept(*, report, user, comment=""):
+    permissions.require(user, Action.REVIEW, report.branch)
     report = _transition(
         report=report,
         user=user,
@@ -545,6 +547,7 @@ def _notify_branch(report, *, kind, comment):
 @transaction.atomic
 def report_reopen(*, report, user, comment):
     """Reopen an accepted report for a correction; the accepted version stays in the history."""
+    permissions.require(user, Action.REVIEW, report.branch)
     if not comment.strip():
         raise ValidationError(_("重新打开时须说明需要更正的内容。"))
     return _transition(

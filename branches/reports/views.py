@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from .. import audit, permissions, uploads
 from .. import selectors as branch_selectors
-from ..flow import error_messages
+from ..flow import NOT_DONE, error_messages, run_form
 from ..http import version_from
 from ..models import Activity, ActivityAttachment, MonthlyReport
 from ..permissions import Action, branch_permission_required, get_object_for_user, staff_required
@@ -130,24 +130,24 @@ def _decisions(formset):
 def activity_create(request, branch):
     roster = selectors.attendance_roster(branch)
     form, formset = _activity_forms(request, branch, roster=roster)
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        try:
-            activity = services.activity_create(
-                branch=branch,
-                user=request.user,
-                decisions=_decisions(formset),
-                absent_members=form.cleaned_data["absent_members"],
-                **form.service_fields(),
-            )
-        except ValidationError as error:
-            for message in error_messages(error):
-                form.add_error(None, message)
+    activity = run_form(
+        request,
+        form,
+        lambda data: services.activity_create(
+            branch=branch,
+            user=request.user,
+            decisions=_decisions(formset),
+            absent_members=data["absent_members"],
+            **form.service_fields(),
+        ),
+        extra_valid=formset.is_valid,
+    )
+    if activity is not NOT_DONE:
+        if activity.entered_late:
+            messages.warning(request, _("记录已保存。该活动超过规定时限才录入，已标记为补录。"))
         else:
-            if activity.entered_late:
-                messages.warning(request, _("记录已保存。该活动超过规定时限才录入，已标记为补录。"))
-            else:
-                messages.success(request, _("记录已保存。"))
-            return redirect(activity)
+            messages.success(request, _("记录已保存。"))
+        return redirect(activity)
     return render(
         request,
         "branches/reports/activity_form.html",
@@ -185,20 +185,19 @@ def activity_delete(request, pk):
     """GET asks for confirmation and a reason; POST soft-deletes the record."""
     activity = _activity_for(request, pk, Action.RECORD_ACTIVITY)
     form = forms.ActivityDeleteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
+    done = run_form(
+        request,
+        form,
+        lambda data: (
             services.activity_delete(
-                activity=activity,
-                user=request.user,
-                version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
+                activity=activity, user=request.user, version=data["version"], reason=data["reason"]
             )
-        except ValidationError as error:
-            for message in error_messages(error):
-                form.add_error(None, message)
-        else:
-            messages.success(request, _("活动记录已删除，删除原因已记入变更记录。"))
-            return redirect("reports:branch", org_id=activity.branch_id)
+            or True
+        ),
+    )
+    if done is not NOT_DONE:
+        messages.success(request, _("活动记录已删除，删除原因已记入变更记录。"))
+        return redirect("reports:branch", org_id=activity.branch_id)
     return render(
         request,
         "branches/reports/activity_delete.html",
@@ -218,22 +217,25 @@ def activity_edit(request, pk):
     activity = _activity_for(request, pk, Action.RECORD_ACTIVITY)
     roster = selectors.attendance_roster(activity.branch)
     form, formset = _activity_forms(request, activity.branch, instance=activity)
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        try:
+    done = run_form(
+        request,
+        form,
+        lambda data: (
             services.activity_update(
                 activity=activity,
                 user=request.user,
                 version=version_from(request),
                 decisions=_decisions(formset),
-                absent_members=form.cleaned_data["absent_members"],
+                absent_members=data["absent_members"],
                 **form.service_fields(),
             )
-        except ValidationError as error:
-            for message in error_messages(error):
-                form.add_error(None, message)
-        else:
-            messages.success(request, _("记录已更新。"))
-            return redirect(activity)
+            or True
+        ),
+        extra_valid=formset.is_valid,
+    )
+    if done is not NOT_DONE:
+        messages.success(request, _("记录已更新。"))
+        return redirect(activity)
     return render(
         request,
         "branches/reports/activity_form.html",
@@ -337,23 +339,24 @@ def report_detail(request, branch, year, month):
             messages.error(request, _("报告已报送，处于锁定状态，不能修改。"))
             return redirect(report)
         form = forms.ReportForm(request.POST, instance=report)
-        if form.is_valid():
-            try:
-                report = services.report_save(
-                    report=report,
-                    user=request.user,
-                    version=version_from(request),
-                    **{name: form.cleaned_data[name] for name in services.REPORT_INPUT_FIELDS},
-                )
-                if request.POST.get("action") == "submit":
-                    services.report_submit(report=report, user=request.user, version=report.version)
-                    messages.success(request, _("月度报告已报送，等待上级审核。"))
-                else:
-                    messages.success(request, _("草稿已保存。"))
-                return redirect(report)
-            except ValidationError as error:
-                for message in error_messages(error):
-                    form.add_error(None, message)
+
+        def save(data):
+            nonlocal report  # a saved draft stays saved (new version) when the submit is refused
+            report = services.report_save(
+                report=report,
+                user=request.user,
+                version=version_from(request),
+                **{name: data[name] for name in services.REPORT_INPUT_FIELDS},
+            )
+            if request.POST.get("action") == "submit":
+                services.report_submit(report=report, user=request.user, version=report.version)
+                messages.success(request, _("月度报告已报送，等待上级审核。"))
+            else:
+                messages.success(request, _("草稿已保存。"))
+            return report
+
+        if run_form(request, form, save) is not NOT_DONE:
+            return redirect(report)
     derived = (
         report.snapshot
         if not report.is_editable

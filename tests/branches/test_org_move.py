@@ -35,7 +35,7 @@ def test_move_rewrites_the_subtree_in_one_update(tree, personas):
 
 def test_move_to_a_general_branch_deepens_the_subtree(tree, personas):
     general = make_org("甲厅党总支", Kind.GENERAL_BRANCH, tree["unit_a"])
-    services.organization_move(organization=tree["branch_a"], new_parent=general)
+    services.organization_move(organization=tree["branch_a"], new_parent=general, user=personas["admin"])
     cell = Organization.objects.get(pk=tree["cell_a"].pk)
     assert cell.path == f"{general.path}{tree['branch_a'].pk}/{cell.pk}/"
     assert cell.depth == 4 and cell.unit == tree["unit_a"]
@@ -48,7 +48,9 @@ def test_old_unit_staff_lose_access_and_new_ones_gain_it(tree, personas, client)
     urls = [tree["branch_a"].get_absolute_url(), tree["cell_a"].get_absolute_url(), member.get_absolute_url()]
     client.force_login(staff_b)
     assert [client.get(url).status_code for url in urls] == [404, 404, 404]
-    services.organization_move(organization=tree["branch_a"], new_parent=tree["unit_b"])
+    services.organization_move(
+        organization=tree["branch_a"], new_parent=tree["unit_b"], user=personas["admin"]
+    )
     assert [client.get(url).status_code for url in urls] == [200, 200, 200]
     client.force_login(personas["unit_staff"])
     assert [client.get(url).status_code for url in urls] == [404, 404, 404]
@@ -66,10 +68,10 @@ def test_old_unit_staff_lose_access_and_new_ones_gain_it(tree, personas, client)
         ("branch_a", "unit_a", "已在所选上级组织之下"),
     ],
 )
-def test_move_is_refused_when_the_tree_rules_forbid_it(tree, node, target, message):
+def test_move_is_refused_when_the_tree_rules_forbid_it(tree, personas, node, target, message):
     before = dict(Organization.objects.values_list("pk", "path"))
     with pytest.raises(ValidationError, match=message):
-        services.organization_move(organization=tree[node], new_parent=tree[target])
+        services.organization_move(organization=tree[node], new_parent=tree[target], user=personas["admin"])
     assert dict(Organization.objects.values_list("pk", "path")) == before
 
 

@@ -14,14 +14,15 @@ from tests.factories import DEFAULT_PASSWORD
 
 @pytest.fixture
 def login(live_server):
-    """``login(page, user_or_username, next_url="/")`` signs in through the login form."""
+    """``login(page, user_or_username, next_url="/")`` signs in through the login form (with the
+    factories' password unless ``password`` is given, e.g. the demo users')."""
 
-    def sign_in(page, user, next_url="/"):
+    def sign_in(page, user, next_url="/", *, password=DEFAULT_PASSWORD):
         username = getattr(user, "username", user)
         page.context.clear_cookies()
         page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
         page.fill("input[name=username]", username)
-        page.fill("input[name=password]", DEFAULT_PASSWORD)
+        page.fill("input[name=password]", password)
         page.click("button[type=submit]")
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
         return page

@@ -1,7 +1,6 @@
 """axe-core over the main page of every area, for every demo persona: 0 serious/critical."""
 
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -12,7 +11,6 @@ from branches.models import Organization, RoleAssignment, User
 from .axe import axe_violations, format_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path("/work/helpers/shots/i8")
 PERSONAS = ("admin", "sheng", "danwei", "shuji", "shuji2")
 
 
@@ -56,21 +54,11 @@ def main_pages(user):
     return pages
 
 
-def login(page, live_server, username):
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-
-
-def test_main_pages_have_no_serious_or_critical_axe_violations(live_server, page):
+def test_main_pages_have_no_serious_or_critical_axe_violations(live_server, page, login, shot):
     call_command("seed_demo", stdout=StringIO())
-    SHOTS.mkdir(parents=True, exist_ok=True)
     failures, checked = [], 0
     for username in PERSONAS:
-        login(page, live_server, username)
+        login(page, username, password=DEMO_PASSWORD)
         for path in main_pages(User.objects.get(username=username)):
             response = page.goto(f"{live_server.url}{path}")
             if response.status in (403, 404):
@@ -80,6 +68,6 @@ def test_main_pages_have_no_serious_or_critical_axe_violations(live_server, page
             violations = axe_violations(page)
             if violations:
                 failures.append(f"{username} {path}\n{format_violations(violations)}")
-        page.screenshot(path=str(SHOTS / f"axe_{username}_last.png"), full_page=True)
+        shot(page, f"axe_{username}_last")
     assert checked > 40
     assert not failures, "\n".join(failures)

@@ -26,15 +26,6 @@ def shot(page, name):
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def login(page, live_server, username):
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw-123456")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-
-
 def save_untouched(page, url, button):
     """Open an edit form, change nothing, save; the page must not come back with an error."""
     page.goto(url)
@@ -50,7 +41,7 @@ def branch(tree, personas):
     return branch
 
 
-def test_every_date_survives_saving_an_untouched_edit_form(live_server, page, branch, personas):
+def test_every_date_survives_saving_an_untouched_edit_form(live_server, page, login, branch, personas):
     today = timezone.localdate()
     previous = today.replace(day=1) - relativedelta(months=1)
     held_on = previous + timedelta(days=9)
@@ -95,7 +86,7 @@ def test_every_date_survives_saving_an_untouched_edit_form(live_server, page, br
         declaration=True,
         gap_reason="当月集中学习与主题党日合并",
     )
-    login(page, live_server, "secretary")
+    login(page, "secretary")
     page.on("dialog", lambda dialog: dialog.accept())
 
     save_untouched(page, f"{live_server.url}/reports/activities/{activity.pk}/edit/", "保存记录")
@@ -122,13 +113,15 @@ def test_every_date_survives_saving_an_untouched_edit_form(live_server, page, br
         date(2006, 7, 1),
     )
 
-    login(page, live_server, "unit_staff")
+    login(page, "unit_staff")
     save_untouched(page, f"{live_server.url}/orgs/{branch.pk}/edit/", "保存")
     branch.refresh_from_db()
     assert branch.established_on == date(2019, 4, 8)
 
 
-def test_secretary_corrects_the_type_and_deletes_a_record_with_a_reason(live_server, page, branch, personas):
+def test_secretary_corrects_the_type_and_deletes_a_record_with_a_reason(
+    live_server, page, login, branch, personas
+):
     MemberFactory.create_batch(5, branch=branch)
     today = timezone.localdate()
     activity = Activity.objects.create(
@@ -142,7 +135,7 @@ def test_secretary_corrects_the_type_and_deletes_a_record_with_a_reason(live_ser
         expected_full=5,
         present_full=5,
     )
-    login(page, live_server, "secretary")
+    login(page, "secretary")
     page.on("dialog", lambda dialog: dialog.accept())
     page.goto(f"{live_server.url}{activity.get_absolute_url()}")
     page.get_by_role("link", name="更正").click()
@@ -167,7 +160,7 @@ def test_secretary_corrects_the_type_and_deletes_a_record_with_a_reason(live_ser
     shot(page, "activity_deleted")
 
 
-def test_staff_see_the_whole_review_backlog_oldest_first(live_server, page, tree, personas):
+def test_staff_see_the_whole_review_backlog_oldest_first(live_server, page, login, tree, personas):
     now = timezone.now()
     old = MonthlyReport.objects.create(
         branch=tree["branch_a"],
@@ -185,7 +178,7 @@ def test_staff_see_the_whole_review_backlog_oldest_first(live_server, page, tree
         first_submitted_at=now - timedelta(days=2),
         submitted_at=now - timedelta(days=2),
     )
-    login(page, live_server, "unit_staff")
+    login(page, "unit_staff")
     expect(page.locator("#backlog-pending")).to_contain_text("2")
     expect(page.locator("#backlog-oldest")).to_contain_text("75 天")
     page.locator("#backlog-pending").click()
@@ -201,7 +194,7 @@ def test_staff_see_the_whole_review_backlog_oldest_first(live_server, page, tree
 
 
 def test_an_approved_early_renewal_moves_the_countdown_and_opens_the_procedure(
-    live_server, page, tree, personas
+    live_server, page, login, tree, personas
 ):
     branch = tree["branch_a"]
     today = timezone.localdate()
@@ -209,7 +202,7 @@ def test_an_approved_early_renewal_moves_the_countdown_and_opens_the_procedure(
     member = MemberFactory(branch=branch)
     services.post_assign(term=term, member=member, role=Post.Role.SECRETARY, started_on=term.elected_on)
     advanced_to = today + timedelta(days=60)
-    login(page, live_server, "secretary")
+    login(page, "secretary")
     page.get_by_role("button", name="组织生活", exact=True).click()  # the menu group
     page.get_by_role("link", name="换届", exact=True).click()
     expect(page.locator("#countdown")).to_contain_text(str((term.ends_on - today).days))
@@ -230,10 +223,12 @@ def test_an_approved_early_renewal_moves_the_countdown_and_opens_the_procedure(
     assert Member.objects.filter(branch=branch).count() == 1
 
 
-def test_phone_width_lists_scroll_with_readable_columns_and_24px_targets(live_server, page, tree, personas):
+def test_phone_width_lists_scroll_with_readable_columns_and_24px_targets(
+    live_server, page, login, tree, personas
+):
     MemberFactory.create_batch(30, branch=tree["branch_a"])
     page.set_viewport_size({"width": 390, "height": 844})
-    login(page, live_server, "unit_staff")
+    login(page, "unit_staff")
     for path in ("/members/", "/reports/review/?status=all", f"/reports/branch/{tree['branch_a'].pk}/"):
         page.goto(f"{live_server.url}{path}")
         narrowest = page.evaluate(

@@ -1,8 +1,6 @@
 """Unit staff onboard branches from a workbook: template → two errors → error workbook → fix →
 re-upload → confirm → the branches are in the tree. axe-core runs on every import page."""
 
-from pathlib import Path
-
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
@@ -11,21 +9,6 @@ from branches.models import Member, Organization
 from tests.browser.axe import assert_no_serious_axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path("/work/helpers/shots/i11")
-
-
-def login(page, live_server, username):
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw-123456")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-
-
-def shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def fill(path, rows_by_sheet):
@@ -54,9 +37,11 @@ def member_row(branch, number, name, gender="男", status="正式党员"):
     ]
 
 
-def test_unit_staff_onboard_branches_from_a_workbook(settings, live_server, page, tree, personas, tmp_path):
+def test_unit_staff_onboard_branches_from_a_workbook(
+    settings, live_server, page, login, shot, tree, personas, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path / "media"
-    login(page, live_server, "unit_staff")
+    login(page, "unit_staff")
     page.get_by_role("button", name="组织", exact=True).click()  # the menu group
     page.get_by_role("link", name="表格导入").first.click()
     expect(page.get_by_role("heading", name="表格导入：组织、党员、届次和职务")).to_be_visible()

@@ -1,8 +1,6 @@
 """Browser: the pages added for security work under the Content-Security-Policy (no violation
 reported by Chromium, behaviour wired by static JS) and pass axe-core."""
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
@@ -10,12 +8,6 @@ from branches.models import Organization, User
 from tests.browser.axe import assert_no_serious_axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path("/work/helpers/shots/i9")
-
-
-def shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def csp_violations(page):
@@ -24,17 +16,18 @@ def csp_violations(page):
     return found
 
 
-def login(page, live_server, username, password="pw-123456"):
+def failed_login(page, live_server, username):
+    """One sign-in attempt with a wrong password (the shared ``login`` fixture expects success)."""
     page.context.clear_cookies()
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
+    page.fill("input[name=password]", "wrong")
     page.click("button[type=submit]")
 
 
-def test_admin_moves_a_branch_with_the_confirm_dialog(live_server, page, tree, personas):
+def test_admin_moves_a_branch_with_the_confirm_dialog(live_server, page, login, shot, tree, personas):
     violations = csp_violations(page)
-    login(page, live_server, "admin")
+    login(page, "admin")
     page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/orgs/{tree['branch_a'].pk}/")
     page.get_by_role("link", name="移动").click()
@@ -49,10 +42,10 @@ def test_admin_moves_a_branch_with_the_confirm_dialog(live_server, page, tree, p
     assert violations == []
 
 
-def test_forced_password_change_page(live_server, page, tree, personas):
+def test_forced_password_change_page(live_server, page, login, shot, tree, personas):
     violations = csp_violations(page)
     User.objects.filter(username="secretary").update(must_change_password=True)
-    login(page, live_server, "secretary")
+    login(page, "secretary")
     page.wait_for_url(f"{live_server.url}/accounts/password/change/")
     expect(page.get_by_role("heading", name="修改密码")).to_be_visible()
     assert_no_serious_axe_violations(page)
@@ -67,10 +60,10 @@ def test_forced_password_change_page(live_server, page, tree, personas):
     assert violations == []
 
 
-def test_lockout_and_reset_pages(live_server, page, tree, personas, settings):
+def test_lockout_and_reset_pages(live_server, page, shot, tree, personas, settings):
     settings.AXES_FAILURE_LIMIT = 2
     for _ in range(3):
-        login(page, live_server, "outsider", password="wrong")
+        failed_login(page, live_server, "outsider")
     expect(page.locator("#lockout-duration")).to_contain_text("15 分钟")
     assert_no_serious_axe_violations(page)
     shot(page, "lockout")
@@ -80,8 +73,8 @@ def test_lockout_and_reset_pages(live_server, page, tree, personas, settings):
     shot(page, "password_reset")
 
 
-def test_bad_request_page(live_server, page, tree, personas):
-    login(page, live_server, "admin")
+def test_bad_request_page(live_server, page, login, shot, tree, personas):
+    login(page, "admin")
     page.wait_for_url(f"{live_server.url}/")
     response = page.goto(f"{live_server.url}/orgs/?q=%00")
     assert response.status == 400

@@ -63,6 +63,6 @@ class Command(BaseCommand):
             if root is None:
                 root = services.organization_create(name=root_name, kind=Organization.Kind.WORK_COMMITTEE)
                 self.stdout.write(f"Created the root organization {root.name}.")
-            services.role_assign(user=user, role=RoleAssignment.Role.ADMIN, organization=root)
+            services.role_assign_by_system(user=user, role=RoleAssignment.Role.ADMIN, organization=root)
         verb = "Created" if created else "Promoted"
         self.stdout.write(self.style.SUCCESS(f"{verb} administrator {username} (admin role on {root.name})."))

@@ -139,6 +139,7 @@ def test_team_edit_refuses_own_group_and_declared_conflicts(world, edition):
     same_group_unit = round_.units.filter(group_id=visit.host_group_id).exclude(unit=host_unit).first().unit
     with pytest.raises(ValidationError, match="本组单位"):
         services.team_add(
+            actor=world["leader"],
             visit=visit,
             user=world["observers"][same_group_unit.pk],
             role=VisitMember.Role.OBSERVER,
@@ -146,7 +147,11 @@ def test_team_edit_refuses_own_group_and_declared_conflicts(world, edition):
         )
     with pytest.raises(ValidationError, match="本单位"):
         services.team_add(
-            visit=visit, user=world["observers"][host_unit.pk], role=VisitMember.Role.OBSERVER, unit=host_unit
+            actor=world["leader"],
+            visit=visit,
+            user=world["observers"][host_unit.pk],
+            role=VisitMember.Role.OBSERVER,
+            unit=host_unit,
         )
     visiting = round_.units.filter(group_id=visit.group_id).first()
     member = VisitMember.objects.get(visit=visit, user=visiting.observer)
@@ -154,7 +159,11 @@ def test_team_edit_refuses_own_group_and_declared_conflicts(world, edition):
     assert not VisitMember.objects.filter(pk=member.pk).exists()  # taken off at once
     with pytest.raises(ValidationError, match="利益冲突"):
         services.team_add(
-            visit=visit, user=visiting.observer, role=VisitMember.Role.OBSERVER, unit=visiting.unit
+            actor=world["leader"],
+            visit=visit,
+            user=visiting.observer,
+            role=VisitMember.Role.OBSERVER,
+            unit=visiting.unit,
         )
 
 

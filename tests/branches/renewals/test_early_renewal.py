@@ -9,6 +9,7 @@ import time_machine
 
 from branches.models import Postponement
 from branches.renewals import ical, ladder, selectors, services
+from tests.factories import Role, UserFactory, grant
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 30)
@@ -21,9 +22,11 @@ def frozen():
         yield
 
 
-def approve(term, personas, kind, until):
+def approve(term, personas, kind, until, requester=None):
+    """The branch's secretary requests (``requester`` for another branch than branch_a), the
+    unit staff approve."""
     request = services.postponement_request(
-        term=term, kind=kind, until=until, reason="单位机构改革", user=personas["secretary"]
+        term=term, kind=kind, until=until, reason="单位机构改革", user=requester or personas["secretary"]
     )
     return services.postponement_decide(postponement=request, approve=True, user=personas["unit_staff"])
 
@@ -70,7 +73,9 @@ def test_early_renewal_moves_countdown_ladder_calendar_and_feed(terms, tree, per
 
 def test_early_renewal_far_ahead_still_opens_the_procedure(terms, tree, personas, client_for):
     # branch_b expires 2028-06-30; an early renewal on 2027-09-01 is more than 6 months away
-    approve(terms["b"], personas, Postponement.Kind.ADVANCE, date(2027, 9, 1))
+    secretary_b = UserFactory(username="secretary_b")
+    grant(secretary_b, Role.SECRETARY, tree["branch_b"])
+    approve(terms["b"], personas, Postponement.Kind.ADVANCE, date(2027, 9, 1), requester=secretary_b)
     page = client_for(personas["unit_staff"]).get(f"/renewals/branch/{tree['branch_b'].pk}/")
     assert page.context["next_step"] == "request"
 
