@@ -35,15 +35,13 @@ def reachable_pages(username):
 
 
 @pytest.mark.parametrize("username", DEMO_PERSONAS)
-def test_every_reachable_page_has_no_serious_or_critical_axe_violations(live_server, page, shot, username):
+def test_every_reachable_page_has_no_serious_or_critical_axe_violations(
+    live_server, page, login, shot, username
+):
     call_command("seed_demo", stdout=StringIO())
     pages = reachable_pages(username)
     assert len(pages) > 20
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    login(page, username, password=DEMO_PASSWORD)
     failures = []
     for path in pages:
         response = page.goto(f"{live_server.url}{path}")

@@ -3,7 +3,6 @@ the review backlog is visible, an approved early renewal takes effect."""
 
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -18,12 +17,6 @@ from tests.factories import MemberFactory
 from .axe import assert_no_serious_axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path("/work/helpers/shots/i8")
-
-
-def shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def save_untouched(page, url, button):
@@ -41,7 +34,7 @@ def branch(tree, personas):
     return branch
 
 
-def test_every_date_survives_saving_an_untouched_edit_form(live_server, page, login, branch, personas):
+def test_every_date_survives_saving_an_untouched_edit_form(shot, live_server, page, login, branch, personas):
     today = timezone.localdate()
     previous = today.replace(day=1) - relativedelta(months=1)
     held_on = previous + timedelta(days=9)
@@ -120,7 +113,7 @@ def test_every_date_survives_saving_an_untouched_edit_form(live_server, page, lo
 
 
 def test_secretary_corrects_the_type_and_deletes_a_record_with_a_reason(
-    live_server, page, login, branch, personas
+    shot, live_server, page, login, branch, personas
 ):
     MemberFactory.create_batch(5, branch=branch)
     today = timezone.localdate()
@@ -160,7 +153,7 @@ def test_secretary_corrects_the_type_and_deletes_a_record_with_a_reason(
     shot(page, "activity_deleted")
 
 
-def test_staff_see_the_whole_review_backlog_oldest_first(live_server, page, login, tree, personas):
+def test_staff_see_the_whole_review_backlog_oldest_first(shot, live_server, page, login, tree, personas):
     now = timezone.now()
     old = MonthlyReport.objects.create(
         branch=tree["branch_a"],
@@ -194,7 +187,7 @@ def test_staff_see_the_whole_review_backlog_oldest_first(live_server, page, logi
 
 
 def test_an_approved_early_renewal_moves_the_countdown_and_opens_the_procedure(
-    live_server, page, login, tree, personas
+    shot, live_server, page, login, tree, personas
 ):
     branch = tree["branch_a"]
     today = timezone.localdate()
@@ -224,7 +217,7 @@ def test_an_approved_early_renewal_moves_the_countdown_and_opens_the_procedure(
 
 
 def test_phone_width_lists_scroll_with_readable_columns_and_24px_targets(
-    live_server, page, login, tree, personas
+    shot, live_server, page, login, tree, personas
 ):
     MemberFactory.create_batch(30, branch=tree["branch_a"])
     page.set_viewport_size({"width": 390, "height": 844})
