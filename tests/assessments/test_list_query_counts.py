@@ -8,7 +8,7 @@ from branches.models import Organization
 from tests.conftest import count_queries
 from tests.factories import make_org
 
-from .conftest import finalized_review, staff_branch
+from .conftest import finalized_review, full_marks, staff_branch
 
 
 def grow_unit(tree, personas, n):
@@ -43,6 +43,14 @@ def test_secretary_reviews_and_history_run_the_same_queries_at_two_sizes(scored_
     history = reverse("assessments:review-history", args=[review.pk])
     before = (count_queries(secretary, mine), count_queries(secretary, history))
     finalized_review(scored_tree["branch_a"], personas["unit_staff"], year=2026)
-    finalized_review(scored_tree["branch_a"], personas["unit_staff"], kind=Review.Kind.SELF, year=2026)
+    # a self-assessment is started, scored and submitted by the secretary, finalized by staff
+    own = services.review_start(
+        branch=scored_tree["branch_a"], kind=Review.Kind.SELF, year=2026, user=personas["secretary"]
+    )
+    services.review_save_scores(
+        review=own, user=personas["secretary"], version=own.version, entries=full_marks(own)
+    )
+    services.review_submit(review=own, user=personas["secretary"])
+    services.review_finalize(review=own, user=personas["unit_staff"])
     review.refresh_from_db()
     assert (count_queries(secretary, mine), count_queries(secretary, history)) == before
