@@ -192,12 +192,19 @@ def _grants(user: AnyUser, action: str) -> list[Grant]:
 
 
 def scope_paths(user: AnyUser, action: str) -> list[str] | None:
-    """Tree prefixes under which ``user`` may do ``action``; None means everywhere."""
+    """The topmost tree prefixes under which ``user`` may do ``action``; None means everywhere."""
     if is_admin(user):
         return None
     paths = {path for role, path in _assignments(user) if action in ROLE_ACTIONS[role]}
     paths.update(grant.path for grant in _grants(user, action) if action in grant.actions)
-    return sorted(paths)
+    # Only the topmost: a path under another adds nothing to the scope but one more OR term to
+    # every scoped query (provincial staff on observation teams carried ~200 of them). In sorted
+    # order a subtree's paths follow its root, so comparing with the last one kept suffices.
+    topmost: list[str] = []
+    for path in sorted(paths):
+        if not topmost or not path.startswith(topmost[-1]):
+            topmost.append(path)
+    return topmost
 
 
 def _ancestor_paths(path: str) -> list[str]:

@@ -88,9 +88,7 @@ def scope_roots(user):
     if paths is None:
         roots = Organization.objects.filter(parent__isnull=True)
     else:
-        # A node assigned twice (or under another assigned node) is shown once, at the top.
-        top = [path for path in paths if not any(p != path and path.startswith(p) for p in paths)]
-        roots = Organization.objects.filter(path__in=top)
+        roots = Organization.objects.filter(path__in=paths)  # topmost only: see scope_paths
     return list(_with_counts(roots).select_related("unit").order_by("path"))
 
 

@@ -99,3 +99,27 @@ def test_a_source_limited_to_some_actions_is_asked_only_about_them(tree, persona
         assert asked == ["user", "paths"]
     finally:
         permissions.unregister_grant_source("test-raters")
+
+
+def test_the_scope_keeps_only_the_topmost_paths(tree):
+    """A grant or role under a path already in scope adds no OR term to scoped queries."""
+    user = UserFactory(username="wide")
+    grant(user, Role.UNIT_STAFF, tree["unit_a"])
+    grant(user, Role.SECRETARY, tree["branch_a"])  # under unit_a
+    grant(user, Role.SECRETARY, tree["branch_c"])  # elsewhere
+    host = tree["branch_b"]  # a grant under unit_a as well
+
+    def grants(user_id):
+        return [Grant(user.pk, frozenset({Action.VIEW}), host.path)] if user_id == user.pk else []
+
+    permissions.register_grant_source(
+        "test-nested",
+        for_user=lambda someone, now: grants(someone.pk),
+        for_paths=lambda paths, now: grants(user.pk),
+    )
+    try:
+        scope = permissions.scope_paths(fresh(user), Action.VIEW)
+        assert scope == sorted([tree["unit_a"].path, tree["branch_c"].path])
+        assert permissions.can(fresh(user), Action.VIEW, host)
+    finally:
+        permissions.unregister_grant_source("test-nested")
