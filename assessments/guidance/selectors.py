@@ -32,15 +32,14 @@ def unanswered(user, *, now=None):
     return question_list(user, status=Status.OPEN).filter(created_at__lt=cutoff).order_by("created_at", "pk")
 
 
-def similar_questions(question, *, limit=10):
-    """Other questions with the same dimension that share search tokens with this one (merge
-    candidates), most recent first."""
+def similar_questions(user, question, *, limit=10):
+    """Other questions in the viewer's scope with the same dimension that share search tokens
+    with this one (merge candidates), most recent first."""
     words = set(search.tokens(question.title))
     candidates = (
-        Question.objects.filter(dimension=question.dimension)
+        question_list(user, dimension=question.dimension)
         .exclude(pk=question.pk)
         .exclude(status=Status.MERGED)
-        .select_related("branch")
         .order_by("-created_at")[:200]
     )
     scored = []
@@ -50,6 +49,14 @@ def similar_questions(question, *, limit=10):
             scored.append((shared, other))
     scored.sort(key=lambda pair: -pair[0])
     return [other for _shared, other in scored[:limit]]
+
+
+def duplicates(user, question):
+    """The questions merged into ``question``: those in the viewer's scope, and how many others
+    (other branches' questions are counted, never shown)."""
+    merged = question.duplicates.all()
+    visible = list(merged.filter(permissions.scope_q(user, Action.VIEW, "branch__")).select_related("branch"))
+    return visible, merged.count() - len(visible)
 
 
 def faq_search(*, query="", dimension=""):

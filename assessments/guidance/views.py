@@ -89,7 +89,9 @@ def ask(request):
 
 def _question(request, pk, action=Action.VIEW):
     return get_object_for_user(
-        Question.objects.select_related("branch__unit", "asked_by", "answered_by", "duplicate_of", "faq"),
+        Question.objects.select_related(
+            "branch__unit", "asked_by", "answered_by", "duplicate_of__branch", "faq"
+        ),
         user=request.user,
         action=action,
         org_field="branch",
@@ -99,6 +101,7 @@ def _question(request, pk, action=Action.VIEW):
 
 def question_detail(request, pk):
     question = _question(request, pk)
+    duplicates, other_duplicates = selectors.duplicates(request.user, question)
     can_answer = permissions.is_staff_role(request.user) and permissions.can(
         request.user, Action.REVIEW, question.branch
     )
@@ -155,10 +158,13 @@ def question_detail(request, pk):
             "question": question,
             "dimension": dimensions.label(question.dimension),
             "can_answer": can_answer,
-            "similar": selectors.similar_questions(question)
+            "similar": selectors.similar_questions(request.user, question)
             if can_answer and question.status == Question.Status.OPEN
             else [],
-            "duplicates": list(question.duplicates.select_related("branch")),
+            "can_open_target": question.duplicate_of is not None
+            and permissions.can(request.user, Action.VIEW, question.duplicate_of.branch),
+            "duplicates": duplicates,
+            "other_duplicates": other_duplicates,
             "answer_form": answer_form,
             "merge_form": merge_form,
             "publish_form": publish_form,

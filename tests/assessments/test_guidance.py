@@ -50,8 +50,9 @@ def test_publish_requires_an_answer(tree, personas):
 def test_merge_duplicates_answered_once_and_counted(tree, personas):
     first = ask(tree, personas, "组织生活会每年开几次？")
     second = ask(tree, personas, "组织生活会一年开几次", who="outsider", branch="branch_c")
-    similar = selectors.similar_questions(second)
-    assert first in similar
+    assert first in selectors.similar_questions(personas["provincial"], second)
+    # merge candidates are scoped: 甲厅's staff is not offered 乙厅's question
+    assert second not in selectors.similar_questions(personas["unit_staff"], first)
     with pytest.raises(PermissionDenied):  # unit staff of 甲厅 cannot touch 乙厅's question
         services.question_merge(question=second, into=first, user=personas["unit_staff"])
     services.question_merge(question=second, into=first, user=personas["provincial"])
@@ -120,3 +121,22 @@ def test_experience_publish_and_search(tree, personas):
     assert [e.title for e in selectors.experience_search(query="志愿")] == ["“主题党日+”活动法"]
     assert list(selectors.experience_search(dimension="basic_support")) == []
     assert Faq.objects.count() == 0
+
+
+def test_a_question_merged_into_another_branchs_shows_its_answer_but_no_link_or_names(
+    tree, personas, client_for
+):
+    """The asker of a merged question reads the answer it was merged into; the other branch's
+    question is neither linked (it would 404) nor named on the canonical question's page."""
+    first = ask(tree, personas, "组织生活会每年开几次？")
+    second = ask(tree, personas, "组织生活会一年开几次", who="outsider", branch="branch_c")
+    services.question_merge(question=second, into=first, user=personas["provincial"])
+    services.question_answer(question=first, user=personas["provincial"], answer="至少每年一次。", version=1)
+    page = client_for(personas["outsider"]).get(second.get_absolute_url()).content.decode()
+    assert "至少每年一次。" in page and "组织生活会每年开几次？" in page
+    assert first.get_absolute_url() not in page
+    assert client_for(personas["outsider"]).get(first.get_absolute_url()).status_code == 404
+    own = client_for(personas["secretary"]).get(first.get_absolute_url()).content.decode()
+    assert tree["branch_c"].name not in own and "另有 1 个其他党支部提出的相同问题" in own
+    staff = client_for(personas["provincial"]).get(first.get_absolute_url()).content.decode()
+    assert tree["branch_c"].name in staff
