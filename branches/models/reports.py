@@ -69,7 +69,15 @@ class MonthlyReport(models.Model):
         verbose_name = _("月度报告")
         verbose_name_plural = _("月度报告")
         ordering = ["-month", "branch__path"]
-        indexes = [models.Index(fields=["month", "status"], name="report_month_status")]
+        indexes = [
+            models.Index(fields=["month", "status"], name="report_month_status"),
+            # The review backlog, oldest submission first (selectors.review_queue).
+            models.Index(
+                fields=["submitted_at"],
+                name="report_awaiting_review",
+                condition=Q(status__in=["submitted", "resubmitted"]),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["branch", "month"], name="report_one_per_branch_month"),
             models.CheckConstraint(condition=Q(month__day=1), name="report_month_is_first_day"),

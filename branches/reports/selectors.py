@@ -203,6 +203,17 @@ def report_derived(branch, month, *, today):
     }
 
 
+REPORT_TEXTS = (
+    "snapshot",
+    "study_topics",
+    "development_work",
+    "problems",
+    "next_month_plan",
+    "gap_reason",
+    "review_comment",
+)
+
+
 def report_queryset():
     return MonthlyReport.objects.select_related("branch", "branch__unit", "filer", "reviewed_by")
 
@@ -223,9 +234,18 @@ def review_queue(user, *, month=None, unit_id=None, status=None, late=None):
         qs = qs.filter(status__in=MonthlyReport.AWAITING_REVIEW)
     if late is not None:
         qs = qs.filter(is_late=late)
-    # Reports waiting for review first, oldest submission first (first come, first reviewed).
-    waiting = Case(When(status__in=MonthlyReport.AWAITING_REVIEW, then=Value(0)), default=Value(1))
-    return qs.order_by(waiting, "submitted_at", "branch__path")
+    # Oldest submission first (first come, first reviewed); with handled reports shown too, the
+    # ones waiting come first. Without that CASE the backlog's order is served by the partial
+    # index report_awaiting_review (a page reads 25 index entries, not the whole backlog).
+    if status == "all":
+        waiting = Case(When(status__in=MonthlyReport.AWAITING_REVIEW, then=Value(0)), default=Value(1))
+        return qs.order_by(waiting, "submitted_at", "branch__path")
+    return qs.order_by("submitted_at", "branch__path")
+
+
+def review_queue_page(reports):
+    """A page of the queue: without the report's texts and frozen figures (the export has them)."""
+    return reports.select_related(None).select_related("branch__unit").defer(*REPORT_TEXTS)
 
 
 def review_backlog(user):

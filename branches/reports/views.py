@@ -428,7 +428,7 @@ def review_queue(request):
     reports = selectors.review_queue(
         request.user, month=month, unit_id=unit.pk if unit else None, status=status, late=late
     )
-    page = Paginator(reports, 25).get_page(request.GET.get("page"))
+    page = Paginator(selectors.review_queue_page(reports), 25).get_page(request.GET.get("page"))
     now = timezone.now()
     for report in page.object_list:
         report.waiting_days = (now - report.submitted_at).days if report.submitted_at else None

@@ -378,7 +378,7 @@ def test_the_queue_shows_the_whole_backlog_oldest_first_with_its_age(client_for,
 
     old = filed(tree["branch_a"], month=date(2025, 9, 1))
     recent = filed(tree["branch_b"], month=date(2026, 2, 1))
-    filed(tree["branch_b"], month=date(2026, 1, 1), status=Status.ACCEPTED)
+    handled = filed(tree["branch_b"], month=date(2026, 1, 1), status=Status.ACCEPTED)
     now = timezone.now()
     MonthlyReport.objects.filter(pk=old.pk).update(submitted_at=now - timedelta(days=40))
     MonthlyReport.objects.filter(pk=recent.pk).update(submitted_at=now - timedelta(days=3))
@@ -388,7 +388,8 @@ def test_the_queue_shows_the_whole_backlog_oldest_first_with_its_age(client_for,
     page = response.content.decode()
     assert "40 天" in page and "3 天" in page
     everything = client.get("/reports/review/?status=all").context["page_obj"]
-    assert len(everything) == 3
+    # the handled report was submitted first, yet the ones waiting come before it
+    assert [r.pk for r in everything] == [old.pk, recent.pk, handled.pk]
     home = client.get("/").content.decode()
     assert 'id="backlog-pending"' in home and "40 天" in home
 
