@@ -107,6 +107,12 @@ def render(chart):
 
 
 def _draw(chart, cjk):
+    buffer = BytesIO()
+    _figure(chart, cjk).savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _figure(chart, cjk):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
@@ -133,7 +139,6 @@ def _draw(chart, cjk):
             values = [v or 0.0 for v in s["data"]]
             axes.bar(positions, values, 0.6, bottom=bottom, color=COLORS[i % 6], label=name)
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-        axes.set_ylim(0, 100)
     else:
         width = 0.8 / max(1, len(series))
         for i, (s, name) in enumerate(zip(series, names, strict=True)):
@@ -153,7 +158,7 @@ def _draw(chart, cjk):
     unit = _label(chart["unit"], "", cjk)
     if unit:
         axes.set_ylabel(unit, fontproperties=font)
-    axes.set_ylim(bottom=0)
+    axes.set_ylim(0, 100 if chart["percent"] else None)
     axes.set_xlim(-0.5, len(positions) - 0.5)
     axes.grid(axis="y", linewidth=0.5, alpha=0.4)
     axes.set_axisbelow(True)
@@ -162,6 +167,4 @@ def _draw(chart, cjk):
     # Fixed margins (a layout engine would measure every label first and double the time).
     figure.subplots_adjust(left=0.08, right=0.985, top=0.86, bottom=0.24 if rotate else 0.1)
     figure.legend(loc="upper center", ncols=min(4, len(series)), frameon=False, prop=font)
-    buffer = BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    return buffer.getvalue()
+    return figure

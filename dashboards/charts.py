@@ -27,6 +27,9 @@ def _spec(chart_id, title, categories, series, *, unit="%", kind="bar", stack=Fa
         "kind": kind,
         "stack": stack,
         "unit": str(unit),
+        # Rates run 0–100 whatever the data: an axis fitted to a few small or zero values would
+        # read as 0–1 "%".
+        "percent": unit == "%",
         "categories": [str(c) for c in categories],
         "series": [
             {"name": str(s["name"]), "key": s.get("key", ""), "data": data}

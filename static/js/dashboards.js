@@ -19,7 +19,7 @@
         legend: { top: 0, type: "scroll" },
         grid: { left: 48, right: 16, top: 36, bottom: 40 },
         xAxis: { type: "category", data: spec.categories, axisLabel: { hideOverlap: true } },
-        yAxis: { type: "value", name: spec.unit, max: spec.stack ? 100 : null },
+        yAxis: { type: "value", name: spec.unit, min: 0, max: spec.percent ? 100 : null },
         series: spec.series.map(function (s) {
           return {
             name: s.name,

@@ -58,6 +58,8 @@ def test_dashboard_drill_down_and_health_report(page, login, shot, output_path, 
         expect(chart).to_have_attribute("data-rendered", "1")
         expect(chart.locator("svg")).to_have_count(1)
     expect(page.locator('[data-chart-empty="training_coverage"]')).to_contain_text("暂无数据")
+    y_extent = "id => echarts.getInstanceByDom(document.getElementById(id)).getModel().getComponent('yAxis').axis.scale.getExtent()"
+    assert page.evaluate(y_extent, "chart-reports") == [0, 100]  # a rate's axis is 0–100 %
     expect(page.locator("#unit-groups")).to_contain_text("党政机关")
     shot(page, "01-province-dashboard")
     assert_no_serious_axe_violations(page)

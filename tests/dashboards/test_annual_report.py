@@ -147,6 +147,18 @@ def test_fallback_uses_indicator_keys_as_series_names():
     assert png.startswith(b"\x89PNG")
 
 
+def test_rate_charts_run_from_0_to_100_whatever_their_values():
+    """A quarterly rate with small values (or all 0) once drew a 0–1 axis labelled "%"."""
+    indicators = {i.key: i for i in registry.all_indicators()}
+    quarters = {f"{Y}Q{q}": 0.0 for q in range(1, 5)}
+    series = {"report_on_time": quarters, "renewal_overdue": {f"{Y}Q1": 0.4}}
+    built = {c["id"]: c for c in charts.build(series, [Y], indicators)}
+    assert built["reports"]["percent"] and not built["renewal"]["percent"]
+    assert chart_images._figure(built["reports"], None).axes[0].get_ylim() == (0, 100)
+    counted = chart_images._figure(built["renewal"], None).axes[0].get_ylim()
+    assert counted[0] == 0 and counted[1] < 1  # a count keeps an axis fitted to its values
+
+
 def test_a_cjk_font_is_found_on_this_machine():
     """CI installs fonts-wqy-microhei (.ci/run); the lookup must find it (or another CJK font)."""
     from matplotlib import font_manager
