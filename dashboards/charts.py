@@ -151,18 +151,16 @@ def heatmap(children, values, indicators):
     }
 
 
-BAR_COLORS = {"branch": "#b22222", "unit": "#d9822b", "province": "#6c757d"}
+BAR_COLORS = {"branch": "#b22222", "general": "#2f6db5", "unit": "#d9822b", "province": "#6c757d"}
 
 
-def dimension_bars(dims):
+def dimension_bars(dims, keys):
     """Geometry of a small horizontal bar chart drawn as SVG by the template (no script, so it
-    also prints and renders in the PDF)."""
+    also prints and renders in the PDF): per dimension one bar per compared organization."""
     bars, top = [], 0
     for dim in dims:
         group = []
-        for offset, (key, value) in enumerate(
-            (("branch", dim["branch"]), ("unit", dim["unit"]), ("province", dim["province"]))
-        ):
+        for offset, (key, value) in enumerate(zip(keys, dim["values"], strict=True)):
             group.append(
                 {
                     "key": key,
@@ -173,7 +171,7 @@ def dimension_bars(dims):
                 }
             )
         bars.append({"label": dim["label"], "y": top + 14, "bars": group})
-        top += 34
+        top += 7 + 9 * len(keys)
     return {"height": top, "groups": bars}
 
 

@@ -173,14 +173,27 @@ def branch_report(branch, *, today=None):
     )
     stage = with_stages([term], today=today)[0] if term else None
     root_id = dashboard_root().pk if branch.unit_id else None
-    orgs = [o for o in (branch.pk, branch.unit_id, root_id) if o]
+    # A branch under a general branch (党总支) is compared with it too, before its unit.
+    general_id = branch.parent_id if branch.parent.kind == Kind.GENERAL_BRANCH else None
+    comparisons = [
+        (key, org_id, label)
+        for key, org_id, label in (
+            ("branch", branch.pk, _("本支部")),
+            ("general", general_id, _("本总支平均")),
+            ("unit", branch.unit_id, _("本单位平均")),
+            ("province", root_id, _("全省平均")),
+        )
+        if org_id
+    ]
+    orgs = [org_id for _key, org_id, _label in comparisons]
     rows = Snapshot.objects.filter(organization_id__in=orgs, year__in=[year - 1, year]).values_list(
         "organization_id", "indicator", "period_kind", "year", "period_no", "value"
     )
     found: defaultdict[tuple[int | None, str], dict[Period, float | None]] = defaultdict(dict)
     for org_id, key, kind, y, number, value in rows:
         found[(org_id, key)][Period(y, kind, number)] = value
-    # Latest year with a branch score; compare its dimensions with the unit and the province.
+    # Latest year with a branch score; compare its dimensions with the general branch (if any),
+    # the unit and the province.
     score_years = sorted((p.year for p in found.get((branch.pk, "score_mean"), {})), reverse=True)
     score_year = score_years[0] if score_years else None
     indicators = {i.key: i for i in registry.all_indicators()}
@@ -192,9 +205,7 @@ def branch_report(branch, *, today=None):
             dims.append(
                 {
                     "label": indicators[key].label,
-                    "branch": found.get((branch.pk, key), {}).get(period),
-                    "unit": found.get((branch.unit_id, key), {}).get(period),
-                    "province": found.get((root_id, key), {}).get(period),
+                    "values": [found.get((org_id, key), {}).get(period) for _k, org_id, _l in comparisons],
                 }
             )
 
@@ -230,7 +241,9 @@ def branch_report(branch, *, today=None):
         if score_year
         else None,
         "dims": dims,
-        "dim_svg": charts.dimension_bars(dims),
+        "comparisons": [{"key": key, "label": label} for key, _org_id, label in comparisons],
+        "general_compared": general_id is not None,
+        "dim_svg": charts.dimension_bars(dims, [key for key, _org_id, _label in comparisons]),
         "report_quarters": [{"period": q, "value": on_time.get(q)} for q in quarters],
         "report_year": on_time.get(Period(year, YEAR)),
         "features": feature_rows,

@@ -114,7 +114,7 @@ def annual_report(request, org_id, year):
 
 def _branch(request, branch_id):
     return permissions.get_object_for_user(
-        Organization.objects.filter(kind=Kind.BRANCH).select_related("unit"),
+        Organization.objects.filter(kind=Kind.BRANCH).select_related("unit", "parent"),
         user=request.user,
         action=Action.VIEW,
         pk=branch_id,

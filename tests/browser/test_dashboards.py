@@ -118,6 +118,8 @@ def test_unit_drills_into_a_general_branch_then_a_branch(page, login, shot, know
 
     page.locator("#heatmap a", has_text="党总支第一支部").click()
     expect(page.locator("h1")).to_contain_text("党总支第一支部 支部建设体检表")
+    expect(page.locator("#dim-table thead")).to_contain_text("本总支平均")
+    shot(page, "06-health-report-under-general-branch")
     assert_no_serious_axe_violations(page)
     assert errors == []
 

@@ -167,3 +167,22 @@ def test_general_branch_and_unit_pages_keep_constant_queries(client_for, general
     make_org("第二党总支支部", Kind.BRANCH, second)
     services.build([Period(Y, YEAR)], rebuild=True)
     assert [count_queries(client, url) for url in urls] == small
+
+
+def _dim_header(html):
+    head = re.search(r'id="dim-table"><thead><tr>(.*?)</tr>', html, re.S).group(1)
+    return re.findall(r"<th[^>]*>(.*?)</th>", head)
+
+
+def test_health_report_of_a_branch_under_a_general_branch_compares_with_it(
+    client_for, general_tree, personas
+):
+    t = general_tree
+    client = client_for(personas["provincial"])
+    under = client.get(reverse("dashboards:branch-report", args=[t["branch_d"].pk])).content.decode()
+    assert _dim_header(under) == ["维度", "本支部", "本总支平均", "本单位平均", "全省平均"]
+    assert "各维度得分率与总支、单位、全省平均" in under
+    assert under.count('class="bar-general"') == 6  # one bar per dimension
+    direct = client.get(reverse("dashboards:branch-report", args=[t["branch_a"].pk])).content.decode()
+    assert _dim_header(direct) == ["维度", "本支部", "本单位平均", "全省平均"]
+    assert "bar-general" not in direct
