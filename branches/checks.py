@@ -134,9 +134,11 @@ def collect_facts(orgs):
 
 def _add_branch_facts(facts, branch_ids):
     active = Q(state=Member.State.ACTIVE)
+    # A general branch's members are those of its branches.
+    general_ids = [pk for pk in branch_ids if facts[pk].org.kind == Kind.GENERAL_BRANCH]
     member_rows = (
-        Member.objects.filter(active, branch_id__in=branch_ids)
-        .values("branch_id")
+        Member.objects.filter(active, Q(branch_id__in=branch_ids) | Q(branch__parent_id__in=general_ids))
+        .values("branch_id", "branch__parent_id")
         .annotate(
             total=Count("pk"),
             full=Count("pk", filter=Q(status=Member.Status.FULL)),
@@ -145,9 +147,15 @@ def _add_branch_facts(facts, branch_ids):
         )
     )
     for row in member_rows:
-        fact = facts[row["branch_id"]]
-        fact.members, fact.full_members = row["total"], row["full"]
-        fact.probationary_members, fact.leading_cadres = row["probationary"], row["cadres"]
+        parent = row["branch__parent_id"]
+        for org_id in (row["branch_id"], parent) if parent in general_ids else (row["branch_id"],):
+            fact = facts.get(org_id)
+            if fact is None:  # a branch counted only for its general branch
+                continue
+            fact.members += row["total"]
+            fact.full_members += row["full"]
+            fact.probationary_members += row["probationary"]
+            fact.leading_cadres += row["cadres"]
     cell_rows = (
         Organization.objects.filter(parent_id__in=branch_ids, kind=Kind.PARTY_CELL, is_active=True)
         .values("parent_id")

@@ -238,7 +238,17 @@ def _seed_unit(root, name, index, scale, today):
                 "is_temporary": True,
             }
         )
-    branches = _create_children(unit, specs)
+    # Every fourth unit has a general branch (党总支) over a quarter of its branches (at least 3).
+    grouped = max(3, branch_count // 4) if index % 4 == 3 else 0
+    split = branch_count - grouped
+    branches = _create_children(unit, specs[:split] + specs[branch_count:])
+    general = None
+    if grouped:
+        (general,) = _create_children(
+            unit,
+            [{**specs[0], "name": f"{name}机关党总支", "kind": Kind.GENERAL_BRANCH, "established_on": None}],
+        )
+        branches += _create_children(general, specs[split:branch_count])
 
     sizes = {branch.pk: rng.randint(*scale.members_per_branch) for branch in branches}
     cell_specs = []
@@ -295,7 +305,14 @@ def _seed_unit(root, name, index, scale, today):
         full_by_branch.setdefault(member.branch_id, []).append(member)
 
     terms, post_plans = [], []
-    for branch in branches:
+    if general:  # its committee is elected from the members of its branches
+        full_by_branch[general.pk] = [
+            member
+            for branch in branches
+            if branch.parent_id == general.pk
+            for member in full_by_branch.get(branch.pk, [])
+        ]
+    for branch in [*branches, general] if general else branches:
         if branch.is_temporary:
             continue  # temporary branches hold no renewal elections (BWR Art. 8)
         full = full_by_branch.get(branch.pk, [])

@@ -1,5 +1,6 @@
 """Set-up and committee checks ORG-01…05 and COM-01…08 on built scenarios."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -63,6 +64,23 @@ def test_org02_more_than_fifty_members_is_a_warning(tree, add_members):
     found = result(branch, "ORG-02")
     assert not found.passed and found.severity == "warning"
     assert found.message.startswith("党员 51 人（含预备党员），超过一般不超过 50 人")
+
+
+def test_a_general_branch_counts_the_members_of_its_branches(tree, add_members, client_for, personas):
+    from branches.checks import collect_facts
+
+    general = make_org("甲厅机关党总支", Kind.GENERAL_BRANCH, tree["unit_a"])
+    first, second = (make_org(name, Kind.BRANCH, general) for name in ("总支第一支部", "总支第二支部"))
+    add_members(first, full=6, probationary=1)
+    add_members(second, full=4)
+    add_members(second, full=2, state=Member.State.TRANSFERRED)
+    facts = collect_facts([general, first, tree["branch_a"]])
+    assert (facts[general.pk].members, facts[general.pk].full_members) == (11, 10)
+    assert facts[general.pk].probationary_members == 1
+    assert (facts[first.pk].members, facts[first.pk].full_members) == (7, 6)
+    page = client_for(personas["provincial"]).get(f"/orgs/{general.pk}/").content.decode()
+    summary = page.split('id="roster-summary"', 1)[1]
+    assert [int(n) for n in re.findall(r'stat-value h3 mb-0">(\d+)<', summary)[:3]] == [11, 10, 1]
 
 
 def test_org02_ignores_members_no_longer_on_the_roster(tree, add_members):

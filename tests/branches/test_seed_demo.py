@@ -4,7 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from branches.demo import seed_province
@@ -47,7 +47,9 @@ def test_base_province_is_deterministic_after_wiping_the_data():
     RoleAssignment.objects.all().delete()
     User.objects.all().delete()
     Organization.objects.update(unit=None)
-    for depth in (3, 2, 1, 0):
+    deepest = Organization.objects.aggregate(d=Max("depth"))["d"]
+    assert deepest == 4  # a party cell of a branch under a general branch
+    for depth in range(deepest, -1, -1):
         Organization.objects.filter(depth=depth).delete()
     seed_province(scale_name="small", today=today, log=lambda _msg: None)
     assert snapshot() == first
@@ -60,6 +62,8 @@ def test_seed_demo_spreads_terms_and_builds_valid_tree():
     for org in Organization.objects.exclude(parent=None).select_related("parent"):
         assert org.path == f"{org.parent.path}{org.pk}/"
     assert branches.filter(is_joint=True).exists() and branches.filter(is_temporary=True).exists()
+    general = Organization.objects.get(kind=Organization.Kind.GENERAL_BRANCH)
+    assert branches.filter(parent=general).count() >= 3 and Term.objects.filter(branch=general).exists()
     # Every active, non-temporary branch has exactly one active term.
     per_branch = Term.objects.values("branch").annotate(n=Count("pk")).filter(n__gt=1)
     assert not per_branch.exists()
