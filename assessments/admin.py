@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import services
 from .models import Dimension, Edition, InterviewQuestion, Item, ObservationRound, Review, Tier
 
 
@@ -44,6 +45,12 @@ class ReviewAdmin(SimpleHistoryAdmin):
     list_display = ["branch", "kind", "year", "period_kind", "period_no", "status"]
     list_filter = ["kind", "status", "year"]
     raw_id_fields = ["branch"]
+    readonly_fields = ["final_total", "final_vetoed"]
+
+    def save_model(self, request, obj, form, change):
+        # Also for a version restored from the history: the stored result follows the status.
+        obj._history_user = request.user
+        services.review_admin_save(review=obj)
 
 
 from .duty_review import admin as duty_review_admin  # noqa: E402, F401  (registers its models)

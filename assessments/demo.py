@@ -15,6 +15,7 @@ from django.utils import timezone
 from branches.models import Organization, RoleAssignment
 
 from . import default_edition, rules
+from . import results as review_results
 from .models import Dimension, Edition, Item, ItemScore, Review, Tier
 from .services import round_half
 
@@ -94,15 +95,14 @@ def _seed_year(edition, items, branches, staff, existing, results, year, today):
             )
             reviews.append(review)
             plans.append((review, random.Random(f"assessments-demo-{branch.pk}-{year}-{kind}"), quality))
-    Review.objects.bulk_create(reviews, batch_size=BATCH)
-    scores, scorers = [], []
-    through = Review.scorers.through
+    scores = []
     for review, rng, quality in plans:
+        rows = []
         for item in items:
             result = results[item.rule_key][review.branch_id] if item.rule_key else None
             score, veto, auto = _score(rng, item, quality, result, review.kind)
             unscored = review.status == Status.DRAFT and rng.random() < 0.3
-            scores.append(
+            rows.append(
                 ItemScore(
                     review=review,
                     item=item,
@@ -114,6 +114,13 @@ def _seed_year(edition, items, branches, staff, existing, results, year, today):
                     comment=rng.choice(COMMENTS) if rng.random() < 0.15 and item.points else "",
                 )
             )
+        if review.status == Status.FINALIZED:
+            review.final_total, review.final_vetoed = review_results.of_rows(rows)
+        scores.extend(rows)
+    Review.objects.bulk_create(reviews, batch_size=BATCH)
+    scorers = []
+    through = Review.scorers.through
+    for review, _rng, _quality in plans:
         user_id = staff.get(review.branch.unit_id) if review.kind == Kind.UNIT else None
         if user_id:
             scorers.append(through(review_id=review.pk, user_id=user_id))

@@ -1,7 +1,8 @@
 """Reads for the standards and scoring pages, scoped to the viewer.
 
-Totals, veto, tier and ranks are computed by PostgreSQL (subqueries and window functions), so
-every list costs the same number of queries whatever its length.
+Ranks are computed by PostgreSQL (window functions) over totals and veto flags that finalized
+reviews store (``Review.final_total`` / ``final_vetoed``) and other reviews compute from their
+scores (subqueries), so every list costs the same number of queries whatever its length.
 """
 
 from collections import defaultdict
@@ -9,10 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
-    DecimalField,
-    Exists,
     F,
     Max,
     OuterRef,
@@ -30,21 +30,10 @@ from branches import permissions
 from branches.models import Organization
 from branches.permissions import Action
 
-from . import rules
+from . import results, rules
 from .models import Dimension, Edition, Evidence, Item, ItemScore, Review, ScoreChange, Tier
 
-POINTS: "DecimalField[Decimal, Decimal]" = DecimalField(max_digits=6, decimal_places=1)
-
-
-def _sum_scores(**filters):
-    return Coalesce(
-        Subquery(
-            ItemScore.objects.filter(**filters).values("review_id").annotate(s=Sum("score")).values("s")[:1],
-            output_field=POINTS,
-        ),
-        Value(Decimal(0)),
-        output_field=POINTS,
-    )
+POINTS = results.POINTS
 
 
 def _tier_name(edition_ref, total_ref, vetoed_ref):
@@ -55,22 +44,67 @@ def _tier_name(edition_ref, total_ref, vetoed_ref):
     return Case(When(**{vetoed_ref: True}, then=Subquery(lowest)), default=Subquery(reached))
 
 
+def tier_of(tiers, total, vetoed):
+    """The rule of ``_tier_name`` over an edition's tiers, highest cut-off first."""
+    if vetoed:
+        return tiers[-1].name if tiers else None
+    return next((tier.name for tier in tiers if tier.min_score <= total), None)
+
+
+def with_tiers(reviews, tiers=None):
+    """The rows (annotated with total and vetoed) as a list, each with its ``tier`` picked in
+    Python from its edition's few tiers: one query for the rows shown (none when the caller
+    passes the ``tiers`` of the rows' one edition), instead of two subqueries per ranked row."""
+    rows = list(reviews)
+    by_edition: defaultdict[int, list[Tier]] = defaultdict(list)
+    if tiers is not None:
+        by_edition.update({row.edition_id: list(tiers) for row in rows})
+    elif rows:
+        for tier in Tier.objects.filter(edition_id__in={row.edition_id for row in rows}):
+            by_edition[tier.edition_id].append(tier)
+    for edition_tiers in by_edition.values():
+        edition_tiers.sort(key=lambda tier: tier.min_score, reverse=True)
+    for row in rows:
+        row.tier = tier_of(by_edition[row.edition_id], row.total, row.vetoed)
+    return rows
+
+
+def with_figures(reviews):
+    """Annotate total and vetoed on a Review queryset: read from the review when finalized,
+    computed from its item scores otherwise. A finalized review always has them and any other
+    never (constraint ``review_result_stored_iff_finalized``), and PostgreSQL's COALESCE stops
+    at the first non-null argument, so the subqueries run only for reviews not finalized."""
+    return reviews.annotate(
+        total=Coalesce(F("final_total"), results.sum_scores(review=OuterRef("pk")), output_field=POINTS),
+        vetoed=Coalesce(
+            F("final_vetoed"), results.any_veto(review=OuterRef("pk")), output_field=BooleanField()
+        ),
+    )
+
+
 def with_results(reviews):
     """Annotate total, vetoed and tier on a Review queryset."""
-    return reviews.annotate(
-        total=_sum_scores(review=OuterRef("pk")),
-        vetoed=Exists(ItemScore.objects.filter(review=OuterRef("pk"), veto_triggered=True)),
-    ).annotate(tier=_tier_name("edition", "total", "vetoed"))
+    return with_figures(reviews).annotate(tier=_tier_name("edition", "total", "vetoed"))
 
 
 def ranked(reviews):
-    """Results plus rank within the unit and within the category (window functions)."""
+    """Finalized reviews with their stored total and vetoed, ranked within the unit and within
+    the category (window functions). No tier: ``with_tiers`` adds it to the rows shown.
+
+    Only finalized reviews are ranked, and they all store their result: plain columns here,
+    not ``with_figures``' COALESCE, whose subqueries never run for them but which the planner
+    still costs per row and per window sort (enough to trigger PostgreSQL's JIT compilation,
+    about 80 ms on a province's period)."""
     order = [F("vetoed").asc(), F("total").desc()]
-    return with_results(reviews).annotate(
-        rank_unit=Window(Rank(), partition_by=[F("branch__unit_id")], order_by=order),
-        rank_category=Window(Rank(), partition_by=[F("branch__category")], order_by=order),
-        peers_unit=Window(Count("pk"), partition_by=[F("branch__unit_id")]),
-        peers_category=Window(Count("pk"), partition_by=[F("branch__category")]),
+    return (
+        reviews.filter(status=Review.Status.FINALIZED)
+        .annotate(total=F("final_total"), vetoed=F("final_vetoed"))
+        .annotate(
+            rank_unit=Window(Rank(), partition_by=[F("branch__unit_id")], order_by=order),
+            rank_category=Window(Rank(), partition_by=[F("branch__category")], order_by=order),
+            peers_unit=Window(Count("pk"), partition_by=[F("branch__unit_id")]),
+            peers_category=Window(Count("pk"), partition_by=[F("branch__category")]),
+        )
     )
 
 
@@ -86,18 +120,22 @@ def comparable(review):
     )
 
 
-def review_result(review):
-    """Total, tier and ranks of one review; ranks only once it is finalized."""
+def review_result(review, tiers=None):
+    """Total, vetoed, tier and ranks of one review; ranks only once it is finalized.
+    ``tiers``: the review's edition's tiers when the caller has them already."""
     if review.status != Review.Status.FINALIZED:
-        return with_results(Review.objects.filter(pk=review.pk)).get()
-    # A filter on a window annotation is applied after the window is computed (QUALIFY), so
-    # this picks one row without shrinking the ranking partitions to that row.
-    return (
-        ranked(comparable(review))
-        .annotate(row_pk=Window(Max("pk"), partition_by=[F("pk")]))
-        .filter(row_pk=review.pk)
-        .get()
-    )
+        row = with_figures(Review.objects.filter(pk=review.pk)).get()
+    else:
+        # A filter on a window annotation is applied after the window is computed (QUALIFY), so
+        # this picks one row without shrinking the ranking partitions to that row.
+        row = (
+            ranked(comparable(review))
+            .only("edition_id")  # narrow rows for the window sorts over the whole period
+            .annotate(row_pk=Window(Max("pk"), partition_by=[F("pk")]))
+            .filter(row_pk=review.pk)
+            .get()
+        )
+    return with_tiers([row], tiers)[0]
 
 
 def visible_reviews(user):
@@ -134,9 +172,9 @@ def worklist(user, *, kind, period_kind, year, period_no, unit_id=None, status=N
         )
         # Scores are looked up by review id (an index lookup), not by joining reviews again.
         .annotate(
-            self_total=_sum_scores(review=OuterRef("self_id")),
-            review_total=_sum_scores(review=OuterRef("review_id")),
-            review_vetoed=Exists(ItemScore.objects.filter(review=OuterRef("review_id"), veto_triggered=True)),
+            self_total=results.sum_scores(review=OuterRef("self_id")),
+            review_total=results.sum_scores(review=OuterRef("review_id")),
+            review_vetoed=results.any_veto(review=OuterRef("review_id")),
         )
         .annotate(review_tier=_tier_name("review_edition", "review_total", "review_vetoed"))
         .order_by("unit_id", "pk")  # paths sort as text (/10/ before /2/); ids follow creation
@@ -188,6 +226,7 @@ def review_for_page(review):
                     "item__code", "score", "comment", "veto_triggered"
                 )
             }
+    tiers = list(review.edition.tiers.all())
     evidence = defaultdict(list)
     ids = [review.pk] + ([self_review.pk] if self_review else [])
     for doc in Evidence.objects.filter(review_id__in=ids).select_related("item"):
@@ -218,7 +257,8 @@ def review_for_page(review):
     return {
         "dimensions": dimensions,
         "self_review": self_review,
-        "result": review_result(review),
+        "result": review_result(review, tiers),
+        "tiers": tiers,
         "scorers": list(review.scorers.all()),
     }
 
@@ -235,11 +275,19 @@ def branch_results(user, branches):
 
 
 def rankings(user, *, kind, period_kind, year, period_no):
-    """Finalized reviews of a period in the user's scope, ranked across the whole period."""
+    """Finalized reviews of a period in the user's scope, ranked across the whole period.
+    Rows carry total and vetoed, not the tier: pass the rows shown through ``with_tiers``."""
     base = Review.objects.filter(
         kind=kind, period_kind=period_kind, year=year, period_no=period_no, status=Review.Status.FINALIZED
     )
-    rows = ranked(base).select_related("branch__unit").order_by("vetoed", "-total", "branch__path")
+    rows = (
+        ranked(base)
+        .select_related("branch__unit")
+        # What the list shows: narrow rows keep the window functions' sorts of a whole
+        # province's period small (half the query's time with every column of three tables).
+        .only("edition_id", "branch__name", "branch__category", "branch__unit__name")
+        .order_by("vetoed", "-total", "branch__path")
+    )
     if permissions.scope_paths(user, Action.VIEW) is None:
         return rows
     # Ranks count every branch of the period; the list shows only the viewer's scope. The

@@ -22,7 +22,7 @@ from branches.permissions import Action
 from branches.policy import policy_all, policy_get
 from notifications.services import notify
 
-from . import access, rules
+from . import access, results, rules
 from .models import Edition, Evidence, Item, ItemScore, Review, ScoreChange, Tier
 
 Role = RoleAssignment.Role
@@ -458,6 +458,8 @@ def review_return(*, review, user, comment):
 
 @transaction.atomic
 def review_finalize(*, review, user):
+    """Finalize a submitted review and store its result (total, veto) from its scores in the
+    same UPDATE: a submitted review's scores can no longer change, and rankings read these."""
     access.require_decide(user, review)
     review = _transition(
         review,
@@ -465,11 +467,29 @@ def review_finalize(*, review, user):
         RStatus.FINALIZED,
         _("只有已提交的评审可以定稿。"),
         finalized_at=timezone.now(),
+        **results.stored_fields(),
     )
     _notify_branch(
         review,
         event="finalized",
     )
+    return review
+
+
+@transaction.atomic
+def review_admin_save(*, review):
+    """Save a review changed in the Django admin (or restored from its history there).
+
+    The admin can set any status, so the stored result is made to match it here: computed
+    from the current scores when the review is (still or now) finalized, cleared otherwise
+    (the database refuses any other combination).
+    """
+    if review.status == RStatus.FINALIZED:
+        scores = ItemScore.objects.filter(review_id=review.pk).only("score", "veto_triggered")
+        review.final_total, review.final_vetoed = results.of_rows(scores if review.pk else [])
+    else:
+        review.final_total, review.final_vetoed = None, None
+    review.save()
     return review
 
 

@@ -312,7 +312,6 @@ def review_detail(request, pk):
             "review": review,
             **page,
             "can_edit": can_edit,
-            "tiers": review.edition.tiers.all(),
             "can_decide": access.can_decide(request.user, review),
             "return_form": forms.ReturnForm(),
             "evidence_form": forms.EvidenceForm(edition=review.edition) if can_edit else None,
@@ -514,4 +513,5 @@ def rankings(request):
     page = Paginator(selectors.rankings(request.user, kind=kind, **period), 50).get_page(
         request.GET.get("page")
     )
+    page.object_list = selectors.with_tiers(page.object_list)
     return render(request, "assessments/rankings.html", {"form": form, "page_obj": page, "period": period})

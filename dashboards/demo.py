@@ -17,6 +17,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from assessments import default_edition
+from assessments import results as review_results
 from assessments.models import Dimension, Edition, Item, ItemScore, Review, Tier
 from assessments.services import round_half
 from branches.models import MonthlyReport, Organization, ReportEvent
@@ -94,18 +95,21 @@ def _backfill_reviews(branches, anchor_year, today):
             )
             reviews.append(review)
             plans.append((review, rng, target / 100.0))
-    Review.objects.bulk_create(reviews, batch_size=BATCH)
     scores = []
     for review, rng, share in plans:
+        rows = []
         for item in items:
             if not item.points:
                 veto = item.is_veto and rng.random() < 0.004 * (1 + anchor_year - review.year)
-                scores.append(ItemScore(review=review, item=item, score=Decimal(0), veto_triggered=veto))
+                rows.append(ItemScore(review=review, item=item, score=Decimal(0), veto_triggered=veto))
                 continue
             value = min(1.0, max(0.0, rng.gauss(share, 0.08)))
-            scores.append(
+            rows.append(
                 ItemScore(review=review, item=item, score=round_half(item.points * Decimal(str(value))))
             )
+        review.final_total, review.final_vetoed = review_results.of_rows(rows)  # all finalized
+        scores.extend(rows)
+    Review.objects.bulk_create(reviews, batch_size=BATCH)
     ItemScore.objects.bulk_create(scores, batch_size=BATCH)
     return len(reviews)
 

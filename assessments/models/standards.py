@@ -199,7 +199,13 @@ class Review(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     finalized_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["version"])
+    # The result as finalized (sum of the item scores, any veto triggered), stored by the
+    # services so that rankings read it instead of summing every score of the period. Set
+    # exactly while the review is finalized; drafts compute theirs from the scores on read.
+    final_total = models.DecimalField(_("定稿总分"), null=True, blank=True, max_digits=6, decimal_places=1)
+    final_vetoed = models.BooleanField(_("定稿时触发一票否决"), null=True, blank=True)
+    # Derived figures, like the version: not audit history of their own.
+    history = HistoricalRecords(excluded_fields=["version", "final_total", "final_vetoed"])
 
     class Meta:
         verbose_name = _("评审记录")
@@ -214,6 +220,11 @@ class Review(models.Model):
                 | Q(period_kind="half", period_no__gte=1, period_no__lte=2)
                 | Q(period_kind="quarter", period_no__gte=1, period_no__lte=4),
                 name="review_period_no_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="finalized", final_total__isnull=False, final_vetoed__isnull=False)
+                | ~Q(status="finalized") & Q(final_total__isnull=True, final_vetoed__isnull=True),
+                name="review_result_stored_iff_finalized",
             ),
         ]
         indexes = [models.Index(fields=["kind", "year", "status"], name="review_kind_year")]

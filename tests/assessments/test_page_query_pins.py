@@ -224,12 +224,12 @@ PAGES = {
             "assessments_review",  # rows of reviews
             "assessments_itemscore",  # rows of item scores
             "assessments_review",  # rows of reviews
+            "assessments_tier",  # rows of tiers of the edition (the result's tier is picked from them)
             "assessments_evidence",  # rows of evidence files
             "assessments_itemscore",  # rows of item scores
             "assessments_itemscore",  # rows of item scores
             "branches_user",  # rows of the signed-in user
             "branches_notification",  # count of notifications
-            "assessments_tier",  # rows of tiers of the edition
             "assessments_item",  # streamed items of the edition
         ],
     ),

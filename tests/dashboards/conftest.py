@@ -20,20 +20,18 @@ def edition(db):
 
 def finalized_review(branch, edition, year, total, *, kind=Review.Kind.UNIT, veto=False):
     """A finalized review whose item scores add up to exactly ``total`` (items filled in order)."""
-    review = Review.objects.create(
-        branch=branch,
-        edition=edition,
-        kind=kind,
-        year=year,
-        status=Review.Status.FINALIZED,
-        finalized_at=timezone.now(),
-    )
+    review = Review(branch=branch, edition=edition, kind=kind, year=year)
     remaining = Decimal(str(total))
     scores = []
     for item in edition.items.order_by("dimension__order", "order"):
         score = min(item.points, remaining)
         remaining -= score
         scores.append(ItemScore(review=review, item=item, score=score, veto_triggered=veto and item.is_veto))
+    # finalized as the finalize service stores it: the scores' sum and whether any vetoed
+    review.status, review.finalized_at = Review.Status.FINALIZED, timezone.now()
+    review.final_total = sum(row.score for row in scores)
+    review.final_vetoed = any(row.veto_triggered for row in scores)
+    review.save()
     ItemScore.objects.bulk_create(scores)
     return review
 
