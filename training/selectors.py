@@ -329,7 +329,7 @@ def _cached_by_unit(branches, branch_q, by_unit, partial, key, year, tier, today
 
 def refresh_coverage_cache(now=None):
     """Recompute the shared per-unit figures of every (key, year, tier) a large scope viewed in
-    the last day, plus the coverage page's default (units, this year, every tier), so that the
+    the last day, plus the coverage page's (units, this year, each tier filter), so that the
     entries a viewer reads never expire under them. Within COVERAGE_CACHE_SECONDS of midnight it
     also computes the next day's (the cache key carries the day). Idempotent; returns the
     number of (day, key, year, tier) computed."""
@@ -349,7 +349,7 @@ def refresh_coverage_cache(now=None):
         ]
         hot = cache.get_many([hot_key(*combo) for combo in candidates])
         for key, year, tier in candidates:
-            if (key, year, tier) == ("unit", today.year, "") or hot_key(key, year, tier) in hot:
+            if (key, year) == ("unit", today.year) or hot_key(key, year, tier) in hot:
                 coverage(
                     branch_q=Q(), key=key, year=year, tier=tier, today=today, policy=policy, refresh=True
                 )

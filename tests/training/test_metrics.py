@@ -293,6 +293,7 @@ def test_refresh_keeps_viewed_tiers_and_years_warm_and_prepares_tomorrow(tree, p
     assert not computes(year=YEAR - 1, tier=Tier.UNIT, today=day)
     assert not computes(year=YEAR, tier="", today=day)
     assert not computes(year=YEAR, tier="", today=tomorrow)  # the page right after midnight
+    assert not computes(year=YEAR, tier=Tier.PROVINCIAL, today=day)  # this year's tiers: always
     assert computes(year=YEAR - 2, tier=Tier.UNIT, today=day)  # never viewed: not computed
 
 
