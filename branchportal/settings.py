@@ -321,7 +321,7 @@ CELERY_BEAT_SCHEDULE = {
     "training-coverage-refresh": {
         "task": "training.tasks.refresh_coverage",
         "schedule": crontab(minute="*/2"),
-        "options": {"expires": 110},
+        "options": {"expire_seconds": 110},
     },
     # Quality-dashboard indicator snapshots for the periods still open (closed ones stay frozen).
     "dashboard-snapshots": {

@@ -299,7 +299,26 @@ def test_refresh_keeps_viewed_tiers_and_years_warm_and_prepares_tomorrow(tree, p
 
 def test_coverage_refresh_is_scheduled():
     from django.conf import settings
+    from django_celery_beat.schedulers import ModelEntry
 
     entry = settings.CELERY_BEAT_SCHEDULE["training-coverage-refresh"]
     assert entry["task"] == "training.tasks.refresh_coverage"
-    assert entry["options"]["expires"] < selectors.COVERAGE_REFRESH_SECONDS < selectors.COVERAGE_CACHE_SECONDS
+    # what the database scheduler stores: a run not started within its interval is dropped
+    fields = ModelEntry._unpack_fields(**entry)
+    assert fields["expire_seconds"] < selectors.COVERAGE_REFRESH_SECONDS < selectors.COVERAGE_CACHE_SECONDS
+    assert fields["crontab"].minute == "*/2" and selectors.COVERAGE_REFRESH_SECONDS == 120
+
+
+def test_coverage_and_its_refresh_work_with_redis_down(tree, people, personas, client_for, monkeypatch):
+    from django.test import override_settings
+    from django.urls import reverse
+
+    from tests.security.test_redis_down import DEAD_CACHE
+
+    monkeypatch.setattr(selectors, "COVERAGE_CACHE_FROM", 1)  # the cached path, on a dead cache
+    with override_settings(CACHES=DEAD_CACHE):
+        assert selectors.refresh_coverage_cache() == 1 + len(Tier.values)
+        figures = selectors.coverage(branch_q=Q(), key="unit", year=YEAR, today=TODAY)
+        response = client_for(personas["provincial"]).get(reverse("training:coverage"))
+    assert figures[tree["unit_a"].pk]["member_hours_compliance"].total == 8
+    assert response.status_code == 200
