@@ -257,9 +257,9 @@ def coverage(*, branch_q, key, year, tier="", today, policy=None, refresh=False)
     in_scope = Count("pk", filter=branch_q) if branch_q else Count("pk")
     rows = list(
         everywhere.values(k=F(branch_key), u=F("unit_id"))
-        .annotate(n=in_scope, all=Count("pk"))
+        .annotate(n=in_scope, n_all=Count("pk"))
         .order_by()
-        .values_list("k", "u", "n", "all")
+        .values_list("k", "u", "n", "n_all")
     )
     branch_totals: dict[int, int] = {}
     by_unit: dict[int | None, list[tuple[int, int]]] = {}
