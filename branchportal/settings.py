@@ -315,6 +315,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "training.tasks.new_secretary_sweep",
         "schedule": crontab(hour=7, minute=15),
     },
+    # Training coverage: recompute the cached per-unit figures before they expire (and the next
+    # day's just before midnight) so no viewer waits for a province-wide computation. Idempotent;
+    # a run not started within its interval is dropped (the next one does the same work).
+    "training-coverage-refresh": {
+        "task": "training.tasks.refresh_coverage",
+        "schedule": crontab(minute="*/2"),
+        "options": {"expire_seconds": 110},
+    },
     # Quality-dashboard indicator snapshots for the periods still open (closed ones stay frozen).
     "dashboard-snapshots": {
         "task": "dashboards.tasks.nightly_snapshots",

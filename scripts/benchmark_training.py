@@ -4,7 +4,10 @@
     DATABASE_URL=postgres://... .venv/bin/python scripts/benchmark_training.py [--repeat 5]
 
 Pages: median wall time of a request with the figures cached (warm), right after a training write
-for members of one unit, and with every cached figure invalidated; the queries of one request. Import: a 5,000-row sheet of members of a
+for members of one unit, after every cached figure expired and the refresh task ran (what the
+beat task `training-coverage-refresh` leaves at any time of day, midnight included), and with every
+cached figure invalidated and nothing refreshed (Redis flushed, or no worker running); the CPU
+time of the warm and of the uncached request; the queries of one request. Import: a 5,000-row sheet of members of a
 unit (with some unknown and ambiguous rows) previewed and confirmed through the Celery tasks
 (eager here), then imported again (nothing changes); the event is removed afterwards.
 """
@@ -68,47 +71,62 @@ def pages():
 
 
 def _median_ms(client, url, repeat, invalidate=None):
-    timings = []
+    timings, cpu = [], []
     for _ in range(repeat):
         if invalidate:
             invalidate()
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings), response
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    return statistics.median(timings), response, statistics.median(cpu)
+
+
+def _expired_and_refreshed():
+    selectors.bump_data_version()  # every entry gone, as if expired …
+    selectors.refresh_coverage_cache()  # … and the beat task's run before anyone looks
 
 
 def bench_pages(repeat):
     """warm: figures cached; 1 unit: right after a training write for members of one unit (what
-    services.refresh_member_years does: only that unit's figures are recomputed); all: every
-    cached figure invalidated (bump_data_version; also what an expired cache costs)."""
+    services.refresh_member_years does: only that unit's figures are recomputed); refreshed:
+    every entry expired and the refresh task ran; all: every cached figure invalidated
+    (bump_data_version) and nothing refreshed. CPU: median process time, warm / all."""
     one_unit = Organization.objects.filter(kind=Organization.Kind.UNIT_COMMITTEE).order_by("path").first()
     invalidations = {
         "1 unit": lambda: selectors.bump_unit_versions([one_unit.pk]),
+        "refreshed": _expired_and_refreshed,
         "all": selectors.bump_data_version,
     }
     clients = {}
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{'page':42} {'warm ms':>8} {'1 unit':>8} {'all ms':>8} {'queries':>8} {'all q':>6}")
+    print(
+        f"{'page':42} {'warm ms':>8} {'1 unit':>8} {'refresh':>8} {'all ms':>8} {'cpu w/a':>11}"
+        f" {'queries':>8} {'all q':>6}"
+    )
     for label, username, url, cold_too in pages():
         client = clients.setdefault(username, Client())
         client.force_login(User.objects.get(username=username))
         client.get(url)
-        warm, response = _median_ms(client, url, repeat)
+        warm, response, warm_cpu = _median_ms(client, url, repeat)
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
         cold = {name: "" for name in invalidations}
         cold_queries = ""
+        cpu = f"{warm_cpu:5.0f}"
         if cold_too:
             for name, invalidate in invalidations.items():
-                cold[name] = f"{_median_ms(client, url, repeat, invalidate)[0]:8.1f}"
+                wall, _response, cold_cpu = _median_ms(client, url, repeat, invalidate)
+                cold[name] = f"{wall:8.1f}"
+            cpu += f"/{cold_cpu:<5.0f}"
             selectors.bump_data_version()
             with CaptureQueriesContext(connection) as captured:
                 client.get(url)
             cold_queries = f"{len(captured):6d}"
         status = "" if response.status_code == 200 else f" (HTTP {response.status_code})"
         print(
-            f"{label:42} {warm:8.1f} {cold['1 unit']:>8} {cold['all']:>8} {len(queries):8d} {cold_queries:>6}{status}"
+            f"{label:42} {warm:8.1f} {cold['1 unit']:>8} {cold['refreshed']:>8} {cold['all']:>8} {cpu:>11}"
+            f" {len(queries):8d} {cold_queries:>6}{status}"
         )
 
 

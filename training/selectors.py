@@ -7,13 +7,14 @@ MemberYearHours roll-up (one row per member, year and tier).
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -197,8 +198,15 @@ def _induction(branch_ids, post_key, year, tier, today, days):
 # A training write bumps the version of the units of the members written (so recorded
 # attendance shows at once and only those units are recomputed); roster or committee changes
 # made elsewhere show within COVERAGE_CACHE_SECONDS. bump_data_version() invalidates everything.
+# A unit wholly in a viewer's scope is cached under a key without the scope, shared by every
+# viewer, and the ``training-coverage-refresh`` beat task (refresh_coverage_cache) recomputes
+# those entries every COVERAGE_REFRESH_SECONDS — well before they expire, and for the next day
+# shortly before midnight — so no viewer waits for a province-wide computation.
 COVERAGE_CACHE_FROM = 300
 COVERAGE_CACHE_SECONDS = 300
+COVERAGE_REFRESH_SECONDS = 120
+# A (key, year, tier) seen by a large scope within this time is kept fresh by the refresh task.
+COVERAGE_HOT_SECONDS = 24 * 3600
 DATA_VERSION_KEY = "training:data-version"
 EVER_VERSION_KEY = "training:ever-version"
 
@@ -226,51 +234,70 @@ def bump_unit_versions(unit_ids):
     _incr(EVER_VERSION_KEY)
 
 
-def coverage(*, branch_q, key, year, tier="", today, policy=None):
+def hot_key(key, year, tier):
+    return f"training:coverage:hot:{key}:{year}:{tier}"
+
+
+def coverage(*, branch_q, key, year, tier="", today, policy=None, refresh=False):
     """Metrics per key ("unit" or "branch") for branches matching ``branch_q`` (an Organization Q).
 
     Returns {key_id: {metric: Ratio}}: at most six queries whatever the number of branches, one
     (plus cache reads) when a large scope's figures are cached. Cached per unit: after a training
-    write the same grouped queries run for the units whose version moved only.
+    write the same grouped queries run for the units whose version moved only. ``refresh``
+    recomputes and stores every unit's figures whatever the cache holds (the refresh task).
     """
     policy = policy or policy_all()
     branches = Organization.objects.filter(branch_q, kind=Organization.Kind.BRANCH, is_active=True)
     branch_key = "unit_id" if key == "unit" else "pk"
-    # 1. branches (denominator of standard coverage), with their unit
+    # 1. the active branches of every unit the scope touches, with how many of them are in the
+    # scope (denominator of standard coverage): a unit wholly in scope shares its cache entry
+    everywhere = Organization.objects.filter(kind=Organization.Kind.BRANCH, is_active=True).filter(
+        Q(unit_id__in=branches.values("unit_id")) | (Q(branch_q) & Q(unit__isnull=True))
+    )
+    in_scope = Count("pk", filter=branch_q) if branch_q else Count("pk")
     rows = list(
-        branches.values(k=F(branch_key), u=F("unit_id"))
-        .annotate(n=Count("pk"))
+        everywhere.values(k=F(branch_key), u=F("unit_id"))
+        .annotate(n=in_scope, n_all=Count("pk"))
         .order_by()
-        .values_list("k", "u", "n")
+        .values_list("k", "u", "n", "n_all")
     )
     branch_totals: dict[int, int] = {}
     by_unit: dict[int | None, list[tuple[int, int]]] = {}
-    for key_id, unit_id, n in rows:
-        branch_totals[key_id] = branch_totals.get(key_id, 0) + n
-        by_unit.setdefault(unit_id, []).append((key_id, n))
+    partial: set[int | None] = {None}  # branches without a unit are never shared
+    for key_id, unit_id, n, n_all in rows:
+        if n != n_all:
+            partial.add(unit_id)
+        if n:
+            branch_totals[key_id] = branch_totals.get(key_id, 0) + n
+            by_unit.setdefault(unit_id, []).append((key_id, n))
 
-    if sum(branch_totals.values()) < COVERAGE_CACHE_FROM:
+    if sum(branch_totals.values()) < COVERAGE_CACHE_FROM and not refresh:
         raw = _coverage(branches, branch_totals, key, year, tier, today, policy)
     else:
-        raw = _cached_by_unit(branches, branch_q, by_unit, key, year, tier, today, policy)
+        raw = _cached_by_unit(branches, branch_q, by_unit, partial, key, year, tier, today, policy, refresh)
     return {
         key_id: {metric: Ratio(*pair) for metric, pair in metrics.items()} for key_id, metrics in raw.items()
     }
 
 
-def _cached_by_unit(branches, branch_q, by_unit, key, year, tier, today, policy):
+def _cached_by_unit(branches, branch_q, by_unit, partial, key, year, tier, today, policy, refresh):
     thresholds = [policy[k] for k in sorted(policy) if k.startswith("training.")]
     scope = hashlib.sha1(f"{branch_q}|{thresholds}".encode()).hexdigest()
+    shared = hashlib.sha1(f"{thresholds}".encode()).hexdigest()
     version = cache.get(DATA_VERSION_KEY, 0)
     unit_versions = cache.get_many([unit_version_key(unit_id) for unit_id in by_unit])
     entry_keys = {}
     for unit_id, totals in by_unit.items():
         unit_version = unit_versions.get(unit_version_key(unit_id), 0)
         members = hashlib.sha1(str(sorted(totals)).encode()).hexdigest()
+        whose = scope if unit_id in partial else f"unit-{shared}"
         entry_keys[unit_id] = (
-            f"training:coverage:{version}:{unit_version}:{today}:{key}:{year}:{tier}:{scope}:{unit_id}:{members}"
+            f"training:coverage:{version}:{unit_version}:{today}:{key}:{year}:{tier}:{whose}:{unit_id}:{members}"
         )
-    found = cache.get_many(list(entry_keys.values()))
+    hot = hot_key(key, year, tier)
+    found = {} if refresh else cache.get_many([*entry_keys.values(), hot])
+    if not refresh and hot not in found:
+        cache.set(hot, True, COVERAGE_HOT_SECONDS)  # the refresh task keeps this view warm
     raw = {}
     missing = []
     for unit_id, entry_key in entry_keys.items():
@@ -279,11 +306,14 @@ def _cached_by_unit(branches, branch_q, by_unit, key, year, tier, today, policy)
         else:
             missing.append(unit_id)
     if missing:
-        in_missing = Q(unit_id__in=[unit_id for unit_id in missing if unit_id is not None])
-        if None in missing:
-            in_missing |= Q(unit_id__isnull=True)
+        branches_missing = branches
+        if len(missing) < len(entry_keys):
+            in_missing = Q(unit_id__in=[unit_id for unit_id in missing if unit_id is not None])
+            if None in missing:
+                in_missing |= Q(unit_id__isnull=True)
+            branches_missing = branches.filter(in_missing)
         part_totals = {key_id: n for unit_id in missing for key_id, n in by_unit[unit_id]}
-        computed = _coverage(branches.filter(in_missing), part_totals, key, year, tier, today, policy)
+        computed = _coverage(branches_missing, part_totals, key, year, tier, today, policy)
         cache.set_many(
             {
                 entry_keys[unit_id]: {
@@ -295,6 +325,36 @@ def _cached_by_unit(branches, branch_q, by_unit, key, year, tier, today, policy)
         )
         raw.update(computed)
     return raw
+
+
+def refresh_coverage_cache(now=None):
+    """Recompute the shared per-unit figures of every (key, year, tier) a large scope viewed in
+    the last day, plus the coverage page's (units, this year, each tier filter), so that the
+    entries a viewer reads never expire under them. Within COVERAGE_CACHE_SECONDS of midnight it
+    also computes the next day's (the cache key carries the day). Idempotent; returns the
+    number of (day, key, year, tier) computed."""
+    now = timezone.localtime(now)
+    days = [now.date()]
+    midnight = timezone.make_aware(datetime.combine(now.date() + timedelta(days=1), time()))
+    if (midnight - now).total_seconds() <= COVERAGE_CACHE_SECONDS:
+        days.append(now.date() + timedelta(days=1))
+    policy = policy_all()
+    done = 0
+    for today in days:
+        candidates = [
+            (key, year, tier)
+            for key in ("unit", "branch")
+            for year in year_choices(today)
+            for tier in ("", *Tier.values)
+        ]
+        hot = cache.get_many([hot_key(*combo) for combo in candidates])
+        for key, year, tier in candidates:
+            if (key, year) == ("unit", today.year) or hot_key(key, year, tier) in hot:
+                coverage(
+                    branch_q=Q(), key=key, year=year, tier=tier, today=today, policy=policy, refresh=True
+                )
+                done += 1
+    return done
 
 
 def _coverage(branches, branch_totals, key, year, tier, today, policy):

@@ -19,3 +19,11 @@ def send_secretary_reminder(reminder_id):
     from . import reminders
 
     return reminders.deliver(reminder_id)
+
+
+@shared_task(name="training.tasks.refresh_coverage")
+def refresh_coverage():
+    """Keep the coverage pages' cached per-unit figures fresh (beat: training-coverage-refresh)."""
+    from . import selectors
+
+    return selectors.refresh_coverage_cache()

@@ -219,3 +219,106 @@ def test_a_training_write_recomputes_only_its_units_figures(
     assert (member_ok("unit_a"), member_ok("unit_b")) == (1, 0)
     selectors.bump_data_version()  # everything recomputed
     assert (member_ok("unit_a"), member_ok("unit_b")) == (1, 1)
+
+
+def _grouped_queries(captured):
+    """The coverage computation's grouped reads (posts, members), not the scope's branch list."""
+    return [q["sql"] for q in captured if "branches_post" in q["sql"] or "branches_member" in q["sql"]]
+
+
+def test_refresh_task_keeps_large_scopes_warm_and_shares_whole_units(
+    tree, people, make_event, attend, monkeypatch, django_capture_on_commit_callbacks
+):
+    """After the refresh task, neither the province nor a scope holding a unit whole computes
+    anything; a unit only partly in scope is still computed for that scope; a training write
+    still shows at once, and a change made behind the cache's back shows after the next run."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from training import tasks
+    from training.models import MemberYearHours
+
+    monkeypatch.setattr(selectors, "COVERAGE_CACHE_FROM", 1)
+    cache.clear()
+    today = date.today()
+
+    def figures(branch_q):
+        with CaptureQueriesContext(connection) as captured:
+            result = selectors.coverage(branch_q=branch_q, key="unit", year=today.year, today=today)
+        return result, _grouped_queries(captured)
+
+    assert tasks.refresh_coverage() >= 1
+    province, computed = figures(Q(path__startswith=tree["root"].path))
+    assert computed == [] and set(province) == {tree["unit_a"].pk, tree["unit_b"].pk}
+    unit_b, computed = figures(Q(path__startswith=tree["unit_b"].path))  # unit staff: the same entry
+    assert computed == [] and unit_b[tree["unit_b"].pk] == province[tree["unit_b"].pk]
+    partial, computed = figures(Q(path__startswith=tree["branch_a"].path))  # a secretary-sized scope
+    assert computed and partial[tree["unit_a"].pk]["member_hours_compliance"].total == 5
+
+    def member_ok(unit):
+        return figures(Q())[0][tree[unit].pk]["member_hours_compliance"].met
+
+    MemberYearHours.objects.create(
+        member=people["branch_c"]["members"][1], year=today.year, tier="all", hours=40
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        attend(make_event(hours="40"), people["branch_a"]["members"][2])
+    assert (member_ok("unit_a"), member_ok("unit_b")) == (1, 0)  # the write at once, not the rest
+    tasks.refresh_coverage()
+    assert (member_ok("unit_a"), member_ok("unit_b")) == (1, 1)
+
+
+def test_refresh_keeps_viewed_tiers_and_years_warm_and_prepares_tomorrow(tree, people, monkeypatch):
+    from datetime import datetime
+
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    monkeypatch.setattr(selectors, "COVERAGE_CACHE_FROM", 1)
+    cache.clear()
+    evening = timezone.make_aware(datetime(YEAR, 6, 30, 23, 58))
+    day, tomorrow = evening.date(), evening.date() + timedelta(days=1)
+
+    def computes(**kwargs):
+        with CaptureQueriesContext(connection) as captured:
+            selectors.coverage(branch_q=Q(), key="unit", **kwargs)
+        return bool(_grouped_queries(captured))
+
+    assert computes(year=YEAR - 1, tier=Tier.UNIT, today=day)  # viewed once: now kept warm
+    selectors.bump_data_version()  # every entry gone, as if expired; what was viewed stays hot
+    selectors.refresh_coverage_cache(evening)
+    assert not computes(year=YEAR - 1, tier=Tier.UNIT, today=day)
+    assert not computes(year=YEAR, tier="", today=day)
+    assert not computes(year=YEAR, tier="", today=tomorrow)  # the page right after midnight
+    assert not computes(year=YEAR, tier=Tier.PROVINCIAL, today=day)  # this year's tiers: always
+    assert computes(year=YEAR - 2, tier=Tier.UNIT, today=day)  # never viewed: not computed
+
+
+def test_coverage_refresh_is_scheduled():
+    from django.conf import settings
+    from django_celery_beat.schedulers import ModelEntry
+
+    entry = settings.CELERY_BEAT_SCHEDULE["training-coverage-refresh"]
+    assert entry["task"] == "training.tasks.refresh_coverage"
+    # what the database scheduler stores: a run not started within its interval is dropped
+    fields = ModelEntry._unpack_fields(**entry)
+    assert fields["expire_seconds"] < selectors.COVERAGE_REFRESH_SECONDS < selectors.COVERAGE_CACHE_SECONDS
+    assert fields["crontab"].minute == "*/2" and selectors.COVERAGE_REFRESH_SECONDS == 120
+
+
+def test_coverage_and_its_refresh_work_with_redis_down(tree, people, personas, client_for, monkeypatch):
+    from django.test import override_settings
+    from django.urls import reverse
+
+    from tests.security.test_redis_down import DEAD_CACHE
+
+    monkeypatch.setattr(selectors, "COVERAGE_CACHE_FROM", 1)  # the cached path, on a dead cache
+    with override_settings(CACHES=DEAD_CACHE):
+        assert selectors.refresh_coverage_cache() == 1 + len(Tier.values)
+        figures = selectors.coverage(branch_q=Q(), key="unit", year=YEAR, today=TODAY)
+        response = client_for(personas["provincial"]).get(reverse("training:coverage"))
+    assert figures[tree["unit_a"].pk]["member_hours_compliance"].total == 8
+    assert response.status_code == 200
