@@ -179,3 +179,18 @@ def test_mail_server_down_costs_fixed_queries_per_batch(tree, monkeypatch, size)
     assert {(r.status, r.attempts, r.claim) for r in rows} == {("pending", 1, None)}
     assert {r.last_error for r in rows} == {"SMTPServerDisconnected: mail server down"}
     assert all(r.next_attempt_at > timezone.now() for r in rows)
+
+
+def test_the_delivery_task_sends_batch_after_batch_until_none_is_full(tree, monkeypatch):
+    """One batch per beat would need 160 minutes for a sweep's 32,000 emails."""
+    from datetime import timedelta
+
+    from notifications import services
+    from notifications.services import outbox_drain
+    from notifications.tasks import deliver_outbox
+
+    monkeypatch.setattr(services, "BATCH", 2)
+    notify_many([decision(users(5), tree["branch_a"], "d")])
+    assert outbox_drain(budget=timedelta(0)) == {"claimed": 2, "sent": 2, "failed": 0}  # out of time
+    assert deliver_outbox() == {"claimed": 3, "sent": 3, "failed": 0}  # a full batch, then one of 1
+    assert OutboxEmail.objects.filter(status="sent").count() == 5 == len(mail.outbox)
