@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import wraps
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -212,9 +212,20 @@ def _ancestor_paths(path: str) -> list[str]:
     return ["/" + "/".join(parts[:depth]) + "/" for depth in range(1, len(parts) + 1)]
 
 
+class TreeNode(Protocol):
+    """All the role lookups read of an organization: an Organization, or a light stand-in
+    (a sweep over tens of thousands of branches need not build a model instance for each)."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def path(self) -> str: ...
+
+
 def users_by_role_many(
     action: str,
-    organizations: Iterable[Organization],
+    organizations: Iterable[TreeNode],
     *,
     roles: Iterable[str] | None = None,
     exact_roles: Iterable[str] = (),
@@ -263,7 +274,7 @@ def users_by_role_many(
 
 def users_with_many(
     action: str,
-    organizations: Iterable[Organization],
+    organizations: Iterable[TreeNode],
     *,
     roles: Iterable[str] | None = None,
     exact_roles: Iterable[str] = (),

@@ -65,6 +65,12 @@ class NoticeMailRenderer:
     def _fill(self, skeleton, values):
         return self.PATTERN.sub(lambda match: values[match.group(1)], skeleton)
 
+    def subject(self, title):
+        """The subject ``render`` gives for ``title`` (it depends on nothing else)."""
+        return " ".join(
+            self._fill(self._skeleton(body="", link="", ack=False)[0], {"title": str(title)}).split()
+        )
+
     def render(self, *, user, title, body, link, requires_ack):
         subject, text, html = self._skeleton(body=body, link=link, ack=requires_ack)
         raw = {"name": str(user), "title": str(title), "body": str(body), "link": str(link)}

@@ -69,6 +69,11 @@ class Notification(models.Model):
 class OutboxEmail(models.Model):
     """One email to send, written in the same transaction as its notice.
 
+    A notice's email stores no text of its own: it points at its ``notification`` (whose stored
+    Chinese title and body are the mail's text) and is rendered when it is sent, a batch at a
+    time. ``subject``/``body_text``/``body_html`` hold the text of rows written before that
+    (sent as stored).
+
     ``deliver_outbox`` claims rows with a conditional UPDATE (pending -> sending), sends, then
     marks them sent; a failed send goes back to pending with ``next_attempt_at`` pushed back.
     """
@@ -84,8 +89,11 @@ class OutboxEmail(models.Model):
     )
     to = models.EmailField(_("收件人"))
     dedupe_key = models.CharField(max_length=120)
+    notification = models.ForeignKey(
+        Notification, null=True, blank=True, on_delete=models.CASCADE, related_name="emails"
+    )
     subject = models.CharField(_("主题"), max_length=250)
-    body_text = models.TextField()
+    body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)

@@ -43,10 +43,17 @@ def _term_reminder_body(language, stage, deadline, supervision_deadline, elected
     ).strip()
 
 
+@lru_cache(maxsize=256)
+def _term_reminder_title(language, stage):
+    # Cached per language: a sweep renders thousands of titles from seven templates.
+    return gettext(TERM_REMINDER_TITLES[stage])
+
+
 def render_term_reminder(params):
-    title = gettext(TERM_REMINDER_TITLES[params["stage"]]) % params
+    language = get_language()
+    title = _term_reminder_title(language, params["stage"]) % params
     body = _term_reminder_body(
-        get_language(),
+        language,
         params["stage"],
         params["deadline"],
         params.get("supervision_deadline") or "",

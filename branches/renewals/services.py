@@ -1,11 +1,13 @@
 """Writes of the renewal engine: the daily ladder sweep, procedure steps, election results,
 postponements and calendar tokens. Keyword-only, atomic, Chinese ValidationError messages."""
 
+import json
 import uuid
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -460,9 +462,11 @@ def renewal_sweep(*, today=None, now=None):
     """Send every active term the ladder stage it has reached, each (term, stage) once.
 
     Idempotent and race-safe: due rows are inserted under UniqueConstraint(term, stage) with
-    ON CONFLICT DO NOTHING, then claimed with one conditional UPDATE (pending -> sending,
-    tagged with this run's token), so only one run ever sends a given row. A fixed number
-    of queries whatever the number of terms. Returns counts for logs and the benchmark.
+    ON CONFLICT DO NOTHING — on PostgreSQL already claimed by this run (``sending``, tagged
+    with its token), so a row belongs to the one run that inserted it — then one conditional
+    UPDATE (pending -> sending) claims what earlier runs left: rows handed back after a
+    failure, claims of a worker that died (older than ``SENDING_LEASE``). A fixed number of
+    queries whatever the number of terms. Returns counts for logs and the benchmark.
     """
     now = now or timezone.now()
     today = today or timezone.localdate()
@@ -474,7 +478,8 @@ def renewal_sweep(*, today=None, now=None):
     sent_rank: dict[int, int] = {}
     for term_id, stage in selectors.reminders_of_active_terms(today=today, offsets=offsets):
         sent_rank[term_id] = max(sent_rank.get(term_id, -1), ladder.RANK[stage])
-    due = []
+    supervision_deadline = today + timedelta(days=supervision_days)
+    due = []  # (term id, stage, due on, rectification deadline): plain values, no model instances
     for row in rows:
         facts = ladder.facts_from(row["ends_on"], row["deadline"], row["renewal_status"])
         stage = ladder.stage_on(facts, today, offsets)
@@ -482,19 +487,18 @@ def renewal_sweep(*, today=None, now=None):
         if stage is None or ladder.RANK[stage] <= sent_rank.get(row["id"], -1):
             continue
         due.append(
-            TermReminder(
-                term_id=row["id"],
-                stage=stage,
-                due_on=ladder.due_dates(facts, offsets)[stage],
-                deadline=today + timedelta(days=supervision_days) if stage == Stage.SUPERVISION else None,
+            (
+                row["id"],
+                stage,
+                ladder.due_dates(facts, offsets)[stage],
+                supervision_deadline if stage == Stage.SUPERVISION else None,
             )
         )
-    TermReminder.objects.bulk_create(due, ignore_conflicts=True)
-
     token = uuid.uuid4()
+    claimed = _insert_due(due, token=token, now=now)
     # Keep this UPDATE free of joins: PostgreSQL re-checks only its own WHERE after waiting on
     # a row lock, which is what stops a second run from claiming a row the first one took.
-    claimed = TermReminder.objects.filter(
+    claimed += TermReminder.objects.filter(
         Q(status=TermReminder.Status.PENDING)
         | Q(status=TermReminder.Status.SENDING, claimed_at__lt=now - SENDING_LEASE)
     ).update(status=TermReminder.Status.SENDING, claim=token, claimed_at=now)
@@ -512,62 +516,163 @@ def renewal_sweep(*, today=None, now=None):
     return {"terms_checked": len(rows), "due": len(due), "claimed": claimed, **sent}
 
 
+def _insert_due(due, *, token, now):
+    """Insert the due (term, stage) rows that do not exist yet; returns how many this run
+    inserted already claimed (0 where they are inserted pending, for the claim UPDATE).
+
+    PostgreSQL: one INSERT … SELECT from a JSON array of plain values, ON CONFLICT DO NOTHING,
+    the new rows claimed by ``token``. Elsewhere (SQLite in development): bulk_create, pending.
+    """
+    if not due:
+        return 0
+    if connection.vendor != "postgresql":
+        TermReminder.objects.bulk_create(
+            [
+                TermReminder(term_id=term_id, stage=stage, due_on=due_on, deadline=deadline, created_at=now)
+                for term_id, stage, due_on, deadline in due
+            ],
+            ignore_conflicts=True,
+        )
+        return 0
+    qn = connection.ops.quote_name
+
+    def col(name, meta=TermReminder._meta):
+        return qn(meta.get_field(name).column)
+
+    sql = f"""
+        INSERT INTO {qn(TermReminder._meta.db_table)} (
+            {col("term")}, {col("stage")}, {col("due_on")}, {col("deadline")},
+            {col("status")}, {col("claim")}, {col("claimed_at")}, {col("created_at")}
+        )
+        SELECT (d.e->>0)::bigint, d.e->>1, (d.e->>2)::date, (d.e->>3)::date, %s, %s, %s, %s
+        FROM json_array_elements(%s::json) WITH ORDINALITY AS d(e, n)
+        ORDER BY d.n
+        ON CONFLICT DO NOTHING
+    """
+    document = json.dumps(
+        [
+            [term_id, stage, due_on.isoformat(), deadline and deadline.isoformat()]
+            for term_id, stage, due_on, deadline in due
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [TermReminder.Status.SENDING, token, now, now, document])
+        return cursor.rowcount
+
+
 @transaction.atomic
 def _send_claimed(*, token, now):
     """Notify (in-app, mail through the outbox) the recipients of the reminders claimed under
     ``token``; the notices and the "sent" mark commit together."""
     reminders = list(
         TermReminder.objects.filter(claim=token)
-        .select_related("term__branch")
         .annotate(term_deadline=selectors.deadline_expression("term__"))
+        .values_list(
+            "term_id",
+            "stage",
+            "deadline",
+            "term_deadline",
+            "term__ends_on",
+            "term__elected_on",
+            "term__branch_id",
+            "term__branch__name",
+            "term__branch__path",
+        )
     )
-    recipients = _recipients_by_branch([r.term.branch for r in reminders])
+    # Only the id and the path of each branch are needed to find its recipients.
+    branches = {row[6]: _BranchRef(row[6], row[8]) for row in reminders}
+    recipients = _recipients_by_branch(branches.values())
+    # One reverse() for all: the link differs only by the branch id.
+    link = reverse("renewals:branch-timeline", args=[_LINK_MARK]).replace(str(_LINK_MARK), "{}")
     notices = []
-    for reminder in reminders:
-        term, branch = reminder.term, reminder.term.branch
+    for (
+        term_id,
+        stage,
+        deadline,
+        term_deadline,
+        ends_on,
+        elected_on,
+        branch_id,
+        branch_name,
+        _path,
+    ) in reminders:
         users, ack_for = {}, set()
-        for role in ladder.RECIPIENTS[reminder.stage]:
-            for user in recipients.get(branch.pk, {}).get(role, ()):
+        for role in ladder.RECIPIENTS[stage]:
+            for user in recipients.get(branch_id, {}).get(role, ()):
                 users[user.pk] = user
-                if role == ladder.SECRETARY and reminder.stage in ladder.SECRETARY_ACK:
+                if role == ladder.SECRETARY and stage in ladder.SECRETARY_ACK:
                     ack_for.add(user.pk)
         notices.append(
             Notice(
                 recipients=list(users.values()),
                 kind=NOTIFICATION_KIND,
                 params={
-                    "branch": branch.name,
-                    "stage": reminder.stage,
-                    "deadline": reminder.term_deadline.isoformat(),
-                    "ends_on": term.ends_on.isoformat(),
-                    "elected_on": term.elected_on.isoformat(),
-                    "supervision_deadline": reminder.deadline.isoformat() if reminder.deadline else "",
+                    "branch": branch_name,
+                    "stage": stage,
+                    "deadline": term_deadline.isoformat(),
+                    "ends_on": ends_on.isoformat(),
+                    "elected_on": elected_on.isoformat(),
+                    "supervision_deadline": deadline.isoformat() if deadline else "",
                 },
-                link=reverse("renewals:branch-timeline", args=[branch.pk]),
-                organization=branch,
-                dedupe_key=f"term-reminder:{term.pk}:{reminder.stage}",
+                link=link.format(branch_id),
+                organization=branches[branch_id],
+                dedupe_key=f"term-reminder:{term_id}:{stage}",
                 ack_for=ack_for,
             )
         )
     created = notify_many(notices, now=now)
-    # The supervision notice (督办) files a rectification item: the branch reports its plan there.
-    RectificationItem.objects.bulk_create(
-        [
-            RectificationItem(
-                organization=r.term.branch,
-                source_kind=SourceKind.RENEWAL_SUPERVISION,
-                source_id=r.term_id,
-                description=_("超期未换届且未经批准延期，请报送整改方案和换届时间安排。"),
-                deadline=r.deadline,
-                created_at=now,
-            )
-            for r in reminders
-            if r.stage == Stage.SUPERVISION and r.deadline
-        ]
-    )
+    if any(stage == Stage.SUPERVISION and deadline for _term, stage, deadline, *_rest in reminders):
+        _file_supervision_items(token=token, now=now)
     # One UPDATE for the whole claim (a per-row bulk_update grows quadratically in SQL size).
     TermReminder.objects.filter(claim=token).update(status=TermReminder.Status.SENT, sent_at=now)
     return {"reminders": len(reminders), "notifications": created}
+
+
+_LINK_MARK = 987654321
+
+
+class _BranchRef(NamedTuple):
+    """A branch as the recipient lookup and the notice need it (no model instance per branch)."""
+
+    pk: int
+    path: str
+
+
+def _file_supervision_items(*, token, now):
+    """The supervision notice (督办) files a rectification item, where the branch reports its
+    plan: one INSERT … SELECT from the claimed supervision reminders, whatever their number."""
+    qn = connection.ops.quote_name
+    item, reminder, term = RectificationItem._meta, TermReminder._meta, Term._meta
+
+    def col(meta, name):
+        return qn(meta.get_field(name).column)
+
+    sql = f"""
+        INSERT INTO {qn(item.db_table)} (
+            {col(item, "organization")}, {col(item, "source_kind")}, {col(item, "source_id")},
+            {col(item, "description")}, {col(item, "deadline")}, {col(item, "status")},
+            {col(item, "response")}, {col(item, "return_comment")}, {col(item, "version")},
+            {col(item, "created_at")}
+        )
+        SELECT t.{col(term, "branch")}, %s, r.{col(reminder, "term")}, %s, r.{col(reminder, "deadline")},
+            %s, '', '', %s, %s
+        FROM {qn(reminder.db_table)} r
+        JOIN {qn(term.db_table)} t ON t.{col(term, "id")} = r.{col(reminder, "term")}
+        WHERE r.{col(reminder, "claim")} = %s AND r.{col(reminder, "stage")} = %s
+            AND r.{col(reminder, "deadline")} IS NOT NULL
+        ORDER BY r.{col(reminder, "id")}
+    """
+    params = [
+        SourceKind.RENEWAL_SUPERVISION,
+        _("超期未换届且未经批准延期，请报送整改方案和换届时间安排。"),
+        item.get_field("status").get_default(),
+        item.get_field("version").get_default(),
+        item.get_field("created_at").get_db_prep_value(now, connection),
+        reminder.get_field("claim").get_db_prep_value(token, connection),
+        Stage.SUPERVISION,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 # --- calendar tokens -----------------------------------------------------------------------

@@ -165,13 +165,15 @@ def test_sweep_query_count_does_not_grow_with_terms(tree, terms, personas, extra
     services.renewal_sweep(today=date(2027, 1, 5))  # first round out of the way
     TermReminder.objects.all().delete()
     Notification.objects.all().delete()
-    # Policy, terms, due rows, claim, then in one transaction: reminders, recipients (roles,
-    # users), existing notices, notices, outbox rows, "sent" -- plus savepoints; one more
-    # INSERT when some term reached the supervision stage (its rectification items).
+    # Policy, terms, stages sent, due rows (inserted claimed), claim of leftovers, then in one
+    # transaction: reminders, recipients (roles, users), notices with their outbox rows (one
+    # statement), "sent" -- plus savepoints; one more INSERT when some term reached the
+    # supervision stage (its rectification items). Elsewhere than on PostgreSQL the notices and
+    # emails take bulk_create and three more queries.
     with CaptureQueriesContext(connection) as ctx:
         result = services.renewal_sweep(today=date(2027, 1, 5))
     supervised = RectificationItem.objects.exists()
-    assert len(ctx.captured_queries) == 16 + supervised
+    assert len(ctx.captured_queries) == (14 if connection.vendor == "postgresql" else 17) + supervised
     assert result["reminders"] >= extra
 
 
@@ -199,3 +201,29 @@ def test_mail_server_down_keeps_notices_and_a_later_delivery_sends(terms, person
     assert outbox_deliver(now=later)["sent"] == 3
     assert len(mail.outbox) == 3
     assert outbox_deliver(now=later + timedelta(hours=1))["claimed"] == 0
+
+
+def test_sweep_writes_its_rows_from_plain_values(terms, personas):
+    """No model instance per reminder, notice, email, rectification item or branch: the rows
+    go to the database as plain values (issue #17: 50,000 terms)."""
+    from django.db.models.signals import post_init
+
+    from branches.models import Organization
+
+    if connection.vendor != "postgresql":
+        pytest.skip("elsewhere the due reminders take bulk_create")
+    built = []
+
+    def count(sender, **kwargs):
+        built.append(sender.__name__)
+
+    post_init.connect(count)
+    try:
+        result = services.renewal_sweep(today=date(2027, 7, 30))  # supervision for a and c
+    finally:
+        post_init.disconnect(count)
+    assert result["reminders"] == 2
+    for model in (TermReminder, Notification, OutboxEmail, RectificationItem, Organization):
+        assert model.__name__ not in built
+    assert RectificationItem.objects.filter(deadline=date(2027, 8, 29)).count() == 2
+    assert OutboxEmail.objects.filter(notification__isnull=False).count() == Notification.objects.count() > 0
