@@ -26,19 +26,21 @@ from . import access
 
 
 def round_overview(round_):
-    """Groups with their units, and the visit counts per status."""
-    groups = list(
-        round_.groups.select_related("leader")
-        .prefetch_related("members__unit__unit_category")
-        .order_by("number")
+    """The round's units, its groups (each with ``unit_rows``, its units from that one list)
+    and the visit counts per status."""
+    units = list(
+        round_.units.select_related("unit__unit_category", "observer", "group").order_by("unit__path")
     )
+    groups = list(round_.groups.select_related("leader").order_by("number"))
+    for group in groups:
+        group.unit_rows = [row for row in units if row.group_id == group.pk]
     counts = dict(
         round_.visits.filter(kind=Visit.Kind.REGULAR)
         .values("status")
         .annotate(n=Count("pk"))
         .values_list("status", "n")
     )
-    return groups, counts
+    return units, groups, counts
 
 
 def results(user, round_, *, group=None, unit=None):

@@ -94,11 +94,10 @@ def round_create(request):
 
 def round_detail(request, pk):
     round_ = _round(request, pk)
-    groups, counts = selectors.round_overview(round_)
+    unit_rows, groups, counts = selectors.round_overview(round_)
     unit_staff = {}
-    units = RoundUnit.objects.filter(round=round_).select_related("unit__unit_category", "observer", "group")
     for user_id, org_id in RoleAssignment.objects.filter(
-        role=RoleAssignment.Role.UNIT_STAFF, organization__in=units.values("unit_id")
+        role=RoleAssignment.Role.UNIT_STAFF, organization__in=[row.unit_id for row in unit_rows]
     ).values_list("user_id", "organization_id"):
         unit_staff.setdefault(org_id, []).append(user_id)
     staff_users = User.objects.in_bulk([u for ids in unit_staff.values() for u in ids])
@@ -109,7 +108,6 @@ def round_detail(request, pk):
     numbers = {g.pk: g.number for g in groups}
     for group in groups:
         group.observes_number = numbers.get(observes.get(group.pk))
-    unit_rows = list(units)
     for row in unit_rows:
         row.candidates = [staff_users[u] for u in unit_staff.get(row.unit_id, []) if u in staff_users]
     sample = round_.sample.select_related("branch", "unit").order_by("unit__path", "order")
