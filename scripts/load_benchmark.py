@@ -12,11 +12,17 @@ and prints per page: requests, failures, p50 and p95 (ms), requests/s, and p50 a
 Django admin's member changelist and of ``/healthz`` on the same server. Not a test: run it on
 a quiet machine and note ``uptime``. Logins write sessions, so never point it at the template
 database ``portal_province`` itself.
+
+``--saturate`` measures throughput instead: each page of ``SATURATE_PAGES`` in turn, signed in
+as its persona, with ``wrk`` (Debian package) keeping ``--users`` connections busy for
+``--time`` (no think time), printing requests/s, mean and p99 latency and non-2xx answers
+against the issue #17 goal of >= 30 requests/s per page at 20 connections.
 """
 
 import argparse
 import csv
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -74,6 +80,76 @@ def table(stats_csv):
         )
 
 
+# (persona, page) for --saturate: the locust mix's pages, one persona each.
+SATURATE_PAGES = [
+    ("", "/healthz"),
+    ("admin", "/admin/branches/member/"),
+    ("admin", "/admin/branches/term/"),
+    ("sheng", "/"),
+    ("sheng", "/members/"),
+    ("sheng", "/renewals/supervision/"),
+    ("sheng", "/renewals/calendar/"),
+    ("sheng", "/orgs/"),
+    ("sheng", "/assessments/rankings/"),
+    ("sheng", "/dashboards/"),
+    ("sheng", "/training/coverage/"),
+    ("danwei", "/"),
+    ("danwei", "/reports/review/"),
+    ("danwei", "/reports/rates/"),
+    ("danwei", "/assessments/worklist/"),
+    ("shuji", "/"),
+]
+GOAL_PER_SECOND = 30
+
+
+def session_cookie(base, username):
+    """Sign in over HTTP as the load users do; returns the Cookie header."""
+    import requests
+
+    client = requests.Session()
+    headers = {"X-Forwarded-Proto": "https", "Origin": "https://" + base.split("://", 1)[1]}
+    form = client.get(f"{base}/accounts/login/", headers=headers)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+    for cookie in client.cookies:  # Secure cookies, sent back over this plain-HTTP connection
+        cookie.secure = False
+    password = os.environ.get("LOAD_PASSWORD", "demo-2027")
+    client.post(
+        f"{base}/accounts/login/",
+        {"username": username, "password": password, "csrfmiddlewaretoken": token},
+        headers=headers,
+        allow_redirects=False,
+    )
+    return "; ".join(f"{c.name}={c.value}" for c in client.cookies)
+
+
+def saturate(base, connections, duration):
+    """wrk against each page of SATURATE_PAGES; one row per page."""
+    cookies = {}
+    print(f"{'page':34} {'req/s':>7} {'mean ms':>8} {'p99 ms':>7} {'non-2xx':>7}  goal")
+    for username, path in SATURATE_PAGES:
+        if username and username not in cookies:
+            cookies[username] = session_cookie(base, username)
+        command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}", "--latency"]
+        command += ["-H", "X-Forwarded-Proto: https"]
+        if username:
+            command += ["-H", f"Cookie: {cookies[username]}"]
+        out = subprocess.run(command + [base + path], capture_output=True, text=True, check=True).stdout
+        rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        mean = re.search(r"Latency\s+([\d.]+)(us|ms|s)", out)
+        p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+        bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        label = f"{path} ({username or 'anonymous'})"
+        verdict = "ok" if rate >= GOAL_PER_SECOND and not bad else "BELOW"
+        print(
+            f"{label:34} {rate:7.1f} {_ms(mean):8.0f} {_ms(p99):7.0f} {int(bad.group(1)) if bad else 0:7d}  {verdict}"
+        )
+
+
+def _ms(found):
+    value, unit = float(found.group(1)), found.group(2)
+    return value * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=20)
@@ -81,6 +157,7 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1, help=">1 runs gthread workers")
     parser.add_argument("--conn-max-age", default=os.environ.get("DB_CONN_MAX_AGE", "60"))
+    parser.add_argument("--saturate", action="store_true", help="wrk per page instead of the locust mix")
     args = parser.parse_args()
     database = os.environ.get("DATABASE_URL", "")
     if not database.startswith("postgres") or database.rstrip("/").endswith("/portal_province"):
@@ -123,6 +200,9 @@ def main():
         )
         with open("/proc/loadavg") as load:
             print("load average before:", " ".join(load.read().split()[:3]))
+        if args.saturate:
+            saturate(f"http://127.0.0.1:{port}", args.users, args.time)
+            return
         subprocess.run(
             [
                 VENV / "locust",
