@@ -135,7 +135,7 @@ def collect_facts(orgs):
 def _add_branch_facts(facts, branch_ids):
     active = Q(state=Member.State.ACTIVE)
     # A general branch's members are those of its branches.
-    general_ids = [pk for pk in branch_ids if facts[pk].org.kind == Kind.GENERAL_BRANCH]
+    general_ids = {pk for pk in branch_ids if facts[pk].org.kind == Kind.GENERAL_BRANCH}
     member_rows = (
         Member.objects.filter(active, Q(branch_id__in=branch_ids) | Q(branch__parent_id__in=general_ids))
         .values("branch_id", "branch__parent_id")
