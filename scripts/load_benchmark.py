@@ -122,11 +122,15 @@ def session_cookie(base, username):
     return "; ".join(f"{c.name}={c.value}" for c in client.cookies)
 
 
-def saturate(base, connections, duration):
-    """wrk against each page of SATURATE_PAGES; one row per page."""
+def saturate(base, connections, duration, only=""):
+    """wrk against each page of SATURATE_PAGES (with ``only``, those whose "path (persona)"
+    label starts with one of its comma-separated prefixes); one row per page."""
     cookies = {}
     print(f"{'page':34} {'req/s':>7} {'mean ms':>8} {'p99 ms':>7} {'non-2xx':>7}  goal")
     for username, path in SATURATE_PAGES:
+        label = f"{path} ({username or 'anonymous'})"
+        if only and not label.startswith(tuple(only.split(","))):
+            continue
         if username and username not in cookies:
             cookies[username] = session_cookie(base, username)
         command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}", "--latency"]
@@ -138,7 +142,6 @@ def saturate(base, connections, duration):
         mean = re.search(r"Latency\s+([\d.]+)(us|ms|s)", out)
         p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
         bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-        label = f"{path} ({username or 'anonymous'})"
         verdict = "ok" if rate >= GOAL_PER_SECOND and not bad else "BELOW"
         print(
             f"{label:34} {rate:7.1f} {_ms(mean):8.0f} {_ms(p99):7.0f} {int(bad.group(1)) if bad else 0:7d}  {verdict}"
@@ -158,6 +161,7 @@ def main():
     parser.add_argument("--threads", type=int, default=1, help=">1 runs gthread workers")
     parser.add_argument("--conn-max-age", default=os.environ.get("DB_CONN_MAX_AGE", "60"))
     parser.add_argument("--saturate", action="store_true", help="wrk per page instead of the locust mix")
+    parser.add_argument("--only", default="", help='with --saturate: label prefixes, e.g. "/ (sheng),/orgs/"')
     args = parser.parse_args()
     database = os.environ.get("DATABASE_URL", "")
     if not database.startswith("postgres") or database.rstrip("/").endswith("/portal_province"):
@@ -201,7 +205,7 @@ def main():
         with open("/proc/loadavg") as load:
             print("load average before:", " ".join(load.read().split()[:3]))
         if args.saturate:
-            saturate(f"http://127.0.0.1:{port}", args.users, args.time)
+            saturate(f"http://127.0.0.1:{port}", args.users, args.time, args.only)
             return
         subprocess.run(
             [
