@@ -22,7 +22,7 @@ def secretary_result_panel(request):
     return "assessments/_panel_secretary.html", {"results": results}
 
 
-@home_panel(40)
+@home_panel(40, shared=True)
 def staff_progress_panel(request):
     if not permissions.is_staff_role(request.user):
         return None

@@ -62,7 +62,9 @@ def _tree_rows(nodes):
                 "kind_label": kind_labels[node.kind],
                 "count_label": count_label,
                 "errors_label": errors % {"n": failing_errors} if failing_errors else "",
-                "to_improve_label": to_improve % {"n": failing - failing_errors} if failing > failing_errors else "",
+                "to_improve_label": to_improve % {"n": failing - failing_errors}
+                if failing > failing_errors
+                else "",
                 "children_id": f"org-children-{node.pk}",
                 "children_url": children_url(node.pk) if node.child_count else "",
                 "expand_label": expand % {"name": node.name},

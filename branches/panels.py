@@ -25,7 +25,7 @@ def secretary_panel(request):
     return "branches/_panel_secretary.html", {"my_branches": branches}
 
 
-@home_panel(20)
+@home_panel(20, shared=True)
 def staff_panel(request):
     if not permissions.is_staff_role(request.user):
         return None

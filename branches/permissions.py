@@ -17,6 +17,7 @@ step, so a second caller (API, command, another service) cannot skip the check. 
 run as the system (sweeps, tasks, ``notify``) take no ``user`` and check nothing.
 """
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -205,6 +206,24 @@ def scope_paths(user: AnyUser, action: str) -> list[str] | None:
         if not topmost or not path.startswith(topmost[-1]):
             topmost.append(path)
     return topmost
+
+
+def scope_signature(user: AnyUser) -> str:
+    """A short key for everything that decides the user's scopes: users with the same signature
+    may see and do the same for every action (their role assignments and active grants), so
+    figures computed for one of them may be shown to the other."""
+    if is_admin(user):
+        return "admin"
+    parts = sorted(f"{role}@{path}" for role, path in _assignments(user))
+    parts += sorted(
+        {
+            f"{action}~{grant.path}"
+            for action in Action
+            for grant in _grants(user, action)
+            if action in grant.actions
+        }
+    )
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()
 
 
 def _ancestor_paths(path: str) -> list[str]:

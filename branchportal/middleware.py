@@ -1,4 +1,6 @@
-"""Response headers every page carries: Content-Security-Policy, Permissions-Policy and no caching
+"""Portal-wide middleware: security headers, NUL-byte rejection, write stamps.
+
+Response headers every page carries: Content-Security-Policy, Permissions-Policy and no caching
 of pages (they hold personal data). Static files (WhiteNoise) keep their long cache headers.
 
 The policy allows scripts only from this site's own static files: no inline ``<script>`` blocks
@@ -6,6 +8,10 @@ and no ``onclick=``-style handlers (see README, "Adding JavaScript").
 """
 
 from django.conf import settings
+
+from branches.home import note_write
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 def _static_prefix():
@@ -61,3 +67,21 @@ def _has_nul(query_dict):
         )
     except Exception:  # noqa: BLE001 - an unparsable body is Django's own 400 later
         return False
+
+
+class WriteStampMiddleware:
+    """Stamps each successful write request of a signed-in user, so the home page's shared
+    panels show that user their own change at once (branches.home.note_write)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.method not in SAFE_METHODS
+            and response.status_code < 400
+            and request.user.is_authenticated
+        ):
+            note_write(request.user)
+        return response

@@ -122,6 +122,7 @@ MIDDLEWARE = [
     "branchportal.middleware.RejectNulBytesMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "branchportal.middleware.WriteStampMiddleware",  # after auth: needs request.user
     "django.contrib.messages.middleware.MessageMiddleware",
     "branchportal.accounts.ForcePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -36,6 +36,19 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _isolated_cache_and_language():
+    """Each test starts with an empty cache (the home page's shared panels, cached summaries)
+    and the default language (a request in English leaves it active for the thread)."""
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.utils import translation
+
+    cache.clear()
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     # Debian's chromium; `playwright install` cannot download browsers here.

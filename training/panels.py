@@ -10,7 +10,7 @@ from branches.policy import policy_all
 from . import selectors
 
 
-@home_panel(25)
+@home_panel(25, shared=True)
 def coverage_panel(request):
     """Share of grassroots organizations whose secretary was trained on the standard."""
     if not permissions.is_staff_role(request.user):

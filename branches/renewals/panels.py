@@ -29,7 +29,7 @@ def secretary_renewal_panel(request):
     }
 
 
-@home_panel(25)
+@home_panel(25, shared=True)
 def staff_renewal_panel(request):
     """Counts of branches due, overdue and under supervision in the staff member's scope."""
     if not permissions.is_staff_role(request.user):

@@ -46,7 +46,7 @@ def secretary_reports_panel(request):
     return "branches/reports/_panel_secretary.html", {"rows": rows, "month": previous, "today": today}
 
 
-@home_panel(35)
+@home_panel(35, shared=True)
 def staff_reports_panel(request):
     if not permissions.is_staff_role(request.user):
         return None

@@ -74,44 +74,21 @@ PAGES = {
             "branches_notification",  # notices panel: the latest notices
         ],
     ),
-    "unit_staff_home": (
+    "unit_staff_home": (  # the staff panels read shared (branches.home); computed: below
         "unit_staff",
         lambda world: "/",
         [
             "django_session",  # rows of the session
             "branches_user",  # rows of the signed-in user
             "branches_roleassignment",  # rows of the user's role assignments (once per request)
-            "branches_term",  # count of terms
-            "branches_organization",  # count of organizations
-            "branches_member",  # count of members
-            "branches_organization",  # rows of organizations
-            "branches_policysetting",  # rows of policy settings (once per request)
-            "branches_member",  # grouped members
-            "branches_organization",  # grouped organizations
-            "branches_term",  # grouped terms
-            "branches_term",  # rows of terms
-            "branches_post",  # rows of committee posts
-            "branches_organization",  # grouped organizations
-            "branches_term",  # renewal panel: counts by stage over the stored deadlines
-            "branches_postponement",  # count of postponements
-            "branches_renewal",  # count of renewals
-            "branches_organization",  # grouped organizations
-            "training_attendance",  # grouped committee posts (the provincial-cycle subquery comes first in the select list)
-            "branches_member",  # grouped members
-            "branches_post",  # rows of committee posts
-            "branches_post",  # count of committee posts
+            "assessments_dutyrater",  # the 述职评议 raters' grants (the scope signature asks every source)
             "assessments_dutyballot",  # rows of 述职评议 ballots
             "assessments_dutyreport",  # rows of 述职评议 reports
-            "branches_organization",  # grouped organizations
-            "branches_monthlyreport",  # grouped monthly reports
-            "branches_organization",  # rows of organizations
-            "branches_monthlyreport",  # count of monthly reports
             "assessments_visit",  # rows of observation visits
-            "assessments_review",  # grouped reviews
-            "branches_organization",  # count of organizations
             "assessments_followup",  # count of lagging-branch follow-ups
             "assessments_followup",  # count of lagging-branch follow-ups
             "assessments_designation",  # count of designations
+            "branches_policysetting",  # rows of policy settings (once per request)
             "assessments_question",  # count of questions
             "branches_notification",  # count of notifications
         ],
@@ -268,3 +245,55 @@ PAGES = {
 def test_page_runs_exactly_its_named_queries(world, personas, client_for, page):
     persona, url, expected = PAGES[page]
     assert tables_queried(client_for(personas[persona]), url(world)) == expected
+
+
+# The unit staff's home computing its shared panels (the first viewer of the minute, or after
+# the viewer's own write).
+UNIT_STAFF_HOME_COMPUTED = [
+    "django_session",  # rows of the session
+    "branches_user",  # rows of the signed-in user
+    "branches_roleassignment",  # rows of the user's role assignments (once per request)
+    "assessments_dutyrater",  # the 述职评议 raters' grants (the scope signature asks every source)
+    "branches_term",  # count of terms
+    "branches_organization",  # count of organizations
+    "branches_member",  # count of members
+    "branches_organization",  # rows of organizations
+    "branches_policysetting",  # rows of policy settings (once per request)
+    "branches_member",  # grouped members
+    "branches_organization",  # grouped organizations
+    "branches_term",  # grouped terms
+    "branches_term",  # rows of terms
+    "branches_post",  # rows of committee posts
+    "branches_organization",  # grouped organizations
+    "branches_term",  # renewal panel: counts by stage over the stored deadlines
+    "branches_postponement",  # count of postponements
+    "branches_renewal",  # count of renewals
+    "branches_organization",  # grouped organizations
+    "training_attendance",  # grouped committee posts (the provincial-cycle subquery comes first in the select list)
+    "branches_member",  # grouped members
+    "branches_post",  # rows of committee posts
+    "branches_post",  # count of committee posts
+    "assessments_dutyballot",  # rows of 述职评议 ballots
+    "assessments_dutyreport",  # rows of 述职评议 reports
+    "branches_organization",  # grouped organizations
+    "branches_monthlyreport",  # grouped monthly reports
+    "branches_organization",  # rows of organizations
+    "branches_monthlyreport",  # count of monthly reports
+    "assessments_visit",  # rows of observation visits
+    "assessments_review",  # grouped reviews
+    "branches_organization",  # count of organizations
+    "assessments_followup",  # count of lagging-branch follow-ups
+    "assessments_followup",  # count of lagging-branch follow-ups
+    "assessments_designation",  # count of designations
+    "assessments_question",  # count of questions
+    "branches_notification",  # count of notifications
+]
+
+
+def test_unit_staff_home_computing_its_shared_panels_runs_exactly_its_named_queries(
+    world, personas, client_for, monkeypatch
+):
+    from branches import home
+
+    monkeypatch.setattr(home, "SHARED_SECONDS", 0)  # nothing is kept: every view computes
+    assert tables_queried(client_for(personas["unit_staff"]), "/") == UNIT_STAFF_HOME_COMPUTED

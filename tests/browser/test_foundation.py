@@ -60,3 +60,26 @@ def test_secretary_sees_roster_and_unit_staff_get_404_outside_scope(
     assert response.status == 404
     assert page.get_by_text("您访问的页面不存在，或不在您的管辖范围内。").is_visible()
     shot(page, "browser_unit_staff_404")
+
+
+def test_unit_staff_see_their_own_new_member_on_home_at_once(live_server, page, tree, personas, login, shot):
+    """The home's staff figures are shared for a minute; the viewer's own change shows at once."""
+    MemberFactory.create_batch(3, branch=tree["branch_a"])
+    login(page, "unit_staff")
+    members = page.locator(".card.stat", has_text="在册党员").locator(".stat-value")
+    expect(members).to_have_text("3")
+    MemberFactory(branch=tree["branch_b"])  # a colleague's change elsewhere: shows within the minute
+    page.reload()
+    expect(members).to_have_text("3")
+
+    page.goto(f"{live_server.url}/orgs/{tree['branch_a'].pk}/members/new/")
+    page.fill("input[name=name]", "新同志")
+    page.select_option("select[name=gender]", "female")
+    page.fill("input[name=birth_date]", "1990-01-01")
+    page.fill("input[name=joined_on]", "2015-07-01")
+    page.select_option("select[name=status]", "full")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("heading", name="新同志")).to_be_visible()
+    page.goto(f"{live_server.url}/")
+    expect(members).to_have_text("5")
+    shot(page, "browser_unit_staff_home_after_own_write")
