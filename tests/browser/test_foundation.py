@@ -83,3 +83,15 @@ def test_unit_staff_see_their_own_new_member_on_home_at_once(live_server, page, 
     page.goto(f"{live_server.url}/")
     expect(members).to_have_text("5")
     shot(page, "browser_unit_staff_home_after_own_write")
+
+
+def test_the_english_menu_wraps_within_the_bar(browser, browser_context_args, personas, login, shot):
+    """English labels are longer: on a narrow desktop the menu takes a second line instead of running
+    off the bar (the user menu was cut off)."""
+    context = browser.new_context(
+        **{**browser_context_args, "locale": "en-US", "viewport": {"width": 1000, "height": 800}}
+    )
+    page = login(context.new_page(), "admin")
+    expect(page.get_by_role("link", name="Notifications")).to_be_in_viewport()
+    assert page.locator("#mainnav").evaluate("nav => nav.scrollWidth <= nav.clientWidth")
+    shot(page, "browser_admin_home_english", full_page=False)
