@@ -39,17 +39,17 @@ def _tree_rows(nodes):
     """What each node's line in the tree shows, as plain dicts computed once per level: a
     province root opens with its 124 units, and URL reversal, translation lookups, number
     formatting and model-attribute lookups per node in the template were three quarters of
-    the page. ``children`` is empty (they load on demand) unless the caller fills it.
+    the page. ``children`` is empty (they load on demand) unless the caller fills it. The
+    failing-check counts come from ``_failing_by_org`` (constant queries).
     """
     detail_url = _reverse_by_pk("branches:org-detail")
     children_url = _reverse_by_pk("branches:org-children")
     kind_labels = {value: str(label) for value, label in Kind.choices}
     expand, members, below = _("展开 %(name)s"), _("党员 %(n)s 人"), _("下级 %(n)s 个")
     errors, to_improve = _("%(n)s 项错误"), _("%(n)s 项待改进")
-    counts = checks.failing_counts(checks.run_checks(nodes, facts=checks.collect_facts(nodes)))
+    _failing_by_org(nodes)
     rows = []
     for node in nodes:
-        failing, failing_errors = counts.get(node.pk, (0, 0))
         if node.kind == Kind.BRANCH:
             count_label = members % {"n": node.member_count}
         else:
@@ -61,10 +61,8 @@ def _tree_rows(nodes):
                 "url": detail_url(node.pk),
                 "kind_label": kind_labels[node.kind],
                 "count_label": count_label,
-                "errors_label": errors % {"n": failing_errors} if failing_errors else "",
-                "to_improve_label": to_improve % {"n": failing - failing_errors}
-                if failing > failing_errors
-                else "",
+                "errors_label": errors % {"n": node.failing_errors} if node.failing_errors else "",
+                "to_improve_label": to_improve % {"n": node.failing_other} if node.failing_other else "",
                 "children_id": f"org-children-{node.pk}",
                 "children_url": children_url(node.pk) if node.child_count else "",
                 "expand_label": expand % {"name": node.name},

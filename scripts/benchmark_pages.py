@@ -180,10 +180,11 @@ def observation_pages():
     yield "observation rectifications (provincial)", "sheng", reverse("observation:rectifications"), None
 
 
-def measure(client, url, repeat, before=lambda: None):
+def measure(client, url, repeat, before=None):
     """Median wall ms, median CPU ms of this process (Python and templates: less sensitive to
-    a busy machine than wall time), queries of one request, HTTP status. ``before`` runs
-    before each request, untimed."""
+    a busy machine than wall time), queries of one request, HTTP status. ``before`` (if given)
+    runs before each request, untimed."""
+    before = before or (lambda: None)
     client.get(url)  # warm-up
     timings, cpu = [], []
     for _ in range(repeat):
@@ -216,7 +217,7 @@ def main():
             client = clients[username] = Client()
             if username:
                 client.force_login(User.objects.get(username=username))
-        before = lambda: None  # noqa: E731
+        before = None
         if label.endswith(COMPUTED):
             before = functools.partial(note_write, User.objects.get(username=username))
         median, cpu, queries, status_code = measure(client, url, args.repeat, before)
